@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Every plugin exports exactly one symbol (`orch_plugin_entry_v1`); the version
+// script hides the rest, so C symbols bundled into two plugins (NIO's llhttp,
+// BoringSSL, ...) can never bind across images. See docs/plugin-abi.md.
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/PluginAPI/plugin-exports.map"])
+]
+
+/// A plugin is a self-contained `.dynamic` library product; nothing links against it,
+/// the host and the tests `dlopen` the built `lib<Name>.so`.
+func plugin(_ name: String, path: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+    (
+        .library(name: name, type: .dynamic, targets: [name]),
+        .target(
+            name: name,
+            dependencies: ["PluginAPI"] + dependencies,
+            path: path,
+            linkerSettings: pluginLinkerSettings
+        )
+    )
+}
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+]
+
+let plugins = [
+    plugin("SwiftEchoPlugin", path: "Tests/Plugins/SwiftEchoPlugin"),
+    plugin("NIOLineTransport", path: "Tests/Plugins/NIOLineTransport", dependencies: nio),
+    plugin("NIOLineProbe", path: "Tests/Plugins/NIOLineProbe", dependencies: nio),
+]
+
+let package = Package(
+    name: "Orch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "orch", targets: ["orch"]),
+        .executable(name: "orch-bench", targets: ["orch-bench"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // The ABI contract: one header-only C target, depended on by everything.
+        .target(name: "COrchPlugin", path: "Sources/PluginAPI/C"),
+        // Swift conveniences over the C contract, compiled into the host and into every Swift plugin.
+        .target(name: "PluginAPI", dependencies: ["COrchPlugin"], path: "Sources/PluginAPI/Swift"),
+        .target(
+            name: "OrchHost",
+            dependencies: [
+                "PluginAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Sources/Host/Core"
+        ),
+        .executableTarget(
+            name: "orch",
+            dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Host/CLI"
+        ),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost"], path: "Sources/Bench"),
+        // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
+        .testTarget(name: "HostTests", dependencies: ["OrchHost"], path: "Tests/HostTests"),
+    ] + plugins.map(\.1)
+)

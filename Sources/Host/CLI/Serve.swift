@@ -1,0 +1,67 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import OrchHost
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load the configured plugins and serve until SIGINT or SIGTERM.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .long, help: "Resume the orchestrator with this Claude session id.")
+    var session: String?
+
+    @Option(name: .long, help: "The agent's working directory (overrides [host] working_dir).")
+    var cwd: String?
+
+    func run() async throws {
+        let config: OrchConfig
+        do { config = try ConfigLoader.load(file: options.config) } catch { throw fail(error.description, code: 2) }
+        let logger = Logging.bootstrapOrch(level: config.host.logLevel)
+        let startedAt = ContinuousClock.now
+        let runtime = OrchRuntime(config: config, logger: logger)
+        do {
+            try await runtime.start()
+        } catch {
+            throw fail("\(error)", code: 3)
+        }
+        let elapsed = ContinuousClock.now - startedAt
+        for instance in runtime.instances {
+            say("loaded \(instance.kind.rawValue) \(instance.library.name) \(instance.library.version) (ABI \(instance.library.abi)) from \(instance.library.path)")
+        }
+        for address in runtime.listening { say("listening on \(address)") }
+        say("orch ready in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .narrow)))")
+
+        let signal = await waitForTermination()
+        say("orch received \(signal), shutting down")
+        await runtime.shutdown()
+        say("orch stopped")
+    }
+}
+
+/// The host owns SIGINT and SIGTERM; plugins must never install handlers.
+func waitForTermination() async -> String {
+    await withCheckedContinuation { continuation in
+        let queue = DispatchQueue(label: "orch.signals")
+        let once = OnceFlag()
+        var sources: [DispatchSourceSignal] = []
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                guard once.claim() else { return }
+                sources.forEach { $0.cancel() }
+                continuation.resume(returning: name)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
+
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool { lock.withLock { defer { claimed = true }; return !claimed } }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// The `orch` executable, run as an operator would run it.
+@Suite(.serialized) struct CLITests {
+    func writeConfig(_ text: String) throws -> String {
+        let path = try Paths.temporaryDirectory().appendingPathComponent("orch.toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func config(transport: String, options: String = "") -> String {
+        """
+        [host]
+        plugin_dirs = ["\(Paths.buildDirectory)"]
+        [store]
+        plugin = "SwiftEchoPlugin"
+        [backend]
+        plugin = "SwiftEchoPlugin"
+        [[transports]]
+        plugin = "\(transport)"
+        \(options)
+        """
+    }
+
+    func sha256(_ path: String) throws -> String {
+        try run("/usr/bin/env", ["sha256sum", path]).output.split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    /// The same binary, untouched, runs with two different transports chosen only by config.
+    @Test func swappingAPluginIsAConfigChange() async throws {
+        let before = try sha256(Paths.orch)
+        let mtime = try FileManager.default.attributesOfItem(atPath: Paths.orch)[.modificationDate] as? Date
+        let cPlugin = try CPlugin.build()
+        for (transport, options, expected) in [
+            (cPlugin, "", "loaded transport CTestPlugin 1.0.0 (ABI 1.0)"),
+            ("NIOLineTransport", "[transports.options]\nlisten = \"127.0.0.1:0\"", "loaded transport NIOLineTransport 1.0.0 (ABI 1.0)"),
+        ] {
+            let orch = try OrchProcess(["serve", "--config", try writeConfig(config(transport: transport, options: options))])
+            #expect(await orch.waitForOutput("orch ready"), "stdout: \(orch.stdout) stderr: \(orch.stderr)")
+            #expect(orch.stdout.contains(expected))
+            orch.terminate()
+            #expect(await orch.exitStatus() == 0)
+            #expect(orch.stdout.contains("orch received SIGTERM, shutting down"))
+            #expect(orch.stdout.contains("orch stopped"))
+        }
+        #expect(try sha256(Paths.orch) == before)
+        #expect(try FileManager.default.attributesOfItem(atPath: Paths.orch)[.modificationDate] as? Date == mtime)
+    }
+
+    @Test func anUnknownPluginStopsStartupBeforeAnythingLoads() async throws {
+        let result = try await OrchProcess.run(["serve", "--config", try writeConfig(config(transport: "NoSuchTransport"))])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("orch: plugin \"NoSuchTransport\" not found: looked for libNoSuchTransport.so in \(Paths.buildDirectory)"))
+        #expect(!result.stdout.contains("loaded"))
+    }
+
+    @Test func malformedTOMLStopsStartupWithFileAndLine() async throws {
+        let path = try writeConfig("[store]\nplugin = \"SwiftEchoPlugin\"\n[backend\n")
+        let result = try await OrchProcess.run(["serve", "--config", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("orch: \(path):3: malformed TOML"), "\(result.stderr)")
+    }
+
+    @Test func checkConfigOpensEveryPluginWithoutStartingIt() async throws {
+        let good = try await OrchProcess.run(["check-config", "--config", try writeConfig(config(transport: "NIOLineTransport"))])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("transports[0]: NIOLineTransport 1.0.0 (ABI 1.0)"))
+        let wrongKind = try await OrchProcess.run(["check-config", "--config", try writeConfig(config(transport: "NIOLineProbe"))])
+        #expect(wrongKind.status == 3)
+        #expect(wrongKind.stderr.contains(":7: transports[0].plugin: \(Paths.plugin("NIOLineProbe")): plugin NIOLineProbe is not a transport plugin (it provides: store)"), "\(wrongKind.stderr)")
+    }
+
+    @Test func pluginsListsEveryLibraryAndWhyAnyCannotLoad() async throws {
+        let broken = try Paths.temporaryDirectory()
+        FileManager.default.createFile(atPath: broken.appendingPathComponent("libBroken.so").path, contents: Data("not elf".utf8))
+        let path = try writeConfig("[host]\nplugin_dirs = [\"\(broken.path)\"]\n")
+        let result = try await OrchProcess.run(["plugins", "--config", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("(unusable)\t\(broken.path)/libBroken.so\t\(broken.path)/libBroken.so is not a loadable shared library: file too short"), "\(result.stdout)")
+        #expect(result.stdout.contains("NIOLineTransport\ttransport\t1.0.0\tABI 1.0\tc") == false)
+        #expect(result.stdout.contains("SwiftEchoPlugin\tstore,backend,transport\t1.0.0\tABI 1.0"))
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The real `orch` executable, run as an operator would, with its output
+/// collected line by line so tests can wait for what it prints.
+final class OrchProcess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var stdoutText = ""
+    private var stderrText = ""
+
+    init(_ arguments: [String], directory: String = Paths.repository) throws {
+        process.executableURL = URL(fileURLWithPath: Paths.orch)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self?.lock.withLock { self?.stdoutText += text }
+        }
+        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self?.lock.withLock { self?.stderrText += text }
+        }
+        try process.run()
+    }
+
+    var stdout: String { lock.withLock { stdoutText } }
+    var stderr: String { lock.withLock { stderrText } }
+
+    func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) async -> Bool {
+        await eventually(timeout: timeout) { stdout.contains(text) || !process.isRunning }
+            && stdout.contains(text)
+    }
+
+    func terminate(signal: Int32 = SIGTERM) { kill(process.processIdentifier, signal) }
+
+    /// Waits for exit with a deadline; kills the process if it does not exit.
+    func exitStatus(timeout: Duration = .seconds(20)) async -> Int32? {
+        if await eventually(timeout: timeout, { !process.isRunning }) {
+            // Let the pipes drain what was written just before exit.
+            _ = await eventually(timeout: .milliseconds(200)) { false }
+            return process.terminationStatus
+        }
+        terminate(signal: SIGKILL)
+        return nil
+    }
+
+    /// Runs orch to completion (for commands that exit by themselves).
+    static func run(_ arguments: [String]) async throws -> (status: Int32?, stdout: String, stderr: String) {
+        let orch = try OrchProcess(arguments)
+        let status = await orch.exitStatus()
+        return (status, orch.stdout, orch.stderr)
+    }
+}
