@@ -1,0 +1,40 @@
+# Orch: `make run` starts the product on its embedded default config,
+# `make test` runs every test. Both install what is missing on a fresh Debian
+# machine first (idempotent: a second run installs nothing).
+
+SWIFT        ?= swift
+CONFIG       ?= config/orch.toml
+BUILD_FLAGS  ?=
+# Debian packages the build and the tests need (checked one by one, installed only if missing).
+APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc
+# Python packages the tests need, installed with pip when missing.
+PIP_PACKAGES :=
+
+.PHONY: run test build deps bench clean
+
+run: deps build
+	.build/debug/orch serve --config $(CONFIG)
+
+build:
+	$(SWIFT) build $(BUILD_FLAGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+bench: deps
+	$(SWIFT) build -c release --product orch-bench
+	$(SWIFT) build -c release
+	.build/release/orch-bench $(BENCH)
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@for p in $(PIP_PACKAGES); do python3 -m pip show $${p%%[=<>]*} >/dev/null 2>&1 || python3 -m pip install -q $$p; done
+
+clean:
+	rm -rf .build
