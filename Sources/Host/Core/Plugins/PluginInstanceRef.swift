@@ -78,6 +78,12 @@ public final class PluginInstanceRef: @unchecked Sendable {
         }
     }
 
+    /// Issues a request with a caller-made completion, untracked and without
+    /// the async bridge: for benchmarks that measure the bare ABI call.
+    public func send(_ json: orch_bytes, completion: orch_completion) {
+        requestFunction(instance, json, completion)
+    }
+
     /// Runs `call` as one tracked, outstanding operation of this instance.
     func tracked<T>(_ call: () async throws -> T) async throws -> T {
         guard enter() else { throw destroyedError }
