@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import OrchHost
+import PluginAPI
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Load the configured plugins and serve until SIGINT or SIGTERM.")
@@ -18,25 +19,46 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let config: OrchConfig
         do { config = try ConfigLoader.load(file: options.config) } catch { throw fail(error.description, code: 2) }
+        let workingDir: String
+        do { workingDir = try Launch.workingDirectory(cli: cwd, config: config.host.workingDir) } catch { throw fail(error.description, code: 2) }
         let logger = Logging.bootstrapOrch(level: config.host.logLevel)
         let startedAt = ContinuousClock.now
         let runtime = OrchRuntime(config: config, logger: logger)
+        var resumed = false
         do {
-            try await runtime.start()
+            try await runtime.start { runtime in
+                resumed = try await Launch.engine(in: runtime, sessionID: session, workingDir: workingDir)
+            }
+        } catch let error as Launch.Failure {
+            throw fail(error.description, code: 4)
         } catch {
             throw fail("\(error)", code: 3)
         }
         let elapsed = ContinuousClock.now - startedAt
-        for instance in runtime.instances {
-            say("loaded \(instance.kind.rawValue) \(instance.library.name) \(instance.library.version) (ABI \(instance.library.abi)) from \(instance.library.path)")
-        }
-        for address in runtime.listening { say("listening on \(address)") }
+        summarize(runtime, workingDir: workingDir, resumed: resumed)
         say("orch ready in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .narrow)))")
 
         let signal = await waitForTermination()
         say("orch received \(signal), shutting down")
         await runtime.shutdown()
         say("orch stopped")
+    }
+
+    private func summarize(_ runtime: OrchRuntime, workingDir: String, resumed: Bool) {
+        for instance in runtime.instances {
+            say("loaded \(instance.kind.rawValue) \(instance.library.name) \(instance.library.version) (ABI \(instance.library.abi)) from \(instance.library.path)")
+        }
+        if let orchestrator = runtime.engine?.orchestrator {
+            say("orchestrator \(orchestrator.id)")
+            if resumed, let session = orchestrator.sessionID {
+                say("session \(session) resumed: \(orchestrator.inputTokens) input + \(orchestrator.outputTokens) output tokens, $\(String(format: "%.6f", orchestrator.totalCost))")
+            } else {
+                say("session: new")
+            }
+        }
+        say("working directory \(workingDir)")
+        say("model \(runtime.config.backend.options["model"]?.stringValue ?? "(backend default)")")
+        for address in runtime.listening { say("listening on \(address)") }
     }
 }
 

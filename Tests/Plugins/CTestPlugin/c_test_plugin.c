@@ -74,6 +74,12 @@ typedef struct job {
 
 typedef struct instance {
     const orch_host *host;
+    /* A turn held open by a message starting with "wait", until "release" or "interrupt". */
+    pthread_mutex_t held_lock;
+    int holding;
+    orch_event_sink held_sink;
+    orch_completion held_completion;
+    char held_turn[64];
     pthread_t worker;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -129,6 +135,7 @@ static orch_status create(const orch_host *host, orch_bytes config, orch_instanc
     instance *self = calloc(1, sizeof *self);
     self->host = host;
     pthread_mutex_init(&self->lock, NULL);
+    pthread_mutex_init(&self->held_lock, NULL);
     pthread_cond_init(&self->wake, NULL);
     pthread_create(&self->worker, NULL, worker_main, self);
     *out = (orch_instance *)self;
@@ -144,6 +151,7 @@ static void destroy(orch_instance *inst) {
     pthread_mutex_unlock(&self->lock);
     pthread_join(self->worker, NULL);
     pthread_mutex_destroy(&self->lock);
+    pthread_mutex_destroy(&self->held_lock);
     pthread_cond_destroy(&self->wake);
     free(self);
 }
@@ -173,6 +181,29 @@ static void request(orch_instance *inst, orch_bytes json, orch_completion comple
         f->original = completion;
         orch_completion next = { f, forward_reply };
         self->host->request(self->host, bytes_of("{\"op\":\"ping\"}"), next);
+    } else if (strcmp(op, "release") == 0 || strcmp(op, "interrupt") == 0) {
+        pthread_mutex_lock(&self->held_lock);
+        int held = self->holding;
+        self->holding = 0;
+        pthread_mutex_unlock(&self->held_lock);
+        if (held && strcmp(op, "release") == 0) {
+            orch_event e;
+            memset(&e, 0, sizeof e);
+            e.struct_size = sizeof e;
+            e.kind = ORCH_EVENT_BLOCK_FINAL;
+            e.turn_id = bytes_of(self->held_turn);
+            e.text = bytes_of("partial done");
+            e.json = bytes_of("{\"index\":0,\"kind\":\"text\"}");
+            self->held_sink.emit(self->held_sink.ctx, &e);
+            self->held_completion.fn(self->held_completion.ctx, ORCH_OK,
+                bytes_of("{\"session_id\":\"c-session\",\"usage\":{\"input_tokens\":3,\"output_tokens\":4},\"cost_usd\":0.0001}"));
+        } else if (held) {
+            self->held_completion.fn(self->held_completion.ctx, ORCH_ERR_CANCELLED,
+                bytes_of("{\"code\":\"interrupted\",\"message\":\"the turn was interrupted\",\"retryable\":false}"));
+        }
+        completion.fn(completion.ctx, ORCH_OK, bytes_of(held ? "{\"held\":true}" : "{\"held\":false}"));
+    } else if (strcmp(op, "status") == 0) {
+        completion.fn(completion.ctx, ORCH_OK, bytes_of("{\"ready\":true}"));
     } else if (strcmp(op, "config") == 0) {
         completion.fn(completion.ctx, ORCH_OK, self->host->config(self->host));
     } else {
@@ -185,10 +216,26 @@ static void request(orch_instance *inst, orch_bytes json, orch_completion comple
 /* ---- backend ---- */
 
 static void start_turn(orch_instance *inst, orch_bytes turn, orch_event_sink sink, orch_completion completion) {
-    (void)inst;
+    instance *self = (instance *)inst;
     char turn_id[64] = "", message[512] = "";
     json_string(turn, "turn_id", turn_id, sizeof turn_id);
     json_string(turn, "message", message, sizeof message);
+    if (strncmp(message, "wait", 4) == 0) {
+        orch_event e;
+        memset(&e, 0, sizeof e);
+        e.struct_size = sizeof e;
+        e.kind = ORCH_EVENT_TEXT_DELTA;
+        e.turn_id = bytes_of(turn_id);
+        e.text = bytes_of("partial ");
+        sink.emit(sink.ctx, &e);
+        pthread_mutex_lock(&self->held_lock);
+        self->holding = 1;
+        self->held_sink = sink;
+        self->held_completion = completion;
+        snprintf(self->held_turn, sizeof self->held_turn, "%s", turn_id);
+        pthread_mutex_unlock(&self->held_lock);
+        return;
+    }
     const char *words[] = { "You", " said", ": ", message };
     orch_event e;
     memset(&e, 0, sizeof e);

@@ -14,6 +14,8 @@ public final class OrchRuntime: @unchecked Sendable {
     public private(set) var backend: BackendClient?
     public private(set) var transports: [TransportClient] = []
     public private(set) var listening: [String] = []
+    /// The turn engine, once `start`'s `prepare` step has created it.
+    public var engine: TurnEngine?
     private let startedAt = ContinuousClock.now
 
     public init(config: OrchConfig, logger: Logger) {
@@ -33,8 +35,9 @@ public final class OrchRuntime: @unchecked Sendable {
     /// Opens every configured library first, so a missing or incompatible plugin
     /// is reported before any plugin runs; then creates store, backend and
     /// transports, and starts the transports. On failure, whatever was created
-    /// is shut down again before the error is rethrown.
-    public func start() async throws {
+    /// is shut down again before the error is rethrown. `prepare` runs after
+    /// the plugins exist and before any transport listens (the engine starts there).
+    public func start(prepare: (OrchRuntime) async throws -> Void = { _ in }) async throws {
         var libraries: [PluginLibrary] = []
         for (_, choice) in config.plugins {
             libraries.append(try loader.library(choice.plugin, relativeTo: config.baseDirectory))
@@ -52,6 +55,7 @@ public final class OrchRuntime: @unchecked Sendable {
                 transports.append(transport)
                 bus.attach(transport)
             }
+            try await prepare(self)
             for transport in transports {
                 let reply = try await transport.start()
                 let address = (try? JSONDecoder().decode([String: String].self, from: reply))?["listening"] ?? String(decoding: reply, as: UTF8.self)
@@ -69,11 +73,13 @@ public final class OrchRuntime: @unchecked Sendable {
         for transport in transports.reversed() {
             do { try await transport.stop() } catch { logger.warning("\(transport.ref.label) did not stop cleanly: \(error)") }
         }
+        if let engine { await engine.shutdown(timeout: .seconds(10)) }
         bus.detachAll()
         for instance in instances.reversed() {
             await instance.destroy()
         }
         transports = []
+        engine = nil
         backend = nil
         store = nil
     }

@@ -14,7 +14,7 @@ public final class PluginInstanceRef: @unchecked Sendable {
     private let lock = NSLock()
     private var inflight = 0
     private var destroyed = false
-    private var drained: [CheckedContinuation<Void, Never>] = []
+    private var drained: [@Sendable (Bool) -> Void] = []
 
     public var label: String { hostTable.label }
 
@@ -56,13 +56,13 @@ public final class PluginInstanceRef: @unchecked Sendable {
     }
 
     func leave() {
-        let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
+        let waiters: [@Sendable (Bool) -> Void] = lock.withLock {
             inflight -= 1
             guard inflight == 0 else { return [] }
             defer { drained = [] }
             return drained
         }
-        waiters.forEach { $0.resume() }
+        waiters.forEach { $0(true) }
     }
 
     private var destroyedError: PluginError {
@@ -102,25 +102,13 @@ public final class PluginInstanceRef: @unchecked Sendable {
             return inflight > 0
         }
         if pending {
-            let finished = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    await withCheckedContinuation { continuation in
-                        let done = self.lock.withLock {
-                            if self.inflight == 0 { return true }
-                            self.drained.append(continuation)
-                            return false
-                        }
-                        if done { continuation.resume() }
-                    }
-                    return true
-                }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
+            let finished = await waitUntil(timeout: timeout) { done in
+                let already = lock.withLock {
+                    if inflight == 0 { return true }
+                    drained.append(done)
                     return false
                 }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
+                if already { done(true) }
             }
             if !finished {
                 hostTable.logger.error("\(label) still has requests in flight after \(timeout); leaving it allocated instead of destroying it")

@@ -1,0 +1,156 @@
+import Foundation
+import OrchHost
+import PluginAPI
+import Testing
+
+/// The turn engine through real plugins: the SQLite store and the C test
+/// backend (deterministic, and able to hold a turn open).
+@Suite struct EngineTests {
+    @Test func aTurnPersistsUserMessageThenReplyAndStreamsInOrder() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        let accepted = try await host.send("hi", wait: true)
+        #expect(accepted["status"] == .string("success"))
+        #expect(accepted["response"] == .string("You said: hi"))
+        #expect(accepted["session_id"] == .string("c-session"))
+        #expect(await eventually { host.wire.types.last == "orchestrator_updated" || host.wire.types.contains("orchestrator_updated") })
+        #expect(host.wire.types == [
+            "orchestrator_chat", "chat_typing", "chat_stream", "chat_stream", "chat_stream", "chat_stream", "chat_stream",
+            "orchestrator_chat", "orchestrator_updated", "chat_typing", "turn_complete",
+        ])
+        #expect(host.wire.messages.map { $0["seq"]?.intValue ?? 0 } == Array(1...11))
+        let chunks = host.wire.of(type: "chat_stream").filter { $0["is_complete"] == .bool(false) }.compactMap { $0["chunk"]?.stringValue }
+        #expect(chunks.joined() == "You said: hi")
+        let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
+        #expect(rows.map(\.message) == ["hi", "You said: hi"])
+        #expect(rows.map(\.sender) == [.user, .orchestrator])
+        #expect(rows[1].id == host.wire.of(type: "chat_stream").first?["message_id"]?.stringValue)
+        #expect(rows[1].metadata["turn_id"] == accepted["turn_id"])
+        #expect(rows[1].metadata["model"] == .string("test-model"))
+        await host.stop()
+    }
+
+    @Test func tokensAndCostAccumulateAndSurviveARestart() async throws {
+        let store = try sqliteStore()
+        let first = try await TestRuntime.start(store: store)
+        _ = try await first.send("one", wait: true)
+        _ = try await first.send("two", wait: true)
+        #expect(await eventually { first.engine.orchestrator.outputTokens == 8 })
+        let id = first.orchestratorID
+        await first.stop()
+
+        let second = try await TestRuntime.start(store: store)
+        #expect(second.orchestratorID == id)
+        let orchestrator = second.engine.orchestrator
+        #expect(orchestrator.sessionID == "c-session")
+        #expect(orchestrator.inputTokens == 6)
+        #expect(orchestrator.outputTokens == 8)
+        #expect(abs(orchestrator.totalCost - 0.0002) < 1e-12)
+        let loaded = try await second.request("load_chat", ["orchestrator_agent_id": .string(id)])
+        #expect(loaded["turn_count"] == .int(4))
+        #expect(loaded["messages"].map { if case .array(let items) = $0 { items.count } else { 0 } } == 4)
+        await second.stop()
+    }
+
+    @Test func sessionFlagResumesAKnownSessionAndRefusesAnUnknownOne() async throws {
+        let store = try sqliteStore()
+        let first = try await TestRuntime.start(store: store)
+        _ = try await first.send("hello", wait: true)
+        #expect(await eventually { first.engine.orchestrator.sessionID == "c-session" })
+        let id = first.orchestratorID
+        await first.stop()
+        let resumed = try await TestRuntime.start(store: store, sessionID: "c-session")
+        #expect(resumed.orchestratorID == id)
+        await resumed.stop()
+        await #expect(throws: Launch.Failure.unknownSession(id: "no-such-session", hint: "the current orchestrator's session is c-session")) {
+            _ = try await TestRuntime.start(store: store, sessionID: "no-such-session")
+        }
+    }
+
+    @Test func workingDirectoryPriorityIsCliThenConfigThenCurrent() throws {
+        let cli = try Paths.temporaryDirectory().path, config = try Paths.temporaryDirectory().path, current = try Paths.temporaryDirectory().path
+        #expect(try Launch.workingDirectory(cli: cli, config: config, current: current) == cli)
+        #expect(try Launch.workingDirectory(cli: nil, config: config, current: current) == config)
+        #expect(try Launch.workingDirectory(cli: nil, config: nil, current: current) == current)
+        #expect(throws: Launch.Failure.workingDirectoryMissing(path: "/nonexistent/dir", source: "--cwd")) {
+            try Launch.workingDirectory(cli: "/nonexistent/dir", config: config, current: current)
+        }
+    }
+
+    @Test func aMessageDuringATurnIsQueuedAndBothAreAnsweredInOrder() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        let held = try await host.send("wait for me")
+        #expect(held["queued"] == .bool(false))
+        #expect(await eventually { host.wire.of(type: "chat_stream").count == 1 })
+        let second = try await host.send("second")
+        #expect(second["queued"] == .bool(true))
+        #expect(host.wire.of(type: "turn_queued").first?["turn_id"] == second["turn_id"])
+        #expect(try await host.backendRequest("release")["held"] == .bool(true))
+        #expect(await eventually { host.wire.of(type: "turn_complete").count == 2 })
+        #expect(host.wire.of(type: "turn_complete").map { $0["turn_id"] } == [held["turn_id"], second["turn_id"]])
+        let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages.map(\.message)
+        #expect(await eventually { (try? await host.store.turnCount(orchestratorID: host.orchestratorID)) == 4 })
+        #expect(rows.prefix(2) == ["wait for me", "second"])
+        let final = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages.map(\.message)
+        #expect(final == ["wait for me", "second", "partial done", "You said: second"])
+        await host.stop()
+    }
+
+    @Test func anInterruptedTurnKeepsItsPartialReplyMarked() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        _ = try await host.send("wait here")
+        #expect(await eventually { host.wire.of(type: "chat_stream").count == 1 })
+        #expect(try await host.request("interrupt", ["orchestrator_agent_id": .string(host.orchestratorID)])["interrupted"] == .bool(true))
+        #expect(await eventually { host.wire.of(type: "turn_complete").count == 1 })
+        #expect(host.wire.of(type: "turn_complete").first?["status"] == .string("interrupted"))
+        #expect(host.wire.of(type: "error").first?["error_class"] == .string("interrupted"))
+        #expect(await eventually { (try? await host.store.turnCount(orchestratorID: host.orchestratorID)) == 2 })
+        let reply = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages[1]
+        #expect(reply.message == "partial ")
+        #expect(reply.metadata["partial"] == .bool(true))
+        #expect(reply.metadata["outcome"] == .string("interrupted"))
+        #expect(try await host.request("interrupt", ["orchestrator_agent_id": .string(host.orchestratorID)])["interrupted"] == .bool(false))
+        await host.stop()
+    }
+
+    @Test func badRequestsGetDistinctClientErrors() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        await #expect(throws: PluginError(.invalid, code: "invalid_uuid", #"orchestrator_agent_id "nope" is not a UUID"#)) {
+            _ = try await host.request("send_chat", ["orchestrator_agent_id": "nope", "message": "hi"])
+        }
+        let stranger = "00000000-0000-4000-8000-000000000000"
+        await #expect(throws: PluginError(.notFound, code: "unknown_orchestrator", "orchestrator \(stranger) is not served here; this host serves \(host.orchestratorID) (see /get_orchestrator)")) {
+            _ = try await host.request("load_chat", ["orchestrator_agent_id": .string(stranger)])
+        }
+        await #expect(throws: PluginError(.invalid, code: "empty_message", "message is empty; type something to send")) {
+            _ = try await host.send("  \n")
+        }
+        await #expect(throws: PluginError(.invalid, code: "message_too_large", "message is 100001 bytes; the limit is 100000 ([host] max_message_bytes)")) {
+            _ = try await host.send(String(repeating: "x", count: 100_001))
+        }
+        await #expect(throws: PluginError(.invalid, code: "invalid_request", #"send_chat: missing field "message""#)) {
+            _ = try await host.request("send_chat", ["orchestrator_agent_id": .string(host.orchestratorID)])
+        }
+        #expect(try await host.store.turnCount(orchestratorID: host.orchestratorID) == 0)
+        await host.stop()
+    }
+
+    @Test func sequenceNumbersAreGapFreeForEverySubscriberAndResumeReplaysExactlyTheMissed() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        let subscribers = (0..<5).map { _ in WireRecorder() }
+        for subscriber in subscribers { host.runtime.bus.subscribe { subscriber.record($0) } }
+        async let a = host.send("alpha", wait: true)
+        async let b = host.send("beta", wait: true)
+        async let c = host.send("gamma", wait: true)
+        _ = try await (a, b, c)
+        #expect(await eventually { host.wire.of(type: "orchestrator_updated").count == 3 })
+        let expected = host.wire.messages.map { $0["seq"]?.intValue ?? 0 }
+        #expect(expected == Array(1...Int64(expected.count)))
+        for subscriber in subscribers { #expect(subscriber.messages == host.wire.messages) }
+        let replay = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 20])
+        #expect(replay["status"] == .string("ok"))
+        #expect(replay["events"] == .array(Array(host.wire.messages.dropFirst(20))))
+        let tooOld = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 0])
+        if expected.count > 64 { #expect(tooOld["status"] == .string("reload")) }
+        await host.stop()
+    }
+}

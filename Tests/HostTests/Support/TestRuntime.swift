@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import OrchHost
+import PluginAPI
+
+/// A whole host in-process, built from a config as `orch serve` builds it:
+/// real plugins, the real engine, and a recorder on the event bus.
+final class TestRuntime: @unchecked Sendable {
+    let runtime: OrchRuntime
+    let wire = WireRecorder()
+
+    var engine: TurnEngine { runtime.engine! }
+    var orchestratorID: String { engine.orchestratorID }
+    var store: StoreAPI { runtime.store!.api }
+
+    /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
+    static func start(store: String, backend: String? = nil, sessionID: String? = nil, workingDir: String = "/tmp") async throws -> TestRuntime {
+        let backendPlugin = try backend ?? CPlugin.build()
+        let toml = """
+        [host]
+        plugin_dirs = ["\(Paths.buildDirectory)"]
+        replay_window = 64
+        [store]
+        \(store)
+        [backend]
+        plugin = "\(backendPlugin)"
+        [backend.options]
+        model = "test-model"
+        [[transports]]
+        plugin = "\(try CPlugin.build())"
+        """
+        let config = try ConfigLoader.parse(toml, file: "test.toml", baseDirectory: "/", environment: [:])
+        let runtime = OrchRuntime(config: config, logger: Logger(label: "test"))
+        let test = TestRuntime(runtime: runtime)
+        runtime.bus.subscribe { [wire = test.wire] in wire.record($0) }
+        try await runtime.start { try await Launch.engine(in: $0, sessionID: sessionID, workingDir: workingDir) }
+        return test
+    }
+
+    private init(runtime: OrchRuntime) { self.runtime = runtime }
+
+    /// A host operation, as a transport would send it.
+    func request(_ op: String, _ arguments: [String: JSONValue] = [:]) async throws -> JSONValue {
+        var body = arguments
+        body["op"] = .string(op)
+        return try json(try await runtime.requests.handle(try Request(json: try JSON.encode(body)), from: "test"))
+    }
+
+    func send(_ message: String, wait: Bool = false) async throws -> JSONValue {
+        try await request("send_chat", ["orchestrator_agent_id": .string(orchestratorID), "message": .string(message), "wait": .bool(wait)])
+    }
+
+    func backendRequest(_ op: String) async throws -> JSONValue {
+        try json(try await runtime.backend!.request(try JSON.encode(["op": op])))
+    }
+
+    func stop() async { await runtime.shutdown() }
+}
+
+/// Every wire message the bus published, parsed.
+final class WireRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [JSONValue] = []
+
+    func record(_ event: Event) {
+        let parsed = (try? json(event.json)) ?? .null
+        lock.withLock { recorded.append(parsed) }
+    }
+
+    var messages: [JSONValue] { lock.withLock { recorded } }
+    var types: [String] { messages.compactMap { $0["type"]?.stringValue } }
+
+    func of(type: String) -> [JSONValue] { messages.filter { $0["type"]?.stringValue == type } }
+}
+
+func sqliteStore() throws -> String {
+    let path = try Paths.temporaryDirectory().appendingPathComponent("orch.sqlite").path
+    return "plugin = \"SQLiteStore\"\n[store.options]\npath = \"\(path)\""
+}
