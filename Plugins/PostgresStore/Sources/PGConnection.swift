@@ -89,12 +89,13 @@ final class PGConnection {
         return made
     }
 
-    /// True when the server sent something while we were idle, which for an
-    /// idle connection means it is going away (shutdown, restart, idle timeout).
+    /// True when the server sent something while the connection was idle. An
+    /// idle session is sent nothing (no LISTEN, no pending query) unless the
+    /// server is ending it: a shutdown or restart sends a FATAL and closes.
+    /// Replacing it before use turns a restart into no error at all.
     private func closedByServer(_ connection: OpaquePointer) -> Bool {
         var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, 0) > 0 else { return false }
-        return PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK
+        return poll(&descriptor, 1, 0) != 0
     }
 
     private func disconnect() {

@@ -24,17 +24,17 @@ final class SQLiteStore: StoreOperations {
         let settings = try SQLiteSettings(host)
         self.settings = settings
         try settings.createDirectory()
-        let writing = try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: false)
         do {
+            let writing = try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: false)
             (schemaVersion, migrationsApplied) = try SQLiteMigrator.migrate(writing)
+            let reading = try (0..<settings.readers).map { _ in
+                try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: true)
+            }
+            writer = WorkerPool(name: "orch-sqlite-writer", resources: [writing])
+            readers = WorkerPool(name: "orch-sqlite-reader", resources: reading)
         } catch let failure as SQLiteFailure {
             throw failure.pluginError(meanings: [:], path: settings.path)
         }
-        let reading = try (0..<settings.readers).map { _ in
-            try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: true)
-        }
-        writer = WorkerPool(name: "orch-sqlite-writer", resources: [writing])
-        readers = WorkerPool(name: "orch-sqlite-reader", resources: reading)
         host.log(.info, "SQLiteStore: \(settings.path), schema version \(schemaVersion) (\(migrationsApplied) migration(s) applied now), \(settings.readers) reader(s)")
     }
 
