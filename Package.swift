@@ -10,13 +10,14 @@ let pluginLinkerSettings: [LinkerSetting] = [
 
 /// A plugin is a self-contained `.dynamic` library product; nothing links against it,
 /// the host and the tests `dlopen` the built `lib<Name>.so`.
-func plugin(_ name: String, path: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+func plugin(_ name: String, path: String, dependencies: [Target.Dependency] = [], resources: [Resource]? = nil) -> (Product, Target) {
     (
         .library(name: name, type: .dynamic, targets: [name]),
         .target(
             name: name,
             dependencies: ["PluginAPI"] + dependencies,
             path: path,
+            resources: resources,
             linkerSettings: pluginLinkerSettings
         )
     )
@@ -32,6 +33,11 @@ let plugins = [
     plugin("SwiftEchoPlugin", path: "Tests/Plugins/SwiftEchoPlugin"),
     plugin("NIOLineTransport", path: "Tests/Plugins/NIOLineTransport", dependencies: nio),
     plugin("NIOLineProbe", path: "Tests/Plugins/NIOLineProbe", dependencies: nio),
+    // Migrations are .sql files compiled into the library: a plugin is one file, with no resource bundle beside it.
+    plugin("PostgresStore", path: "Plugins/PostgresStore/Sources", dependencies: ["CLibPQ", "StoreSupport"],
+           resources: [.embedInCode("Migrations")]),
+    plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreSupport"],
+           resources: [.embedInCode("Migrations")]),
 ]
 
 let package = Package(
@@ -66,8 +72,15 @@ let package = Package(
             dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Host/CLI"
         ),
-        .executableTarget(name: "orch-bench", dependencies: ["OrchHost"], path: "Sources/Bench"),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster"], path: "Sources/Bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         .testTarget(name: "HostTests", dependencies: ["OrchHost"], path: "Tests/HostTests"),
+        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/StoreTests"),
+        // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
+        .target(name: "PostgresCluster", path: "Tests/PostgresCluster"),
+        // What both store plugins share beyond the ABI: worker threads, ids, migrations.
+        .target(name: "StoreSupport", dependencies: ["PluginAPI"], path: "Plugins/StoreSupport"),
+        .systemLibrary(name: "CLibPQ", path: "Plugins/PostgresStore/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Plugins/SQLiteStore/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     ] + plugins.map(\.1)
 )

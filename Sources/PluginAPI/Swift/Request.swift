@@ -24,7 +24,9 @@ public struct Request: Sendable {
 
     /// Decodes the request's arguments, turning a mismatch into an `invalid_request` error that names the op.
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws(PluginError) -> T {
-        do { return try JSONDecoder().decode(type, from: json) } catch {
+        do { return try JSONDecoder().decode(type, from: json) } catch let error as PluginError {
+            throw error // a type that validates while decoding reports its own rule
+        } catch {
             throw .invalid("invalid_request", "\(op): \(Request.describe(error))")
         }
     }

@@ -6,6 +6,8 @@ public final class StoreClient: Sendable {
     public let ref: PluginInstanceRef
     init(_ ref: PluginInstanceRef) { self.ref = ref }
     public func request(_ json: Data) async throws -> Data { try await ref.request(json) }
+    /// The store operations as typed calls over `request`.
+    public var api: StoreAPI { StoreAPI(request: { [ref] in try await ref.request($0) }) }
 }
 
 /// A loaded backend instance.

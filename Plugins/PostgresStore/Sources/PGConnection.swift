@@ -1,0 +1,143 @@
+import CLibPQ
+import Foundation
+import PluginAPI
+import StoreSupport
+
+/// One libpq connection, used by one worker thread only. It connects lazily,
+/// notices when the server closed it while idle (a restart) and reconnects
+/// before the next statement, and prepares each statement once per connection.
+final class PGConnection {
+    private let settings: PostgresSettings
+    private var connection: OpaquePointer?
+    private var prepared = Set<String>()
+
+    init(_ settings: PostgresSettings) { self.settings = settings }
+
+    deinit { disconnect() }
+
+    /// Runs a statement prepared once per connection; parameters travel separately from the SQL.
+    func execute(_ statement: PGStatement, _ parameters: [String?] = []) throws -> PGRows {
+        let connection = try ready()
+        if !prepared.contains(statement.name) {
+            let result = PQprepare(connection, statement.name, statement.sql, 0, nil)
+            defer { PQclear(result) }
+            try check(result, connection)
+            prepared.insert(statement.name)
+        }
+        let result = withCStrings(parameters) { values in
+            PQexecPrepared(connection, statement.name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, connection)
+        return PGRows(result)
+    }
+
+    /// Runs SQL text once, with parameters (EXPLAIN, rare statements).
+    func execute(sql: String, _ parameters: [String?]) throws -> PGRows {
+        let connection = try ready()
+        let result = withCStrings(parameters) { values in
+            PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, connection)
+        return PGRows(result)
+    }
+
+    /// Runs SQL text that takes no parameters, possibly several statements (migrations, BEGIN, COMMIT).
+    @discardableResult
+    func execute(script: String) throws -> PGRows {
+        let connection = try ready()
+        let result = PQexec(connection, script)
+        defer { PQclear(result) }
+        try check(result, connection)
+        return PGRows(result)
+    }
+
+    /// Runs `body` in a transaction, rolled back if it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute(script: "BEGIN")
+        do {
+            let value = try body()
+            try execute(script: "COMMIT")
+            return value
+        } catch {
+            if let connection, PQstatus(connection) == CONNECTION_OK { PQclear(PQexec(connection, "ROLLBACK")) }
+            throw error
+        }
+    }
+
+    // MARK: - Connecting
+
+    private func ready() throws -> OpaquePointer {
+        if let connection {
+            if PQstatus(connection) == CONNECTION_OK, closedByServer(connection) == false { return connection }
+            disconnect()
+        }
+        let made = settings.withConnectionParameters { keywords, values in PQconnectdbParams(keywords, values, 1) }
+        guard let made else { throw StoreError.unavailable(PostgresStore.name, "libpq could not allocate a connection") }
+        guard PQstatus(made) == CONNECTION_OK else {
+            let reason = Self.trimmed(PQerrorMessage(made))
+            PQfinish(made)
+            throw StoreError.unavailable(PostgresStore.name, "cannot connect to \(settings.location): \(reason)")
+        }
+        PQsetNoticeProcessor(made, { _, _ in }, nil) // NOTICEs ("already exists, skipping") are not errors; keep stderr clean
+        connection = made
+        if settings.statementTimeoutMilliseconds > 0 {
+            // Integer from validated options, so formatting it into the SQL is safe.
+            try execute(script: "SET statement_timeout = \(settings.statementTimeoutMilliseconds)")
+        }
+        return made
+    }
+
+    /// True when the server sent something while the connection was idle. An
+    /// idle session is sent nothing (no LISTEN, no pending query) unless the
+    /// server is ending it: a shutdown or restart sends a FATAL and closes.
+    /// Replacing it before use turns a restart into no error at all.
+    private func closedByServer(_ connection: OpaquePointer) -> Bool {
+        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
+    }
+
+    private func disconnect() {
+        if let connection { PQfinish(connection) }
+        connection = nil
+        prepared = []
+    }
+
+    // MARK: - Results
+
+    private func check(_ result: OpaquePointer?, _ connection: OpaquePointer) throws {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return }
+        if result == nil || PQstatus(connection) != CONNECTION_OK {
+            let reason = Self.trimmed(PQerrorMessage(connection))
+            disconnect()
+            throw StoreError.unavailable(PostgresStore.name, "the connection to \(settings.location) was lost: \(reason)")
+        }
+        func field(_ code: Character) -> String? {
+            PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+        }
+        let failure = PostgresFailure(sqlState: field("C") ?? "XX000", constraint: field("n"), message: field("M") ?? Self.trimmed(PQresultErrorMessage(result)))
+        if failure.isConnectionLoss { disconnect() }
+        throw failure
+    }
+
+    static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
+        guard let text else { return "no reason given" }
+        return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "; ")
+    }
+}
+
+/// A statement with a stable name, prepared once per connection.
+struct PGStatement: Sendable {
+    let name: String
+    let sql: String
+}
+
+/// Lends NUL-terminated copies of optional strings as the `const char * const *` libpq takes (NULL = SQL NULL).
+func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { UnsafePointer($0) }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}

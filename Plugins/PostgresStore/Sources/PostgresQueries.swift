@@ -1,0 +1,105 @@
+import PluginAPI
+
+/// Every statement PostgresStore runs. All values travel as parameters ($n);
+/// nothing from a request is ever formatted into SQL text.
+enum PostgresQueries {
+    /// RFC 3339 UTC with microseconds, as docs/operations.md specifies timestamps.
+    private static func timestamp(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    }
+
+    /// Read by `RecordRow.orchestrator()`, in this order.
+    static let orchestratorColumns = """
+        id::text, session_id, system_prompt, status, working_dir, input_tokens, output_tokens, total_cost::text, \
+        archived, metadata::text, \(timestamp("created_at")), \(timestamp("updated_at"))
+        """
+    /// Read by `RecordRow.chatMessage()`, in this order.
+    static let chatColumns = """
+        id::text, orchestrator_agent_id::text, sender_type, receiver_type, message, agent_id::text, metadata::text, \
+        \(timestamp("created_at")), \(timestamp("updated_at"))
+        """
+    /// Read by `RecordRow.agent()`, in this order.
+    static let agentColumns = """
+        id::text, orchestrator_agent_id::text, name, model, system_prompt, working_dir, status, session_id, \
+        input_tokens, output_tokens, total_cost::text, archived, metadata::text, \(timestamp("created_at")), \(timestamp("updated_at"))
+        """
+
+    static let ping = PGStatement(name: "ping", sql: "SELECT 1")
+
+    static let orchestratorByID = PGStatement(name: "orchestrator_by_id", sql: """
+        SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE id = $1
+        """)
+    static let orchestratorBySession = PGStatement(name: "orchestrator_by_session", sql: """
+        SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE session_id = $1 AND NOT archived
+        """)
+    static let newestActiveOrchestrator = PGStatement(name: "newest_active_orchestrator", sql: """
+        SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE NOT archived ORDER BY created_at DESC LIMIT 1
+        """)
+    /// Serializes get-or-create across connections and hosts, for the length of a transaction.
+    static let lockSingleton = PGStatement(name: "lock_singleton", sql: "SELECT pg_advisory_xact_lock(7201001)")
+    static let insertOrchestrator = PGStatement(name: "insert_orchestrator", sql: """
+        INSERT INTO orchestrator_agents (id, system_prompt, working_dir, metadata) VALUES ($1, $2, $3, $4::jsonb)
+        RETURNING \(orchestratorColumns)
+        """)
+    static let updateSession = PGStatement(name: "update_session", sql: """
+        UPDATE orchestrator_agents SET session_id = $2 WHERE id = $1 RETURNING \(orchestratorColumns)
+        """)
+    static let setStatus = PGStatement(name: "set_status", sql: """
+        UPDATE orchestrator_agents SET status = $2 WHERE id = $1 RETURNING \(orchestratorColumns)
+        """)
+    /// One UPDATE: the row lock makes concurrent adds queue, so none is lost.
+    static let addUsage = PGStatement(name: "add_usage", sql: """
+        UPDATE orchestrator_agents
+        SET input_tokens = input_tokens + $2::bigint, output_tokens = output_tokens + $3::bigint,
+            total_cost = total_cost + $4::numeric
+        WHERE id = $1 RETURNING \(orchestratorColumns)
+        """)
+    static let deleteOrchestrator = PGStatement(name: "delete_orchestrator", sql: "DELETE FROM orchestrator_agents WHERE id = $1")
+    static let orchestratorExists = PGStatement(name: "orchestrator_exists", sql: "SELECT 1 FROM orchestrator_agents WHERE id = $1")
+
+    static let insertChat = PGStatement(name: "insert_chat", sql: """
+        INSERT INTO orchestrator_chat (id, orchestrator_agent_id, sender_type, receiver_type, message, agent_id, metadata)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING \(chatColumns)
+        """)
+    /// The newest rows below a cursor, newest first: a backward range scan of idx_orchestrator_chat_orch_seq.
+    static let historySQL = """
+        SELECT \(chatColumns) FROM orchestrator_chat
+        WHERE orchestrator_agent_id = $1 AND seq < $2::bigint ORDER BY seq DESC LIMIT $3::int
+        """
+    static let history = PGStatement(name: "history", sql: historySQL)
+    static let cursorSeq = PGStatement(name: "cursor_seq", sql: """
+        SELECT seq FROM orchestrator_chat WHERE id = $1 AND orchestrator_agent_id = $2
+        """)
+    static let turnCount = PGStatement(name: "turn_count", sql: """
+        SELECT count(*) FROM orchestrator_chat WHERE orchestrator_agent_id = $1
+        """)
+    /// Alternating user → orchestrator and orchestrator → user rows, generated in the server.
+    static let bulkInsertChat = PGStatement(name: "bulk_insert_chat", sql: """
+        INSERT INTO orchestrator_chat (orchestrator_agent_id, sender_type, receiver_type, message, metadata)
+        SELECT $1::uuid,
+               CASE WHEN i % 2 = 1 THEN 'user' ELSE 'orchestrator' END,
+               CASE WHEN i % 2 = 1 THEN 'orchestrator' ELSE 'user' END,
+               'seeded message ' || i || ': ' || repeat('lorem ipsum ', 8),
+               '{}'::jsonb
+        FROM generate_series(1, $2::int) AS i
+        """)
+
+    static let insertAgent = PGStatement(name: "insert_agent", sql: """
+        INSERT INTO agents (id, orchestrator_agent_id, name, model, system_prompt, working_dir, metadata)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING \(agentColumns)
+        """)
+    static let insertAgentLog = PGStatement(name: "insert_agent_log", sql: """
+        INSERT INTO agent_logs (id, agent_id, event_category, event_type, content, payload, session_id, task_slug, entry_index)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::int)
+        """)
+    static let insertSystemLog = PGStatement(name: "insert_system_log", sql: """
+        INSERT INTO system_logs (id, level, message, metadata, file_path) VALUES ($1, $2, $3, $4::jsonb, $5)
+        """)
+    static let deleteSystemLogs = PGStatement(name: "delete_system_logs", sql: """
+        DELETE FROM system_logs WHERE id = ANY($1::uuid[])
+        """)
+
+    /// Table names are constants of StoreRules, never request data.
+    static let rowCounts = PGStatement(name: "row_counts", sql: "SELECT "
+        + StoreRules.tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: ", "))
+}

@@ -1,0 +1,219 @@
+import Foundation
+import PluginAPI
+import StoreSupport
+
+@_cdecl("orch_plugin_entry_v1")
+public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointer? {
+    PluginExport.entry(PluginDeclaration(
+        name: PostgresStore.name, version: "1.0.0", description: "Orch's store on PostgreSQL (libpq)", store: PostgresStore.self))
+}
+
+/// The store on PostgreSQL. Every statement runs on one of `pool_size`
+/// dedicated threads, each owning a libpq connection; the async request is
+/// completed from there, so the Swift pool never waits on the database.
+final class PostgresStore: StoreOperations {
+    static let name = "PostgresStore"
+
+    private let settings: PostgresSettings
+    private let pool: WorkerPool<PGConnection>
+    private let schemaVersion: Int
+    private let migrationsApplied: Int
+
+    init(host: PluginHost) throws {
+        let settings = try PostgresSettings(host)
+        self.settings = settings
+        let first = PGConnection(settings)
+        do {
+            (schemaVersion, migrationsApplied) = try PostgresMigrator.migrate(first, location: settings.location)
+        } catch let failure as PostgresFailure {
+            throw PluginError(.internal, code: "migration_failed", "PostgresStore: migrating \(settings.location) failed: \(failure.sqlState) \(failure.message)")
+        }
+        let connections = [first] + (1..<settings.poolSize).map { _ in PGConnection(settings) }
+        pool = WorkerPool(name: "orch-postgres", resources: connections)
+        host.log(.info, "PostgresStore: \(settings.location), schema version \(schemaVersion) (\(migrationsApplied) migration(s) applied now), pool of \(settings.poolSize)")
+    }
+
+    deinit { pool.shutdown() }
+
+    /// Runs `body` on a pooled connection. `meanings` gives the store's error for
+    /// a server error, by constraint name or SQLSTATE (e.g. a foreign key → unknown_orchestrator).
+    private func run<T: Sendable>(_ meanings: [String: PluginError] = [:], _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.run(body)
+        } catch let failure as PostgresFailure {
+            throw failure.pluginError(meanings: meanings, statementTimeout: settings.statementTimeoutMilliseconds)
+        }
+    }
+
+    private func orchestrator(_ rows: PGRows, orElse missing: PluginError) throws -> OrchestratorRecord {
+        guard let row = rows.first else { throw missing }
+        return try row.orchestrator()
+    }
+
+    // MARK: - StoreOperations
+
+    func health() async throws -> StoreHealth {
+        _ = try await run { try $0.execute(PostgresQueries.ping) }
+        return StoreHealth(ok: true, store: Self.name, schemaVersion: schemaVersion, migrationsApplied: migrationsApplied)
+    }
+
+    func getOrCreateOrchestrator(_ defaults: NewOrchestrator) async throws -> (orchestrator: OrchestratorRecord, created: Bool) {
+        try await run { connection in
+            try connection.transaction {
+                _ = try connection.execute(PostgresQueries.lockSingleton)
+                if let row = try connection.execute(PostgresQueries.newestActiveOrchestrator).first {
+                    return (try row.orchestrator(), false)
+                }
+                return (try Self.insertOrchestrator(defaults, on: connection), true)
+            }
+        }
+    }
+
+    func createOrchestrator(_ new: NewOrchestrator) async throws -> OrchestratorRecord {
+        try await run { try Self.insertOrchestrator(new, on: $0) }
+    }
+
+    private static func insertOrchestrator(_ new: NewOrchestrator, on connection: PGConnection) throws -> OrchestratorRecord {
+        let rows = try connection.execute(PostgresQueries.insertOrchestrator,
+                                          [UUIDv7.next(), new.systemPrompt, new.workingDir, try jsonText(new.metadata)])
+        guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
+        return try row.orchestrator()
+    }
+
+    func orchestrator(id: String) async throws -> OrchestratorRecord {
+        try orchestrator(try await run { try $0.execute(PostgresQueries.orchestratorByID, [id]) }, orElse: StoreError.unknownOrchestrator(id))
+    }
+
+    func orchestrator(sessionID: String) async throws -> OrchestratorRecord {
+        try orchestrator(try await run { try $0.execute(PostgresQueries.orchestratorBySession, [sessionID]) }, orElse: StoreError.unknownSession(sessionID))
+    }
+
+    func updateSession(orchestratorID: String, sessionID: String) async throws -> OrchestratorRecord {
+        let rows = try await run(["orchestrator_agents_session_unique": StoreError.sessionInUse(sessionID)]) {
+            try $0.execute(PostgresQueries.updateSession, [orchestratorID, sessionID])
+        }
+        return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
+    }
+
+    func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord {
+        try orchestrator(try await run { try $0.execute(PostgresQueries.setStatus, [orchestratorID, status]) },
+                         orElse: StoreError.unknownOrchestrator(orchestratorID))
+    }
+
+    func addUsage(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> OrchestratorRecord {
+        // 22003: the sum no longer fits NUMERIC(20,12) or BIGINT.
+        let rows = try await run(["22003": StoreError.costOverflow(orchestratorID)]) {
+            try $0.execute(PostgresQueries.addUsage, [orchestratorID, String(inputTokens), String(outputTokens), cost.decimal])
+        }
+        return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
+    }
+
+    func insertChat(_ message: NewChatMessage) async throws -> ChatMessageRecord {
+        let id = message.id ?? UUIDv7.next()
+        let metadata = try Self.jsonText(message.metadata)
+        let constraints = [
+            "orchestrator_chat_orchestrator_fk": StoreError.unknownOrchestrator(message.orchestratorID),
+            "orchestrator_chat_agent_fk": StoreError.unknownAgent(message.agentID ?? ""),
+            "orchestrator_chat_pkey": StoreError.duplicateID(id),
+        ]
+        let rows = try await run(constraints) {
+            try $0.execute(PostgresQueries.insertChat, [id, message.orchestratorID, message.sender.rawValue,
+                                                        message.receiver.rawValue, message.message, message.agentID, metadata])
+        }
+        guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
+        return try row.chatMessage()
+    }
+
+    func chatHistory(orchestratorID: String, limit: Int, before: String?) async throws -> (messages: [ChatMessageRecord], hasMore: Bool) {
+        let rows = try await run { connection -> PGRows in
+            var cursor = String(Int64.max)
+            if let before {
+                guard let row = try connection.execute(PostgresQueries.cursorSeq, [before, orchestratorID]).first else {
+                    throw StoreError.unknownMessage(before, orchestratorID: orchestratorID)
+                }
+                cursor = try row.text(0)
+            }
+            let rows = try connection.execute(PostgresQueries.history, [orchestratorID, cursor, String(limit + 1)])
+            if rows.rows.isEmpty, before == nil, try connection.execute(PostgresQueries.orchestratorExists, [orchestratorID]).first == nil {
+                throw StoreError.unknownOrchestrator(orchestratorID)
+            }
+            return rows
+        }
+        let page = try Array(rows.rows.prefix(limit)).chatMessages()
+        return (page.reversed(), rows.rows.count > limit)
+    }
+
+    func turnCount(orchestratorID: String) async throws -> Int {
+        let rows = try await run { try $0.execute(PostgresQueries.turnCount, [orchestratorID]) }
+        return Int(try rows.first?.int64(0) ?? 0)
+    }
+
+    func insertAgent(_ agent: NewAgent) async throws -> AgentRecord {
+        let metadata = try Self.jsonText(agent.metadata)
+        let constraints = [
+            "agents_orchestrator_fk": StoreError.unknownOrchestrator(agent.orchestratorID),
+            "agents_name_unique": StoreError.duplicateAgentName(agent.name, orchestratorID: agent.orchestratorID),
+        ]
+        let rows = try await run(constraints) {
+            try $0.execute(PostgresQueries.insertAgent, [UUIDv7.next(), agent.orchestratorID, agent.name, agent.model,
+                                                         agent.systemPrompt, agent.workingDir, metadata])
+        }
+        guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
+        return try row.agent()
+    }
+
+    func insertAgentLog(_ log: NewAgentLog) async throws -> String {
+        let id = UUIDv7.next()
+        let payload = try Self.jsonText(log.payload)
+        _ = try await run(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)]) {
+            try $0.execute(PostgresQueries.insertAgentLog, [id, log.agentID, log.eventCategory, log.eventType, log.content, payload,
+                                                            log.sessionID, log.taskSlug, log.entryIndex.map(String.init)])
+        }
+        return id
+    }
+
+    func insertSystemLog(_ log: NewSystemLog) async throws -> String {
+        let id = UUIDv7.next()
+        let metadata = try Self.jsonText(log.metadata)
+        _ = try await run { try $0.execute(PostgresQueries.insertSystemLog, [id, log.level, log.message, metadata, log.filePath]) }
+        return id
+    }
+
+    func deleteOrchestrator(id: String) async throws -> Bool {
+        try await run { try $0.execute(PostgresQueries.deleteOrchestrator, [id]).affected } > 0
+    }
+
+    func deleteSystemLogs(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        // Validated UUIDs only, so the array literal needs no quoting.
+        return try await run { try $0.execute(PostgresQueries.deleteSystemLogs, ["{" + ids.joined(separator: ",") + "}"]).affected }
+    }
+
+    func rowCounts() async throws -> [String: Int] {
+        let rows = try await run { try $0.execute(PostgresQueries.rowCounts) }
+        guard let row = rows.first else { throw PluginError.internal("PostgresStore: row counts returned no row") }
+        var counts: [String: Int] = [:]
+        for (index, table) in StoreRules.tables.enumerated() { counts[table] = Int(try row.int64(index)) }
+        return counts
+    }
+
+    func bulkInsertChat(orchestratorID: String, count: Int) async throws -> Int {
+        try await run(["orchestrator_chat_orchestrator_fk": StoreError.unknownOrchestrator(orchestratorID)]) { connection in
+            let inserted = try connection.execute(PostgresQueries.bulkInsertChat, [orchestratorID, String(count)]).affected
+            // Fresh statistics, so the planner sees the new rows when choosing the history plan.
+            try connection.execute(script: "ANALYZE orchestrator_chat")
+            return inserted
+        }
+    }
+
+    func explainChatHistory(orchestratorID: String) async throws -> String {
+        let rows = try await run {
+            try $0.execute(sql: "EXPLAIN " + PostgresQueries.historySQL, [orchestratorID, String(Int64.max), "51"])
+        }
+        return rows.rows.compactMap { $0.optional(0) }.joined(separator: "\n")
+    }
+
+    private static func jsonText(_ value: JSONValue?) throws -> String {
+        String(decoding: try JSON.encode(value ?? .object([:])), as: UTF8.self)
+    }
+}

@@ -1,0 +1,81 @@
+import PluginAPI
+
+/// Every statement SQLiteStore runs. All values are bound as parameters (?);
+/// nothing from a request is ever formatted into SQL text.
+enum SQLiteQueries {
+    /// Read by `RecordRow.orchestrator()`, in this order.
+    static let orchestratorColumns = """
+        id, session_id, system_prompt, status, working_dir, input_tokens, output_tokens, total_cost_pico, \
+        archived, metadata, created_at, updated_at
+        """
+    /// Read by `RecordRow.chatMessage()`, in this order.
+    static let chatColumns = """
+        id, orchestrator_agent_id, sender_type, receiver_type, message, agent_id, metadata, created_at, updated_at
+        """
+    /// Read by `RecordRow.agent()`, in this order.
+    static let agentColumns = """
+        id, orchestrator_agent_id, name, model, system_prompt, working_dir, status, session_id, \
+        input_tokens, output_tokens, total_cost_pico, archived, metadata, created_at, updated_at
+        """
+
+    static let ping = "SELECT 1"
+
+    static let orchestratorByID = "SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE id = ?"
+    static let orchestratorBySession = "SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE session_id = ? AND archived = 0"
+    static let newestActiveOrchestrator = """
+        SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE archived = 0 ORDER BY created_at DESC LIMIT 1
+        """
+    static let insertOrchestrator = """
+        INSERT INTO orchestrator_agents (id, system_prompt, working_dir, metadata, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING \(orchestratorColumns)
+        """
+    static let updateSession = """
+        UPDATE orchestrator_agents SET session_id = ?2, updated_at = ?3 WHERE id = ?1 RETURNING \(orchestratorColumns)
+        """
+    static let setStatus = """
+        UPDATE orchestrator_agents SET status = ?2, updated_at = ?3 WHERE id = ?1 RETURNING \(orchestratorColumns)
+        """
+    /// Atomic because the store has one writer connection and this is one statement.
+    static let addUsage = """
+        UPDATE orchestrator_agents
+        SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_cost_pico = total_cost_pico + ?4,
+            updated_at = ?5
+        WHERE id = ?1 RETURNING \(orchestratorColumns)
+        """
+    static let deleteOrchestrator = "DELETE FROM orchestrator_agents WHERE id = ?"
+    static let orchestratorExists = "SELECT 1 FROM orchestrator_agents WHERE id = ?"
+    static let agentExists = "SELECT 1 FROM agents WHERE id = ?"
+
+    static let insertChat = """
+        INSERT INTO orchestrator_chat (id, orchestrator_agent_id, sender_type, receiver_type, message, agent_id, metadata, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING \(chatColumns)
+        """
+    /// The newest rows below a cursor, newest first: a backward range scan of idx_orchestrator_chat_orch_seq.
+    static let history = """
+        SELECT \(chatColumns) FROM orchestrator_chat
+        WHERE orchestrator_agent_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3
+        """
+    static let cursorSeq = "SELECT seq FROM orchestrator_chat WHERE id = ? AND orchestrator_agent_id = ?"
+    static let turnCount = "SELECT count(*) FROM orchestrator_chat WHERE orchestrator_agent_id = ?"
+    static let bulkInsertChat = """
+        INSERT INTO orchestrator_chat (id, orchestrator_agent_id, sender_type, receiver_type, message, metadata, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6)
+        """
+
+    static let insertAgent = """
+        INSERT INTO agents (id, orchestrator_agent_id, name, model, system_prompt, working_dir, metadata, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING \(agentColumns)
+        """
+    static let insertAgentLog = """
+        INSERT INTO agent_logs (id, agent_id, event_category, event_type, content, payload, session_id, task_slug, entry_index, timestamp)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    static let insertSystemLog = """
+        INSERT INTO system_logs (id, level, message, metadata, file_path, timestamp) VALUES (?, ?, ?, ?, ?, ?)
+        """
+    /// Takes a JSON array of ids, so one prepared statement serves any number of them.
+    static let deleteSystemLogs = "DELETE FROM system_logs WHERE id IN (SELECT value FROM json_each(?))"
+
+    /// Table names are constants of StoreRules, never request data.
+    static let rowCounts = "SELECT " + StoreRules.tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: ", ")
+}

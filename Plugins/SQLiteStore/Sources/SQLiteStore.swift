@@ -1,0 +1,259 @@
+import Foundation
+import PluginAPI
+import StoreSupport
+
+@_cdecl("orch_plugin_entry_v1")
+public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointer? {
+    PluginExport.entry(PluginDeclaration(
+        name: SQLiteStore.name, version: "1.0.0", description: "Orch's embedded store on SQLite (WAL)", store: SQLiteStore.self))
+}
+
+/// The embedded default store: one SQLite file in WAL mode, written by one
+/// connection on its own thread and read by `readers` others, so writes are
+/// serialized (which is what makes add_usage atomic) while reads run beside them.
+final class SQLiteStore: StoreOperations {
+    static let name = "SQLiteStore"
+
+    private let settings: SQLiteSettings
+    private let writer: WorkerPool<SQLiteConnection>
+    private let readers: WorkerPool<SQLiteConnection>
+    private let schemaVersion: Int
+    private let migrationsApplied: Int
+
+    init(host: PluginHost) throws {
+        let settings = try SQLiteSettings(host)
+        self.settings = settings
+        try settings.createDirectory()
+        do {
+            let writing = try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: false)
+            (schemaVersion, migrationsApplied) = try SQLiteMigrator.migrate(writing)
+            let reading = try (0..<settings.readers).map { _ in
+                try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: true)
+            }
+            writer = WorkerPool(name: "orch-sqlite-writer", resources: [writing])
+            readers = WorkerPool(name: "orch-sqlite-reader", resources: reading)
+        } catch let failure as SQLiteFailure {
+            throw failure.pluginError(meanings: [:], path: settings.path)
+        }
+        host.log(.info, "SQLiteStore: \(settings.path), schema version \(schemaVersion) (\(migrationsApplied) migration(s) applied now), \(settings.readers) reader(s)")
+    }
+
+    deinit {
+        readers.shutdown()
+        writer.shutdown()
+    }
+
+    /// Runs `body` on the writer. `meanings` gives the store's error for a
+    /// constraint failure, by a fragment of SQLite's message ("orchestrator_chat.id").
+    @discardableResult
+    private func write<T: Sendable>(_ meanings: [String: PluginError] = [:], _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        do { return try await writer.run(body) } catch let failure as SQLiteFailure {
+            throw failure.pluginError(meanings: meanings, path: settings.path)
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        do { return try await readers.run(body) } catch let failure as SQLiteFailure {
+            throw failure.pluginError(meanings: [:], path: settings.path)
+        }
+    }
+
+    private func orchestrator(_ rows: [SQLiteRow], orElse missing: PluginError) throws -> OrchestratorRecord {
+        guard let row = rows.first else { throw missing }
+        return try row.orchestrator()
+    }
+
+    private static func require(_ connection: SQLiteConnection, _ sql: String, _ id: String, orElse missing: PluginError) throws {
+        if try connection.query(sql, [.text(id)]).isEmpty { throw missing }
+    }
+
+    // MARK: - StoreOperations
+
+    func health() async throws -> StoreHealth {
+        _ = try await read { try $0.query(SQLiteQueries.ping) }
+        return StoreHealth(ok: true, store: Self.name, schemaVersion: schemaVersion, migrationsApplied: migrationsApplied)
+    }
+
+    func getOrCreateOrchestrator(_ defaults: NewOrchestrator) async throws -> (orchestrator: OrchestratorRecord, created: Bool) {
+        // On the writer, inside one transaction: another process's get-or-create waits for this one.
+        try await write { connection in
+            try connection.transaction {
+                if let row = try connection.query(SQLiteQueries.newestActiveOrchestrator).first { return (try row.orchestrator(), false) }
+                return (try Self.insertOrchestrator(defaults, on: connection), true)
+            }
+        }
+    }
+
+    func createOrchestrator(_ new: NewOrchestrator) async throws -> OrchestratorRecord {
+        try await write { try Self.insertOrchestrator(new, on: $0) }
+    }
+
+    private static func insertOrchestrator(_ new: NewOrchestrator, on connection: SQLiteConnection) throws -> OrchestratorRecord {
+        let rows = try connection.query(SQLiteQueries.insertOrchestrator, [
+            .text(UUIDv7.next()), optional(new.systemPrompt), optional(new.workingDir), try jsonText(new.metadata), .text(MicrosecondClock.next()),
+        ])
+        guard let row = rows.first else { throw PluginError.internal("SQLiteStore: INSERT … RETURNING returned no row") }
+        return try row.orchestrator()
+    }
+
+    func orchestrator(id: String) async throws -> OrchestratorRecord {
+        try orchestrator(try await read { try $0.query(SQLiteQueries.orchestratorByID, [.text(id)]) }, orElse: StoreError.unknownOrchestrator(id))
+    }
+
+    func orchestrator(sessionID: String) async throws -> OrchestratorRecord {
+        try orchestrator(try await read { try $0.query(SQLiteQueries.orchestratorBySession, [.text(sessionID)]) },
+                         orElse: StoreError.unknownSession(sessionID))
+    }
+
+    func updateSession(orchestratorID: String, sessionID: String) async throws -> OrchestratorRecord {
+        let rows = try await write(["orchestrator_agents.session_id": StoreError.sessionInUse(sessionID)]) {
+            try $0.query(SQLiteQueries.updateSession, [.text(orchestratorID), .text(sessionID), .text(MicrosecondClock.next())])
+        }
+        return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
+    }
+
+    func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord {
+        let rows = try await write {
+            try $0.query(SQLiteQueries.setStatus, [.text(orchestratorID), .text(status), .text(MicrosecondClock.next())])
+        }
+        return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
+    }
+
+    func addUsage(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> OrchestratorRecord {
+        // The CHECKs on typeof(...) = 'integer' fail when a sum overflows 64 bits.
+        let rows = try await write(["CHECK constraint failed": StoreError.costOverflow(orchestratorID)]) {
+            try $0.query(SQLiteQueries.addUsage, [.text(orchestratorID), .integer(inputTokens), .integer(outputTokens),
+                                                  .integer(cost.value), .text(MicrosecondClock.next())])
+        }
+        return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
+    }
+
+    func insertChat(_ message: NewChatMessage) async throws -> ChatMessageRecord {
+        let id = message.id ?? UUIDv7.next()
+        let metadata = try Self.jsonText(message.metadata)
+        let rows = try await write(["orchestrator_chat.id": StoreError.duplicateID(id)]) { connection in
+            // SQLite's foreign-key error does not say which key failed; these lookups on the one writer do.
+            try Self.require(connection, SQLiteQueries.orchestratorExists, message.orchestratorID,
+                             orElse: StoreError.unknownOrchestrator(message.orchestratorID))
+            if let agentID = message.agentID {
+                try Self.require(connection, SQLiteQueries.agentExists, agentID, orElse: StoreError.unknownAgent(agentID))
+            }
+            return try connection.query(SQLiteQueries.insertChat, [
+                .text(id), .text(message.orchestratorID), .text(message.sender.rawValue), .text(message.receiver.rawValue),
+                .text(message.message), Self.optional(message.agentID), metadata, .text(MicrosecondClock.next()),
+            ])
+        }
+        guard let row = rows.first else { throw PluginError.internal("SQLiteStore: INSERT … RETURNING returned no row") }
+        return try row.chatMessage()
+    }
+
+    func chatHistory(orchestratorID: String, limit: Int, before: String?) async throws -> (messages: [ChatMessageRecord], hasMore: Bool) {
+        let rows = try await read { connection -> [SQLiteRow] in
+            var cursor = Int64.max
+            if let before {
+                guard let row = try connection.query(SQLiteQueries.cursorSeq, [.text(before), .text(orchestratorID)]).first else {
+                    throw StoreError.unknownMessage(before, orchestratorID: orchestratorID)
+                }
+                cursor = try row.int64(0)
+            }
+            let rows = try connection.query(SQLiteQueries.history, [.text(orchestratorID), .integer(cursor), .integer(Int64(limit + 1))])
+            if rows.isEmpty, before == nil {
+                try Self.require(connection, SQLiteQueries.orchestratorExists, orchestratorID, orElse: StoreError.unknownOrchestrator(orchestratorID))
+            }
+            return rows
+        }
+        return (try Array(rows.prefix(limit)).chatMessages().reversed(), rows.count > limit)
+    }
+
+    func turnCount(orchestratorID: String) async throws -> Int {
+        Int(try await read { try $0.query(SQLiteQueries.turnCount, [.text(orchestratorID)]).first?.int64(0) ?? 0 })
+    }
+
+    func insertAgent(_ agent: NewAgent) async throws -> AgentRecord {
+        let metadata = try Self.jsonText(agent.metadata)
+        let duplicate = StoreError.duplicateAgentName(agent.name, orchestratorID: agent.orchestratorID)
+        let rows = try await write(["agents.orchestrator_agent_id, agents.name": duplicate]) { connection in
+            try Self.require(connection, SQLiteQueries.orchestratorExists, agent.orchestratorID,
+                             orElse: StoreError.unknownOrchestrator(agent.orchestratorID))
+            return try connection.query(SQLiteQueries.insertAgent, [
+                .text(UUIDv7.next()), .text(agent.orchestratorID), .text(agent.name), .text(agent.model),
+                Self.optional(agent.systemPrompt), Self.optional(agent.workingDir), metadata, .text(MicrosecondClock.next()),
+            ])
+        }
+        guard let row = rows.first else { throw PluginError.internal("SQLiteStore: INSERT … RETURNING returned no row") }
+        return try row.agent()
+    }
+
+    func insertAgentLog(_ log: NewAgentLog) async throws -> String {
+        let id = UUIDv7.next()
+        let payload = try Self.jsonText(log.payload)
+        try await write(["FOREIGN KEY": StoreError.unknownAgent(log.agentID)]) { connection in
+            try connection.run(SQLiteQueries.insertAgentLog, [
+                .text(id), .text(log.agentID), .text(log.eventCategory), .text(log.eventType), Self.optional(log.content), payload,
+                Self.optional(log.sessionID), Self.optional(log.taskSlug), log.entryIndex.map { .integer(Int64($0)) } ?? .null,
+                .text(MicrosecondClock.next()),
+            ])
+        }
+        return id
+    }
+
+    func insertSystemLog(_ log: NewSystemLog) async throws -> String {
+        let id = UUIDv7.next()
+        let metadata = try Self.jsonText(log.metadata)
+        try await write { connection in
+            try connection.run(SQLiteQueries.insertSystemLog, [
+                .text(id), .text(log.level), .text(log.message), metadata, Self.optional(log.filePath), .text(MicrosecondClock.next()),
+            ])
+        }
+        return id
+    }
+
+    func deleteOrchestrator(id: String) async throws -> Bool {
+        try await write { try $0.run(SQLiteQueries.deleteOrchestrator, [.text(id)]) } > 0
+    }
+
+    func deleteSystemLogs(ids: [String]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let list = String(decoding: try JSON.encode(ids), as: UTF8.self)
+        return try await write { try $0.run(SQLiteQueries.deleteSystemLogs, [.text(list)]) }
+    }
+
+    func rowCounts() async throws -> [String: Int] {
+        let rows = try await read { try $0.query(SQLiteQueries.rowCounts) }
+        guard let row = rows.first else { throw PluginError.internal("SQLiteStore: row counts returned no row") }
+        var counts: [String: Int] = [:]
+        for (index, table) in StoreRules.tables.enumerated() { counts[table] = Int(try row.int64(index)) }
+        return counts
+    }
+
+    func bulkInsertChat(orchestratorID: String, count: Int) async throws -> Int {
+        try await write { connection in
+            try Self.require(connection, SQLiteQueries.orchestratorExists, orchestratorID, orElse: StoreError.unknownOrchestrator(orchestratorID))
+            return try connection.transaction {
+                for index in 1...count {
+                    let fromUser = index % 2 == 1
+                    try connection.run(SQLiteQueries.bulkInsertChat, [
+                        .text(UUIDv7.next()), .text(orchestratorID), .text(fromUser ? "user" : "orchestrator"),
+                        .text(fromUser ? "orchestrator" : "user"),
+                        .text("seeded message \(index): " + String(repeating: "lorem ipsum ", count: 8)), .text(MicrosecondClock.next()),
+                    ])
+                }
+                return count
+            }
+        }
+    }
+
+    func explainChatHistory(orchestratorID: String) async throws -> String {
+        let rows = try await read {
+            try $0.query("EXPLAIN QUERY PLAN " + SQLiteQueries.history, [.text(orchestratorID), .integer(Int64.max), .integer(51)])
+        }
+        // Columns: id, parent, notused, detail.
+        return rows.compactMap { $0.optional(3) }.joined(separator: "\n")
+    }
+
+    private static func optional(_ text: String?) -> SQLiteValue { text.map { .text($0) } ?? .null }
+
+    private static func jsonText(_ value: JSONValue?) throws -> SQLiteValue {
+        .text(String(decoding: try JSON.encode(value ?? .object([:])), as: UTF8.self))
+    }
+}

@@ -1,0 +1,511 @@
+import Foundation
+import OrchHost
+import PluginAPI
+import Testing
+
+/// The store contract of docs/operations.md, written once and run against
+/// every store plugin, through the ABI: each test loads the built library with
+/// the host's loader and talks to it with `StoreClient.api` (or raw JSON for
+/// what the typed API cannot say). Serialized, so each test can check that it
+/// left every table with the row count it found (see `withStore`).
+@Suite(.storeEnvironment, .serialized)
+struct StoreConformanceTests {
+    // MARK: - Health and orchestrators
+
+    @Test(arguments: StoreKind.allCases)
+    func healthNamesTheStoreAndItsSchema(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let health = try await store.api.health()
+            #expect(health.ok)
+            #expect(health.store == kind.rawValue)
+            #expect(health.schemaVersion == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func getOrCreateMakesTheSingletonOnceAndAFreshStartReusesIt(_ kind: StoreKind) async throws {
+        let environment = try environment()
+        try await environment.withStore(kind) { store in
+            let (made, created) = try await store.api.getOrCreateOrchestrator(systemPrompt: "You orchestrate.", workingDir: "/srv/work")
+            #expect(created)
+            #expect(isUUID(made.id))
+            #expect(made.systemPrompt == "You orchestrate.")
+            #expect(made.workingDir == "/srv/work")
+            #expect(made.sessionID == nil)
+            #expect(made.status == "idle")
+            #expect(made.inputTokens == 0 && made.outputTokens == 0 && made.totalCost == 0)
+            #expect(made.archived == false)
+            #expect(made.metadata == .object([:]))
+            #expect(isTimestamp(made.createdAt) && made.createdAt == made.updatedAt)
+
+            let (again, createdAgain) = try await store.api.getOrCreateOrchestrator(systemPrompt: "ignored", workingDir: nil)
+            #expect(!createdAgain)
+            #expect(again == made)
+
+            // A fresh start: another instance of the plugin on the same database.
+            let restarted = try environment.open(kind)
+            let (reused, createdByRestart) = try await restarted.api.getOrCreateOrchestrator()
+            await restarted.ref.destroy()
+            #expect(!createdByRestart)
+            #expect(reused.id == made.id)
+
+            #expect(try await store.api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentGetOrCreateMakesExactlyOneOrchestrator(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let results = try await withThrowingTaskGroup(of: (OrchestratorRecord, Bool).self) { group in
+                for _ in 0..<16 { group.addTask { try await api.getOrCreateOrchestrator() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter(\.1).count == 1)
+            #expect(Set(results.map(\.0.id)).count == 1)
+            #expect(try await api.deleteOrchestrator(id: results[0].0.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func orchestratorsAreFoundByIDAndBySession(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator(systemPrompt: "p", metadata: .object(["team": .string("core")]))
+            #expect(made.metadata == .object(["team": .string("core")]))
+            #expect(try await api.orchestrator(id: made.id) == made)
+            #expect(try await api.orchestrator(id: made.id.uppercased()) == made, "ids are matched in canonical form")
+
+            let session = "session-\(UUID().uuidString)"
+            let updated = try await api.updateSession(orchestratorID: made.id, sessionID: session)
+            #expect(updated.sessionID == session)
+            #expect(updated.createdAt == made.createdAt)
+            #expect(updated.updatedAt > made.updatedAt, "updated_at is maintained on every update")
+            #expect(try await api.orchestrator(sessionID: session) == updated)
+
+            let other = try await api.createOrchestrator()
+            await expectError(.init(.conflict, code: "session_in_use", "session_id \"\(session)\" already belongs to another orchestrator; a Claude session continues one orchestrator only")) {
+                _ = try await api.updateSession(orchestratorID: other.id, sessionID: session)
+            }
+            let missing = absentID()
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.orchestrator(id: missing)
+            }
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.updateSession(orchestratorID: missing, sessionID: "s")
+            }
+            await expectError(.notFound("unknown_session", "no active (non-archived) orchestrator has session_id \"nope\"; start without a session to get a fresh one")) {
+                _ = try await api.orchestrator(sessionID: "nope")
+            }
+            await expectError(.invalid("invalid_uuid", "\"id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"not-a-uuid\"")) {
+                _ = try await api.orchestrator(id: "not-a-uuid")
+            }
+            await expectError(.invalid("empty_session_id", "\"session_id\" must not be empty")) {
+                _ = try await api.updateSession(orchestratorID: made.id, sessionID: "")
+            }
+            await expectError(.invalid("invalid_metadata", "\"metadata\" must be a JSON object; got an array")) {
+                _ = try await api.createOrchestrator(metadata: .array([]))
+            }
+            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await api.deleteOrchestrator(id: other.id))
+            #expect(try await api.deleteOrchestrator(id: made.id) == false, "a second delete finds nothing")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func statusTakesOnlyTheKnownValues(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            var previous = made
+            for status in ["executing", "waiting", "blocked", "complete", "idle"] {
+                let updated = try await api.setStatus(orchestratorID: made.id, status: status)
+                #expect(updated.status == status)
+                #expect(updated.updatedAt > previous.updatedAt)
+                previous = updated
+            }
+            await expectError(.invalid("invalid_status", "\"status\" must be one of idle, executing, waiting, blocked, complete; got \"sleeping\"")) {
+                _ = try await api.setStatus(orchestratorID: made.id, status: "sleeping")
+            }
+            let missing = absentID()
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.setStatus(orchestratorID: missing, status: "idle")
+            }
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    // MARK: - Usage
+
+    @Test(arguments: StoreKind.allCases)
+    func hundredConcurrentUsageAddsSumExactly(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<100 {
+                    group.addTask { _ = try await api.addUsage(orchestratorID: made.id, inputTokens: 3, outputTokens: 5, costUSD: 0.000123456789) }
+                }
+                try await group.waitForAll()
+            }
+            let summed = try await api.orchestrator(id: made.id)
+            #expect(summed.inputTokens == 300)
+            #expect(summed.outputTokens == 500)
+            #expect(summed.totalCost == 0.0123456789, "100 × 0.000123456789, to the last of 12 decimals")
+            #expect(summed.updatedAt > made.updatedAt)
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func costsAreKeptExactlyWithoutPerTurnRounding(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            // In binary floating point ten 0.1s make 0.9999999999999999; the original's DECIMAL(10,4) made 0.00005 vanish.
+            for _ in 0..<10 { _ = try await api.addUsage(orchestratorID: made.id, inputTokens: 0, outputTokens: 0, costUSD: 0.1) }
+            let tenth = try await api.addUsage(orchestratorID: made.id, inputTokens: 0, outputTokens: 0, costUSD: 0.00005)
+            let last = try await api.addUsage(orchestratorID: made.id, inputTokens: 1, outputTokens: 2, costUSD: 0.000000000001)
+            #expect(tenth.totalCost == 1.00005)
+            #expect(last.totalCost == 1.000050000001)
+            #expect(last.inputTokens == 1 && last.outputTokens == 2)
+
+            await expectError(.invalid("invalid_usage", "\"input_tokens\" must be a token count between 0 and 1000000000000; got -1")) {
+                _ = try await api.addUsage(orchestratorID: made.id, inputTokens: -1, outputTokens: 0, costUSD: 0)
+            }
+            await expectError(.invalid("invalid_usage", "\"cost_usd\" must be a number of US dollars between 0 and 1000000.0; got -0.5")) {
+                _ = try await api.addUsage(orchestratorID: made.id, inputTokens: 0, outputTokens: 0, costUSD: -0.5)
+            }
+            await expectError(.invalid("invalid_usage", "\"cost_usd\" must be a number of US dollars between 0 and 1000000.0; got 2000000.0")) {
+                _ = try await api.addUsage(orchestratorID: made.id, inputTokens: 0, outputTokens: 0, costUSD: 2_000_000)
+            }
+            let missing = absentID()
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.addUsage(orchestratorID: missing, inputTokens: 1, outputTokens: 1, costUSD: 0.01)
+            }
+            #expect(try await api.orchestrator(id: made.id).totalCost == 1.000050000001, "refused adds changed nothing")
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    // MARK: - Chat messages
+
+    @Test(arguments: StoreKind.allCases)
+    func everySenderAndReceiverCombinationFollowsTheAgentRule(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "builder", model: "claude-sonnet")
+            var inserted = 0
+            for sender in Party.allCases {
+                for receiver in Party.allCases {
+                    let involvesAgent = sender == .agent || receiver == .agent
+                    let text = "\(sender.rawValue) to \(receiver.rawValue)"
+                    if involvesAgent {
+                        let record = try await api.insertChat(.init(orchestratorID: made.id, sender: sender, receiver: receiver, message: text, agentID: agent.id))
+                        #expect(record.agentID == agent.id)
+                        #expect(record.sender == sender && record.receiver == receiver && record.message == text)
+                        await expectError(.invalid("agent_id_required", "a message \(sender.rawValue) → \(receiver.rawValue) involves an agent, so \"agent_id\" must name it")) {
+                            _ = try await api.insertChat(.init(orchestratorID: made.id, sender: sender, receiver: receiver, message: text))
+                        }
+                    } else {
+                        let record = try await api.insertChat(.init(orchestratorID: made.id, sender: sender, receiver: receiver, message: text))
+                        #expect(record.agentID == nil)
+                        #expect(record.sender == sender && record.receiver == receiver && record.message == text)
+                        await expectError(.invalid("agent_id_forbidden", "a message \(sender.rawValue) → \(receiver.rawValue) involves no agent, so \"agent_id\" must be absent; got \(agent.id)")) {
+                            _ = try await api.insertChat(.init(orchestratorID: made.id, sender: sender, receiver: receiver, message: text, agentID: agent.id))
+                        }
+                    }
+                    inserted += 1
+                }
+            }
+            #expect(try await api.turnCount(orchestratorID: made.id) == inserted)
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func insertChatKeepsWhatItWasGivenAndRefusesBadInput(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            let chosen = absentID()
+            let metadata: JSONValue = .object(["type": .string("text_chunk"), "n": .int(1), "nested": .object(["a": .array([.bool(true), .null])])])
+            let record = try await api.insertChat(.init(orchestratorID: made.id, sender: .orchestrator, receiver: .user,
+                                                        message: "héllo ✓ \"quoted\" 'single' \\ back", metadata: metadata, id: chosen.uppercased()))
+            #expect(record.id == chosen)
+            #expect(record.orchestratorID == made.id)
+            #expect(record.message == "héllo ✓ \"quoted\" 'single' \\ back")
+            #expect(record.metadata == metadata)
+            #expect(isTimestamp(record.createdAt) && record.createdAt == record.updatedAt)
+            let plain = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: ""))
+            #expect(isUUID(plain.id) && plain.metadata == .object([:]) && plain.message.isEmpty)
+
+            await expectError(.init(.conflict, code: "duplicate_id", "a chat message with id \(chosen) already exists; omit \"id\" to let the store choose one")) {
+                _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "again", id: chosen))
+            }
+            let missing = absentID()
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.insertChat(.init(orchestratorID: missing, sender: .user, receiver: .orchestrator, message: "x"))
+            }
+            await expectError(.notFound("unknown_agent", "no agent has id \(missing); create it with insert_agent first")) {
+                _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .agent, receiver: .orchestrator, message: "x", agentID: missing))
+            }
+            await expectError(.invalid("invalid_uuid", "\"agent_id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"agent-7\"")) {
+                _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .agent, receiver: .orchestrator, message: "x", agentID: "agent-7"))
+            }
+            await expectError(.invalid("invalid_metadata", "\"metadata\" must be a JSON object; got a string")) {
+                _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "x", metadata: .string("{}")))
+            }
+            await expectError(.invalid("invalid_sender", "\"sender_type\" must be one of user, orchestrator, agent; got \"robot\"")) {
+                try await store.raw(["op": .string("insert_chat"), "orchestrator_agent_id": .string(made.id), "sender_type": .string("robot"),
+                                     "receiver_type": .string("user"), "message": .string("x")])
+            }
+            await expectError(.invalid("invalid_sender", "\"receiver_type\" must be one of user, orchestrator, agent; got \"everyone\"")) {
+                try await store.raw(["op": .string("insert_chat"), "orchestrator_agent_id": .string(made.id), "sender_type": .string("user"),
+                                     "receiver_type": .string("everyone"), "message": .string("x")])
+            }
+            await expectError(.invalid("invalid_request", "insert_chat: missing field \"message\"")) {
+                try await store.raw(["op": .string("insert_chat"), "orchestrator_agent_id": .string(made.id), "sender_type": .string("user"), "receiver_type": .string("orchestrator")])
+            }
+            #expect(try await api.turnCount(orchestratorID: made.id) == 2, "refused inserts wrote nothing")
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    // MARK: - History
+
+    @Test(arguments: StoreKind.allCases)
+    func historyIsChronologicalNewestFirstLimitedAndPagedByCursor(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            let other = try await api.createOrchestrator()
+            let otherMessage = try await api.insertChat(.init(orchestratorID: other.id, sender: .user, receiver: .orchestrator, message: "elsewhere"))
+            // Written back to back, many within one millisecond: order must still be insertion order.
+            var written: [ChatMessageRecord] = []
+            for index in 0..<120 {
+                let fromUser = index % 2 == 0
+                written.append(try await api.insertChat(.init(orchestratorID: made.id, sender: fromUser ? .user : .orchestrator,
+                                                              receiver: fromUser ? .orchestrator : .user, message: "m\(index)")))
+            }
+            #expect(zip(written, written.dropFirst()).allSatisfy { $0.createdAt < $1.createdAt }, "timestamps order rows below a millisecond")
+
+            let latest = try await api.chatHistory(orchestratorID: made.id)
+            #expect(latest.messages == Array(written.suffix(50)), "default limit 50: the newest, oldest first")
+            #expect(latest.hasMore)
+            let ten = try await api.chatHistory(orchestratorID: made.id, limit: 10)
+            #expect(ten.messages.map(\.message) == (110..<120).map { "m\($0)" })
+
+            var pages: [[ChatMessageRecord]] = []
+            var cursor: String?
+            var more = true
+            while more {
+                let page = try await api.chatHistory(orchestratorID: made.id, limit: 25, before: cursor)
+                pages.append(page.messages)
+                cursor = page.messages.first?.id
+                more = page.hasMore
+            }
+            #expect(pages.map(\.count) == [25, 25, 25, 25, 20])
+            #expect(pages.reversed().flatMap { $0 } == written, "paging backwards by `before` visits every row once")
+            let exact = try await api.chatHistory(orchestratorID: made.id, limit: 20, before: written[20].id)
+            #expect(exact.messages == Array(written[0..<20]) && !exact.hasMore)
+            let everything = try await api.chatHistory(orchestratorID: made.id, limit: 1000)
+            #expect(everything.messages == written && !everything.hasMore)
+
+            let empty = try await api.createOrchestrator()
+            let nothing = try await api.chatHistory(orchestratorID: empty.id)
+            #expect(nothing.messages.isEmpty && !nothing.hasMore)
+
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 0")) {
+                _ = try await api.chatHistory(orchestratorID: made.id, limit: 0)
+            }
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 1001")) {
+                _ = try await api.chatHistory(orchestratorID: made.id, limit: 1001)
+            }
+            let missing = absentID()
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.chatHistory(orchestratorID: missing)
+            }
+            await expectError(.notFound("unknown_message", "\"before\" names message \(otherMessage.id), which is not a chat message of orchestrator \(made.id); pass an id from an earlier chat_history reply")) {
+                _ = try await api.chatHistory(orchestratorID: made.id, before: otherMessage.id)
+            }
+            await expectError(.invalid("invalid_uuid", "\"before\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"last\"")) {
+                _ = try await api.chatHistory(orchestratorID: made.id, before: "last")
+            }
+            for id in [made.id, other.id, empty.id] { #expect(try await api.deleteOrchestrator(id: id)) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentWritersAndReadersKeepOneInsertionOrder(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "w\(writer)-\(index)"))
+                        }
+                    }
+                }
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<25 { _ = try await api.chatHistory(orchestratorID: made.id, limit: 50) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await api.chatHistory(orchestratorID: made.id, limit: 1000).messages
+            #expect(all.count == 200)
+            #expect(try await api.turnCount(orchestratorID: made.id) == 200)
+            for writer in 0..<8 {
+                let own = all.map(\.message).filter { $0.hasPrefix("w\(writer)-") }
+                #expect(own == (0..<25).map { "w\(writer)-\($0)" }, "each writer's rows appear in the order it wrote them")
+            }
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func historyIsAnIndexRangeScan(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let first = try await api.createOrchestrator()
+            let second = try await api.createOrchestrator()
+            #expect(try await api.bulkInsertChat(orchestratorID: first.id, count: 10_000) == 10_000)
+            #expect(try await api.bulkInsertChat(orchestratorID: second.id, count: 10_000) == 10_000)
+            let plan = try await api.explainChatHistory(orchestratorID: first.id)
+            #expect(plan.contains("idx_orchestrator_chat_orch_seq"), "plan: \(plan)")
+            switch kind {
+            case .postgres:
+                #expect(plan.contains("Index Scan Backward using idx_orchestrator_chat_orch_seq"), "plan: \(plan)")
+                #expect(!plan.contains("Seq Scan") && !plan.contains("Sort"), "plan: \(plan)")
+            case .sqlite:
+                #expect(plan.contains("SEARCH orchestrator_chat USING INDEX idx_orchestrator_chat_orch_seq"), "plan: \(plan)")
+                #expect(!plan.contains("TEMP B-TREE"), "no sort step: \(plan)")
+            }
+            let latest = try await api.chatHistory(orchestratorID: first.id, limit: 50)
+            #expect(latest.messages.count == 50 && latest.hasMore)
+            #expect(latest.messages.last?.message.hasPrefix("seeded message 10000: ") == true)
+            #expect(try await api.turnCount(orchestratorID: second.id) == 10_000)
+            await expectError(.invalid("invalid_count", "\"count\" must be between 1 and 1000000; got 0")) {
+                _ = try await api.bulkInsertChat(orchestratorID: first.id, count: 0)
+            }
+            #expect(try await api.deleteOrchestrator(id: first.id))
+            #expect(try await api.deleteOrchestrator(id: second.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func turnCountIsTheNumberOfChatRows(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await api.createOrchestrator()
+            #expect(try await api.turnCount(orchestratorID: made.id) == 0)
+            for index in 0..<7 {
+                _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "\(index)"))
+            }
+            #expect(try await api.turnCount(orchestratorID: made.id) == 7)
+            #expect(try await api.turnCount(orchestratorID: absentID()) == 0, "an unknown orchestrator has had no turns")
+            await expectError(.invalid("invalid_uuid", "\"orchestrator_agent_id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"7\"")) {
+                _ = try await api.turnCount(orchestratorID: "7")
+            }
+            #expect(try await api.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    // MARK: - Agents, logs, deletes
+
+    @Test(arguments: StoreKind.allCases)
+    func agentsAndTheirLogsCascadeWithTheirOrchestrator(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let before = try await api.rowCounts()
+            let made = try await api.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "reviewer", model: "claude-opus", systemPrompt: "review",
+                                                  workingDir: "/w", metadata: .object(["template_name": .string("reviewer")]))
+            #expect(isUUID(agent.id) && agent.orchestratorID == made.id && agent.name == "reviewer" && agent.model == "claude-opus")
+            #expect(agent.systemPrompt == "review" && agent.workingDir == "/w" && agent.status == "idle" && agent.sessionID == nil)
+            #expect(agent.inputTokens == 0 && agent.totalCost == 0 && !agent.archived)
+            #expect(agent.metadata == .object(["template_name": .string("reviewer")]))
+            #expect(isTimestamp(agent.createdAt) && agent.createdAt == agent.updatedAt)
+
+            let logID = try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "PreToolUse", content: "Using tool: Read",
+                                                     payload: .object(["tool_name": .string("Read")]), sessionID: "s1", taskSlug: "t-1", entryIndex: 0)
+            #expect(isUUID(logID))
+            _ = try await api.insertAgentLog(agentID: agent.id, eventCategory: "response", eventType: "text")
+            _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .orchestrator, receiver: .agent, message: "go", agentID: agent.id))
+
+            await expectError(.init(.conflict, code: "duplicate_agent_name", "orchestrator \(made.id) already has an agent named \"reviewer\"; choose another name")) {
+                _ = try await api.insertAgent(orchestratorID: made.id, name: "reviewer", model: "m")
+            }
+            let missing = absentID()
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.insertAgent(orchestratorID: missing, name: "x", model: "m")
+            }
+            await expectError(.invalid("empty_name", "\"name\" must not be empty")) {
+                _ = try await api.insertAgent(orchestratorID: made.id, name: "", model: "m")
+            }
+            await expectError(.notFound("unknown_agent", "no agent has id \(missing); create it with insert_agent first")) {
+                _ = try await api.insertAgentLog(agentID: missing, eventCategory: "hook", eventType: "Stop")
+            }
+            await expectError(.invalid("invalid_event_category", "\"event_category\" must be one of hook, response, adw_step; got \"chat\"")) {
+                _ = try await api.insertAgentLog(agentID: agent.id, eventCategory: "chat", eventType: "Stop")
+            }
+            let during = try await api.rowCounts()
+            #expect(during["agents"] == (before["agents"] ?? 0) + 1)
+            #expect(during["agent_logs"] == (before["agent_logs"] ?? 0) + 2)
+            #expect(during["orchestrator_chat"] == (before["orchestrator_chat"] ?? 0) + 1)
+            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await api.rowCounts() == before, "deleting the orchestrator removed its agents, their logs and its chat")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func systemLogsAreWrittenAndDeletedByID(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            var ids: [String] = []
+            for level in StoreRules.levels {
+                ids.append(try await api.insertSystemLog(level: level, message: "\(level) line",
+                                                         metadata: .object(["type": .string("thinking_block")]), filePath: "main.swift"))
+            }
+            #expect(ids.allSatisfy(isUUID) && Set(ids).count == 4)
+            await expectError(.invalid("invalid_level", "\"level\" must be one of DEBUG, INFO, WARNING, ERROR; got \"info\"")) {
+                _ = try await api.insertSystemLog(level: "info", message: "lowercase")
+            }
+            #expect(try await api.deleteSystemLogs(ids: Array(ids.prefix(3)) + [absentID()]) == 3)
+            #expect(try await api.deleteSystemLogs(ids: ids) == 1)
+            #expect(try await api.deleteSystemLogs(ids: []) == 0)
+            await expectError(.invalid("invalid_uuid", "\"ids[1]\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"x\"")) {
+                _ = try await api.deleteSystemLogs(ids: [absentID(), "x"])
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func rowCountsNameEveryTable(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let counts = try await store.api.rowCounts()
+            #expect(counts.keys.sorted() == StoreRules.tables.sorted())
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func unknownOpsAndMalformedRequestsAreRefused(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let ops = StoreOp.allCases.map(\.rawValue).joined(separator: ", ")
+            await expectError(.unsupported("\(kind.rawValue) has no op \"frobnicate\"; store ops are \(ops)")) {
+                try await store.raw(["op": .string("frobnicate")])
+            }
+            await expectError(.invalid("invalid_request", #"get_orchestrator: field "id": Expected to decode String but found number instead."#)) {
+                try await store.raw(["op": .string("get_orchestrator"), "id": .int(7)])
+            }
+            await expectError(.invalid("invalid_request", #"a request must be a JSON object with a string "op"; got {"id":"x"}"#)) {
+                _ = try await store.request(Data(#"{"id":"x"}"#.utf8))
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+import Testing
+
+/// The store plugins under test, by library name.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite = "SQLiteStore"
+    case postgres = "PostgresStore"
+
+    var testDescription: String { rawValue }
+}
