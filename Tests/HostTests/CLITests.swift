@@ -9,12 +9,14 @@ import Testing
         return path
     }
 
-    func config(transport: String, options: String = "") -> String {
-        """
+    func config(transport: String, options: String = "", database: String? = nil) throws -> String {
+        let path = try database ?? Paths.temporaryDirectory().appendingPathComponent("orch.sqlite").path
+        return """
         [host]
         plugin_dirs = ["\(Paths.buildDirectory)"]
         [store]
-        plugin = "SwiftEchoPlugin"
+        plugin = "SQLiteStore"
+        options = { path = "\(path)" }
         [backend]
         plugin = "SwiftEchoPlugin"
         [[transports]]
@@ -36,7 +38,7 @@ import Testing
             (cPlugin, "", "loaded transport CTestPlugin 1.0.0 (ABI 1.0)"),
             ("NIOLineTransport", "[transports.options]\nlisten = \"127.0.0.1:0\"", "loaded transport NIOLineTransport 1.0.0 (ABI 1.0)"),
         ] {
-            let orch = try OrchProcess(["serve", "--config", try writeConfig(config(transport: transport, options: options))])
+            let orch = try OrchProcess(["serve", "--config", try writeConfig(try config(transport: transport, options: options))])
             #expect(await orch.waitForOutput("orch ready"), "stdout: \(orch.stdout) stderr: \(orch.stderr)")
             #expect(orch.stdout.contains(expected))
             orch.terminate()
@@ -49,7 +51,7 @@ import Testing
     }
 
     @Test func anUnknownPluginStopsStartupBeforeAnythingLoads() async throws {
-        let result = try await OrchProcess.run(["serve", "--config", try writeConfig(config(transport: "NoSuchTransport"))])
+        let result = try await OrchProcess.run(["serve", "--config", try writeConfig(try config(transport: "NoSuchTransport"))])
         #expect(result.status == 3)
         #expect(result.stderr.contains("orch: plugin \"NoSuchTransport\" not found: looked for libNoSuchTransport.so in \(Paths.buildDirectory)"))
         #expect(!result.stdout.contains("loaded"))
@@ -63,12 +65,59 @@ import Testing
     }
 
     @Test func checkConfigOpensEveryPluginWithoutStartingIt() async throws {
-        let good = try await OrchProcess.run(["check-config", "--config", try writeConfig(config(transport: "NIOLineTransport"))])
+        let good = try await OrchProcess.run(["check-config", "--config", try writeConfig(try config(transport: "NIOLineTransport"))])
         #expect(good.status == 0)
         #expect(good.stdout.contains("transports[0]: NIOLineTransport 1.0.0 (ABI 1.0)"))
-        let wrongKind = try await OrchProcess.run(["check-config", "--config", try writeConfig(config(transport: "NIOLineProbe"))])
+        let wrongKind = try await OrchProcess.run(["check-config", "--config", try writeConfig(try config(transport: "NIOLineProbe"))])
         #expect(wrongKind.status == 3)
-        #expect(wrongKind.stderr.contains(":7: transports[0].plugin: \(Paths.plugin("NIOLineProbe")): plugin NIOLineProbe is not a transport plugin (it provides: store)"), "\(wrongKind.stderr)")
+        #expect(wrongKind.stderr.contains(":8: transports[0].plugin: \(Paths.plugin("NIOLineProbe")): plugin NIOLineProbe is not a transport plugin (it provides: store)"), "\(wrongKind.stderr)")
+    }
+
+    @Test func anUnknownSessionIsRefusedBeforeAnyTransportListens() async throws {
+        let result = try await OrchProcess.run(["serve", "--session", "0badc0de-session", "--config",
+                                                try writeConfig(try config(transport: "NIOLineTransport", options: "[transports.options]\nlisten = \"127.0.0.1:0\""))])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("orch: no orchestrator has session 0badc0de-session; start without --session to create a new one"), "\(result.stderr)")
+        #expect(!result.stdout.contains("listening"))
+    }
+
+    @Test func aMissingWorkingDirectoryIsAStartupError() async throws {
+        let result = try await OrchProcess.run(["serve", "--cwd", "/nonexistent/project", "--config", try writeConfig(try config(transport: "NIOLineTransport"))])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("orch: working directory /nonexistent/project (from --cwd) does not exist or is not a directory; create it or choose another with --cwd"))
+    }
+
+    @Test func aResumedSessionIsSummarizedWithItsTotals() async throws {
+        let database = try Paths.temporaryDirectory().appendingPathComponent("orch.sqlite").path
+        let path = try writeConfig(try config(transport: "NIOLineTransport", options: "[transports.options]\nlisten = \"127.0.0.1:0\"", database: database))
+        let first = try OrchProcess(["serve", "--config", path])
+        #expect(await first.waitForOutput("orch ready"), "\(first.stderr)")
+        #expect(first.stdout.contains("session: new"))
+        let address = first.stdout.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map { String($0.dropFirst("listening on ".count)) } ?? ""
+        let orchestrator = first.stdout.split(separator: "\n").first { $0.hasPrefix("orchestrator ") }.map { String($0.dropFirst("orchestrator ".count)) } ?? ""
+        // One turn through the TCP transport, as a client would send it.
+        let reply = try run("/usr/bin/env", ["python3", "-c", """
+            import socket, sys
+            host, port = sys.argv[1].rsplit(':', 1)
+            s = socket.create_connection((host, int(port)), timeout=10)
+            s.sendall(b'{"op":"send_chat","orchestrator_agent_id":"' + sys.argv[2].encode() + b'","message":"hello there","wait":true}\\n')
+            data = b''
+            while b'"status":"success"' not in data and b'"status":"error"' not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            print(data.decode())
+            """, address, orchestrator])
+        #expect(reply.output.contains(#""status":"success""#), "\(reply.output)")
+        first.terminate()
+        #expect(await first.exitStatus() == 0)
+        let second = try OrchProcess(["serve", "--config", path])
+        #expect(await second.waitForOutput("orch ready"), "\(second.stderr)")
+        #expect(second.stdout.contains("orchestrator \(orchestrator)"))
+        #expect(second.stdout.contains("session swift-session resumed: 0 input + 0 output tokens, $0.000000"), "\(second.stdout)")
+        second.terminate()
+        #expect(await second.exitStatus() == 0)
     }
 
     @Test func pluginsListsEveryLibraryAndWhyAnyCannotLoad() async throws {

@@ -43,7 +43,7 @@ import Testing
 
     @Test func aRandomFileRenamedSoIsNotALibrary() throws {
         let path = try Paths.temporaryDirectory().appendingPathComponent("libRandom.so").path
-        FileManager.default.createFile(atPath: path, contents: Data((0..<4096).map { _ in UInt8.random(in: 0...255) }))
+        _ = FileManager.default.createFile(atPath: path, contents: Data((0..<4096).map { _ in UInt8.random(in: 0...255) }))
         #expect(throws: PluginLoadError.notALibrary(path: path, reason: "invalid ELF header")) { try PluginLibrary.open(path) }
         let missing = "/nonexistent/libNothing.so"
         #expect(throws: PluginLoadError.notALibrary(path: missing, reason: "no such file")) { try PluginLibrary.open(missing) }

@@ -85,12 +85,12 @@ class InstanceBox: @unchecked Sendable {
     }
 }
 
-final class BackendBox: InstanceBox {
+final class BackendBox: InstanceBox, @unchecked Sendable {
     let backend: any BackendPlugin
     init(_ backend: any BackendPlugin) { self.backend = backend; super.init(backend) }
 }
 
-final class TransportBox: InstanceBox {
+final class TransportBox: InstanceBox, @unchecked Sendable {
     let transport: any TransportPlugin
     init(_ transport: any TransportPlugin) { self.transport = transport; super.init(transport) }
 }

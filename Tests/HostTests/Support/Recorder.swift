@@ -25,6 +25,16 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () throws -> Bool
     return try condition()
 }
 
+/// The same, for conditions that must ask something asynchronously (a store, a plugin).
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return try await condition()
+}
+
 /// A host request table with the operations a bare test needs.
 func testRequests() -> HostRequests {
     let requests = HostRequests()
