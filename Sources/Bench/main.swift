@@ -5,6 +5,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: ([String]) async throws -> Void] = [
     "abi": ABIBench.run,
+    "turn": TurnBench.run,
 ]
 let name = arguments.first ?? "abi"
 guard let suite = suites[name] else {

@@ -149,8 +149,21 @@ import Testing
         let replay = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 20])
         #expect(replay["status"] == .string("ok"))
         #expect(replay["events"] == .array(Array(host.wire.messages.dropFirst(20))))
-        let tooOld = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 0])
-        if expected.count > 64 { #expect(tooOld["status"] == .string("reload")) }
+        let nothingMissed = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": .int(Int64(expected.count))])
+        #expect(nothingMissed == ["status": "ok", "events": []])
+        await host.stop()
+    }
+
+    @Test func resumingFromBeforeTheWindowAsksForAReload() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore(), replayWindow: 8)
+        _ = try await host.send("one two three", wait: true)
+        #expect(await eventually { host.wire.types.contains("turn_complete") })
+        let last = Int64(host.wire.messages.count)
+        let reply = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 1])
+        #expect(reply == ["status": "reload", "last_seq": .int(last), "oldest_available": .int(last - 7),
+                          "message": "events after 1 are no longer kept; reload the history with load_chat"])
+        let exact = try await host.request("resume", ["orchestrator_agent_id": .string(host.orchestratorID), "last_seq": .int(last - 8)])
+        #expect(exact["events"] == .array(Array(host.wire.messages.suffix(8))))
         await host.stop()
     }
 }

@@ -14,12 +14,12 @@ final class TestRuntime: @unchecked Sendable {
     var store: StoreAPI { runtime.store!.api }
 
     /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
-    static func start(store: String, backend: String? = nil, sessionID: String? = nil, workingDir: String = "/tmp") async throws -> TestRuntime {
+    static func start(store: String, backend: String? = nil, sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64) async throws -> TestRuntime {
         let backendPlugin = try backend ?? CPlugin.build()
         let toml = """
         [host]
         plugin_dirs = ["\(Paths.buildDirectory)"]
-        replay_window = 64
+        replay_window = \(replayWindow)
         [store]
         \(store)
         [backend]

@@ -11,6 +11,9 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 
 final class EchoInstance: StorePlugin, BackendPlugin, TransportPlugin {
     let host: PluginHost
+    /// Delays (ns) from a stamped delta's emission to its delivery here, for `orch-bench turn`.
+    private let latencies = NSLock()
+    nonisolated(unsafe) private var delays: [UInt64] = []
 
     struct Options: Decodable { var fail: String? }
 
@@ -25,6 +28,9 @@ final class EchoInstance: StorePlugin, BackendPlugin, TransportPlugin {
         switch request.op {
         case "echo": return request.json
         case "ask_host": return try await host.request(Data(#"{"op":"ping"}"#.utf8))
+        case "latencies":
+            let taken = latencies.withLock { defer { delays = [] }; return delays }
+            return try JSON.encode(taken)
         default: throw PluginError.unsupported("swift-echo-plugin has no op \"\(request.op)\"")
         }
     }
@@ -32,6 +38,13 @@ final class EchoInstance: StorePlugin, BackendPlugin, TransportPlugin {
     func runTurn(_ turn: Request, events: EventSink) async throws -> Data {
         struct Turn: Decodable { var turn_id: String; var message: String }
         let decoded = try turn.decode(Turn.self)
+        // "stamp N": N deltas each carrying its emission time, for measuring the host's overhead.
+        if decoded.message.hasPrefix("stamp "), let count = Int(decoded.message.dropFirst(6)) {
+            for _ in 0..<count {
+                events.emit(Event(kind: .textDelta, turnID: decoded.turn_id, text: "\(DispatchTime.now().uptimeNanoseconds) "))
+            }
+            return try JSON.encode(["session_id": "swift-session"])
+        }
         for word in decoded.message.split(separator: " ") {
             events.emit(Event(kind: .textDelta, turnID: decoded.turn_id, text: String(word) + " "))
         }
@@ -44,5 +57,9 @@ final class EchoInstance: StorePlugin, BackendPlugin, TransportPlugin {
     /// "bounce" custom events come straight back, for the benchmark's round trip.
     func deliver(_ event: EventView) {
         if event.kind == .custom { host.table.pointee.publish(host.table, event.pointer) }
+        if event.kind == .wire, let stamp = UInt64(event.text.string.dropLast()) {
+            let delay = DispatchTime.now().uptimeNanoseconds - stamp
+            latencies.withLock { delays.append(delay) }
+        }
     }
 }

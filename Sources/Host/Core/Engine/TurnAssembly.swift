@@ -46,7 +46,7 @@ final class TurnAssembly: @unchecked Sendable {
             let text = event.text.string
             if drafts[key] == nil { draftOrder.append(key) }
             drafts[key, default: ""] += text
-            publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false))
+            publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false), text: text)
         case .blockFinal:
             let info = (try? JSONDecoder().decode(JSONValue.self, from: event.json.data)) ?? .null
             if info["kind"]?.stringValue == "thinking" {
@@ -79,8 +79,9 @@ final class TurnAssembly: @unchecked Sendable {
         }
     }
 
-    private func publish(_ json: Data) {
-        bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID, json: json))
+    /// `text` repeats a chat_stream chunk, so a transport that wants only the text need not parse JSON.
+    private func publish(_ json: Data, text: String = "") {
+        bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID, text: text, json: json))
     }
 
     private func finishText(key: String, text: String) {
