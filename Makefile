@@ -8,17 +8,28 @@ BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
 APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc
 # Python packages the tests need, installed with pip when missing.
-PIP_PACKAGES :=
+PIP_PACKAGES := jsonschema
 
-.PHONY: run test build deps bench clean
+# Plugins written in C, built outside SwiftPM against the published header alone.
+CC              ?= cc
+C_PLUGIN_FLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC -shared -fvisibility=hidden -pthread -I Sources/PluginAPI/C/include
+UNIX_TRANSPORT  := .build/c-plugins/libUnixSocketTransport.so
 
-run: deps build
+.PHONY: run test build deps bench clean c-plugins
+
+run: deps build c-plugins
 	.build/debug/orch serve --config $(CONFIG)
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps
+c-plugins: $(UNIX_TRANSPORT)
+
+$(UNIX_TRANSPORT): $(wildcard Plugins/UnixSocketTransport/*.c Plugins/UnixSocketTransport/*.h) Sources/PluginAPI/C/include/orch_plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(C_PLUGIN_FLAGS) $(wildcard Plugins/UnixSocketTransport/*.c) -o $@.tmp && mv $@.tmp $@
+
+test: deps c-plugins
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 

@@ -1,0 +1,415 @@
+/*
+ * The IO thread: one poll() loop that accepts clients, reads their lines,
+ * writes their queues without ever waiting for one of them, and closes those
+ * that leave, break or fall too far behind. See transport.h for the rules.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include "transport.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define READ_CHUNK 65536
+#define WRITE_BATCH 64
+#define SLOW_CLIENT_GRACE_MS 1000
+#define STOP_FLUSH_MS 1000
+
+static const char shutting_down[] = "orch is shutting down; reconnect and resume from your last seq";
+
+/* ---- connecting and leaving ---- */
+
+static int set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+}
+
+/* Tells a client it cannot be served, best effort, and closes it. */
+static void turn_away(int fd, const char *code, const char *message) {
+    buf b;
+    buf_init(&b);
+    json_span none = { NULL, 0, JSON_NULL };
+    render_error(&b, code, (const uint8_t *)message, strlen(message), NULL, none);
+    buf_append_str(&b, "\n");
+    if (buf_ok(&b)) (void)!send(fd, b.bytes, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    buf_free(&b);
+    close(fd);
+}
+
+static void accept_clients(transport *t) {
+    for (int accepted = 0; accepted < 64; accepted++) {
+        int fd = accept(t->listen_fd, NULL, NULL);
+        if (fd < 0) return; /* EAGAIN: no more waiting; anything else: try again next round */
+        if (!set_nonblocking(fd)) {
+            close(fd);
+            continue;
+        }
+        pthread_mutex_lock(&t->lock);
+        int full = t->client_count >= t->opts.max_clients;
+        pthread_mutex_unlock(&t->lock);
+        client *c = full ? NULL : calloc(1, sizeof *c);
+        if (!c) {
+            transport_log(t, ORCH_LOG_WARNING, "refused a client: %zu clients are connected (max_clients)", t->opts.max_clients);
+            turn_away(fd, "too_many_clients", "too many clients are connected (max_clients); try again later");
+            continue;
+        }
+        c->fd = fd;
+        buf b;
+        buf_init(&b);
+        pthread_mutex_lock(&t->lock);
+        c->id = t->next_client_id++;
+        render_connected(&b, c->id, t->opts.max_line_bytes, t->last_seq, t->stream_id);
+        if (buf_ok(&b)) transport_enqueue_local(t, c, b.bytes, b.len);
+        c->next = t->clients;
+        t->clients = c;
+        t->client_count++;
+        pthread_mutex_unlock(&t->lock);
+        buf_free(&b);
+        transport_log(t, ORCH_LOG_DEBUG, "client_%llu connected", (unsigned long long)c->id);
+    }
+}
+
+static void close_client(transport *t, client *c, const char *why) {
+    pthread_mutex_lock(&t->lock);
+    for (client **link = &t->clients; *link; link = &(*link)->next) {
+        if (*link == c) {
+            *link = c->next;
+            break;
+        }
+    }
+    t->client_count--;
+    transport_drop_deferred(t, c);
+    queue_free(&c->out);
+    queue_free(&c->held);
+    pthread_mutex_unlock(&t->lock);
+    close(c->fd);
+    transport_log(t, ORCH_LOG_DEBUG, "client_%llu disconnected: %s", (unsigned long long)c->id, why);
+    free(c->in);
+    free(c);
+}
+
+/* A client that fell too far behind: its backlog is dropped (but a line half
+ * written is finished), it is told why, and it is closed shortly after.
+ * Called with the lock held; returns whether it was converted. */
+static int drop_slow(transport *t, client *c) {
+    if (!c->overflowed || c->closing) return 0;
+    queue_clear(&c->out, c->out_offset > 0);
+    queue_clear(&c->held, 0);
+    c->resuming = 0;
+    char message[200];
+    snprintf(message, sizeof message, "too slow: over %zu lines or %zu bytes queued; reconnect and resume from your last seq",
+             t->opts.client_queue_limit, t->opts.client_queue_bytes);
+    buf b;
+    buf_init(&b);
+    json_span none = { NULL, 0, JSON_NULL };
+    render_error(&b, "too_slow", (const uint8_t *)message, strlen(message), NULL, none);
+    line *l = buf_ok(&b) ? line_new(b.bytes, b.len, 0) : NULL;
+    if (l) queue_push(&c->out, l);
+    line_release(l);
+    buf_free(&b);
+    c->closing = 1;
+    c->close_deadline_ms = monotonic_ms() + SLOW_CLIENT_GRACE_MS;
+    t->dropped_slow++;
+    return 1;
+}
+
+/* ---- writing ---- */
+
+/* Writes as much of the client's queue as the socket takes. Returns 0 if the
+ * connection is broken. */
+static int write_client(transport *t, client *c) {
+    for (;;) {
+        struct iovec parts[WRITE_BATCH];
+        size_t count = 0, total = 0;
+        pthread_mutex_lock(&t->lock);
+        for (line *l; count < WRITE_BATCH && (l = queue_at(&c->out, count)); count++) {
+            size_t offset = count == 0 ? c->out_offset : 0;
+            parts[count].iov_base = l->bytes + offset;
+            parts[count].iov_len = l->len - offset;
+            total += l->len - offset;
+        }
+        pthread_mutex_unlock(&t->lock);
+        if (count == 0) return 1;
+        struct msghdr message;
+        memset(&message, 0, sizeof message);
+        message.msg_iov = parts;
+        message.msg_iovlen = count;
+        ssize_t written = sendmsg(c->fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK;
+        }
+        pthread_mutex_lock(&t->lock);
+        size_t left = (size_t)written;
+        while (left > 0) {
+            line *head = queue_at(&c->out, 0);
+            size_t rest = head->len - c->out_offset;
+            if (left < rest) {
+                c->out_offset += left;
+                break;
+            }
+            left -= rest;
+            c->out_offset = 0;
+            queue_pop(&c->out);
+        }
+        pthread_mutex_unlock(&t->lock);
+        if ((size_t)written < total) return 1; /* the socket is full: wait for POLLOUT */
+    }
+}
+
+/* ---- reading ---- */
+
+static int blank(const uint8_t *bytes, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (bytes[i] != ' ' && bytes[i] != '\t' && bytes[i] != '\r') return 0;
+    return 1;
+}
+
+static void line_complete(transport *t, client *c, const uint8_t *bytes, size_t len) {
+    if (len > 0 && bytes[len - 1] == '\r') len--;
+    if (!blank(bytes, len)) transport_handle_line(t, c, bytes, len);
+}
+
+static void too_long(transport *t, client *c) {
+    char message[200];
+    snprintf(message, sizeof message, "the line is longer than %zu bytes (max_line_bytes), so it was discarded; send shorter lines",
+             t->opts.max_line_bytes);
+    buf b;
+    buf_init(&b);
+    json_span none = { NULL, 0, JSON_NULL };
+    render_error(&b, "line_too_long", (const uint8_t *)message, strlen(message), NULL, none);
+    pthread_mutex_lock(&t->lock);
+    if (buf_ok(&b)) transport_enqueue_local(t, c, b.bytes, b.len);
+    pthread_mutex_unlock(&t->lock);
+    buf_free(&b);
+}
+
+static int append_input(client *c, const uint8_t *bytes, size_t len) {
+    if (c->in_len + len > c->in_cap) {
+        size_t cap = c->in_cap ? c->in_cap : 1024;
+        while (cap < c->in_len + len) cap *= 2;
+        uint8_t *grown = realloc(c->in, cap);
+        if (!grown) return 0;
+        c->in = grown;
+        c->in_cap = cap;
+    }
+    memcpy(c->in + c->in_len, bytes, len);
+    c->in_len += len;
+    return 1;
+}
+
+/* Splits what arrived into lines; a line over max_line_bytes is refused and
+ * skipped up to its newline. */
+static void take_bytes(transport *t, client *c, const uint8_t *bytes, size_t len) {
+    size_t limit = t->opts.max_line_bytes;
+    while (len > 0) {
+        const uint8_t *newline = memchr(bytes, '\n', len);
+        size_t segment = newline ? (size_t)(newline - bytes) : len;
+        size_t consumed = newline ? segment + 1 : len;
+        if (c->discarding) {
+            if (newline) c->discarding = 0;
+        } else if (c->in_len + segment > limit) {
+            too_long(t, c);
+            c->in_len = 0;
+            c->discarding = newline == NULL;
+        } else if (newline && c->in_len == 0) {
+            line_complete(t, c, bytes, segment);
+        } else if (!append_input(c, bytes, segment)) {
+            too_long(t, c);
+            c->in_len = 0;
+            c->discarding = newline == NULL;
+        } else if (newline) {
+            line_complete(t, c, c->in, c->in_len);
+            c->in_len = 0;
+        }
+        bytes += consumed;
+        len -= consumed;
+    }
+}
+
+/* Reads once (so one busy client cannot starve the others). Returns 0 when the
+ * client has gone. */
+static int read_client(transport *t, client *c, uint8_t *chunk) {
+    ssize_t n = recv(c->fd, chunk, READ_CHUNK, 0);
+    if (n == 0) return 0;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    take_bytes(t, c, chunk, (size_t)n);
+    return 1;
+}
+
+/* ---- the loop ---- */
+
+typedef struct poll_set {
+    struct pollfd *fds;
+    client **owners;
+    size_t cap;
+} poll_set;
+
+static int poll_set_reserve(poll_set *set, size_t n) {
+    if (n <= set->cap) return 1;
+    size_t cap = n * 2;
+    struct pollfd *fds = realloc(set->fds, cap * sizeof *fds);
+    if (fds) set->fds = fds;
+    client **owners = realloc(set->owners, cap * sizeof *owners);
+    if (owners) set->owners = owners;
+    if (!fds || !owners) return 0;
+    set->cap = cap;
+    return 1;
+}
+
+static void drain_wake_pipe(transport *t) {
+    uint8_t sink[64];
+    while (read(t->wake_pipe[0], sink, sizeof sink) > 0) {}
+    pthread_mutex_lock(&t->lock);
+    t->wake_signalled = 0;
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* Fills the poll set; returns the number of fds and sets the timeout (ms). */
+static size_t prepare(transport *t, poll_set *set, int listening, int *timeout, uint64_t *slow, size_t slow_cap, size_t *slow_count) {
+    pthread_mutex_lock(&t->lock);
+    size_t n = 0;
+    if (!poll_set_reserve(set, t->client_count + 2)) {
+        pthread_mutex_unlock(&t->lock);
+        *timeout = 10;
+        return 0;
+    }
+    set->fds[n] = (struct pollfd){ t->wake_pipe[0], POLLIN, 0 };
+    set->owners[n++] = NULL;
+    if (listening) {
+        set->fds[n] = (struct pollfd){ t->listen_fd, POLLIN, 0 };
+        set->owners[n++] = NULL;
+    }
+    int64_t now = monotonic_ms();
+    *timeout = -1;
+    for (client *c = t->clients; c; c = c->next) {
+        if (drop_slow(t, c) && *slow_count < slow_cap) slow[(*slow_count)++] = c->id;
+        short events = c->closing ? 0 : POLLIN;
+        if (c->out.count) events |= POLLOUT;
+        if (c->closing) {
+            int64_t left = c->close_deadline_ms - now;
+            int wait = left < 0 ? 0 : (int)left;
+            if (*timeout < 0 || wait < *timeout) *timeout = wait;
+        }
+        set->fds[n] = (struct pollfd){ c->fd, events, 0 };
+        set->owners[n++] = c;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return n;
+}
+
+static int has_output(transport *t, client *c) {
+    pthread_mutex_lock(&t->lock);
+    int pending = c->out.count > 0;
+    pthread_mutex_unlock(&t->lock);
+    return pending;
+}
+
+/* Serves one client after poll: read, write, close if done. */
+static void serve(transport *t, client *c, short revents, uint8_t *chunk) {
+    if ((revents & POLLIN) && !c->closing && !read_client(t, c, chunk)) {
+        close_client(t, c, "closed by the client");
+        return;
+    }
+    if ((revents & (POLLERR | POLLNVAL)) || !write_client(t, c)) {
+        close_client(t, c, "connection broken");
+        return;
+    }
+    if (c->closing && (!has_output(t, c) || monotonic_ms() >= c->close_deadline_ms))
+        close_client(t, c, "dropped for falling behind");
+}
+
+/* On stop: no new clients; every client is told, gets up to STOP_FLUSH_MS to
+ * take what is queued, then is closed. */
+static void wind_down(transport *t, poll_set *set) {
+    close(t->listen_fd);
+    t->listen_fd = -1;
+    socket_file_remove(&t->file);
+    pthread_mutex_lock(&t->lock);
+    buf b;
+    buf_init(&b);
+    json_span none = { NULL, 0, JSON_NULL };
+    render_error(&b, "shutting_down", (const uint8_t *)shutting_down, strlen(shutting_down), NULL, none);
+    for (client *c = t->clients; c; c = c->next) {
+        c->overflowed = 0;
+        c->closing = 1;
+        if (buf_ok(&b)) {
+            line *l = line_new(b.bytes, b.len, 0);
+            if (l) queue_push(&c->out, l);
+            line_release(l);
+        }
+    }
+    buf_free(&b);
+    pthread_mutex_unlock(&t->lock);
+    int64_t deadline = monotonic_ms() + STOP_FLUSH_MS;
+    for (;;) {
+        size_t n = 0;
+        pthread_mutex_lock(&t->lock);
+        int reserved = poll_set_reserve(set, t->client_count + 1);
+        for (client *c = t->clients; c && reserved; c = c->next) {
+            if (!c->out.count) continue;
+            set->fds[n] = (struct pollfd){ c->fd, POLLOUT, 0 };
+            set->owners[n++] = c;
+        }
+        pthread_mutex_unlock(&t->lock);
+        int64_t left = deadline - monotonic_ms();
+        if (n == 0 || left <= 0) break;
+        if (poll(set->fds, n, (int)left) <= 0) continue;
+        for (size_t i = 0; i < n; i++) {
+            if (set->fds[i].revents && !write_client(t, set->owners[i])) {
+                pthread_mutex_lock(&t->lock);
+                queue_clear(&set->owners[i]->out, 0);
+                pthread_mutex_unlock(&t->lock);
+            }
+        }
+    }
+    while (t->clients) close_client(t, t->clients, "the transport stopped");
+}
+
+void *io_loop_run(void *arg) {
+    transport *t = arg;
+    poll_set set = { NULL, NULL, 0 };
+    uint8_t *chunk = malloc(READ_CHUNK);
+    for (;;) {
+        pthread_mutex_lock(&t->lock);
+        int stopping = t->stopping;
+        pthread_mutex_unlock(&t->lock);
+        if (stopping || !chunk) break;
+        uint64_t slow[16];
+        size_t slow_count = 0;
+        int timeout;
+        size_t n = prepare(t, &set, 1, &timeout, slow, 16, &slow_count);
+        for (size_t i = 0; i < slow_count; i++)
+            transport_log(t, ORCH_LOG_WARNING, "client_%llu fell too far behind (client_queue_limit %zu lines / client_queue_bytes %zu); told it why and closing it",
+                          (unsigned long long)slow[i], t->opts.client_queue_limit, t->opts.client_queue_bytes);
+        if (n == 0) {
+            (void)poll(NULL, 0, 10); /* out of memory for the poll set: try again shortly */
+            continue;
+        }
+        if (poll(set.fds, n, timeout) < 0) continue;
+        if (set.fds[0].revents) drain_wake_pipe(t);
+        if (set.fds[1].revents & POLLIN) accept_clients(t);
+        for (size_t i = 2; i < n; i++) serve(t, set.owners[i], set.fds[i].revents, chunk);
+    }
+    wind_down(t, &set);
+    free(set.fds);
+    free(set.owners);
+    free(chunk);
+    pthread_mutex_lock(&t->lock);
+    t->io_finished = 1;
+    orch_completion stop = transport_take_stop(t);
+    pthread_mutex_unlock(&t->lock);
+    if (stop.fn) {
+        orch_bytes body = { (const uint8_t *)"{}", 2 };
+        stop.fn(stop.ctx, ORCH_OK, body);
+    }
+    return NULL;
+}
