@@ -74,7 +74,8 @@ let package = Package(
         ),
         .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster"], path: "Sources/Bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
-        .testTarget(name: "HostTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/HostTests"),
+        // `orch` itself is a dependency so the terminal client's logic (`orch chat`) is tested directly.
+        .testTarget(name: "HostTests", dependencies: ["OrchHost", "PostgresCluster", "orch"], path: "Tests/HostTests"),
         .testTarget(name: "StoreTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/StoreTests"),
         // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
         .target(name: "PostgresCluster", path: "Tests/PostgresCluster"),

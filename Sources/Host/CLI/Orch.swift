@@ -5,7 +5,7 @@ struct Orch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orch",
         abstract: "Hosts the Orch orchestrator agent; stores, model backends and transports are plugins chosen in config/orch.toml.",
-        subcommands: [Serve.self, Plugins.self, CheckConfig.self],
+        subcommands: [Serve.self, Chat.self, Plugins.self, CheckConfig.self],
         defaultSubcommand: Serve.self
     )
 }
