@@ -66,7 +66,10 @@ let package = Package(
             dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Host/CLI"
         ),
-        .executableTarget(name: "orch-bench", dependencies: ["OrchHost"], path: "Sources/Bench"),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "AnthropicLoopback"], path: "Sources/Bench"),
+        // A scriptable stand-in for the Anthropic Messages API, shared by the backend tests and benchmarks.
+        .target(name: "AnthropicLoopback", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
+                path: "Tests/Support/AnthropicLoopback", exclude: ["README.md"]),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         .testTarget(name: "HostTests", dependencies: ["OrchHost"], path: "Tests/HostTests"),
     ] + plugins.map(\.1)
