@@ -32,6 +32,7 @@ let plugins = [
     plugin("SwiftEchoPlugin", path: "Tests/Plugins/SwiftEchoPlugin"),
     plugin("NIOLineTransport", path: "Tests/Plugins/NIOLineTransport", dependencies: nio),
     plugin("NIOLineProbe", path: "Tests/Plugins/NIOLineProbe", dependencies: nio),
+    plugin("ClaudeBackend", path: "Plugins/ClaudeBackend"),
 ]
 
 let package = Package(
@@ -72,5 +73,6 @@ let package = Package(
                 path: "Tests/Support/AnthropicLoopback", exclude: ["README.md"]),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         .testTarget(name: "HostTests", dependencies: ["OrchHost"], path: "Tests/HostTests"),
+        .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback"], path: "Tests/BackendTests"),
     ] + plugins.map(\.1)
 )
