@@ -7,8 +7,9 @@ CONFIG       ?= config/orch.toml
 BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
 APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc
-# Python packages the tests need, installed with pip when missing.
-PIP_PACKAGES :=
+# Python packages the tests need, installed with pip when missing
+# (claude-agent-sdk bundles the Claude Code CLI that ClaudeBackend drives).
+PIP_PACKAGES := claude-agent-sdk
 
 .PHONY: run test build deps bench clean
 
