@@ -87,12 +87,16 @@ final class BackendHarness: @unchecked Sendable {
         try json(try await backend.request(try JSON.encode(body)))
     }
 
+    /// The session's entry in the plugin's `status`.
+    func status(of session: String) async throws -> JSONValue? {
+        let status = try await request(["op": .string("status")])
+        guard case .array(let sessions)? = status["sessions"] else { return nil }
+        return sessions.first { $0["session_id"]?.stringValue == session }
+    }
+
     /// The session's CLI process id, or nil when it has none running.
     func pid(of session: String) async throws -> Int32? {
-        let status = try await request(["op": .string("status")])
-        guard case .array(let sessions)? = status["sessions"],
-              let entry = sessions.first(where: { $0["session_id"]?.stringValue == session }),
-              entry["alive"] == .bool(true), let pid = entry["pid"]?.intValue else { return nil }
+        guard let entry = try await status(of: session), entry["alive"] == .bool(true), let pid = entry["pid"]?.intValue else { return nil }
         return Int32(pid)
     }
 
@@ -133,3 +137,16 @@ final class LogCapture: @unchecked Sendable {
         }
     }
 }
+
+/// `eventually` for conditions that must await (a request to the plugin); polls with a deadline, never a fixed sleep.
+func eventuallyAsync(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// Whether a process id still names a live process.
+func isRunning(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
