@@ -29,24 +29,30 @@ enum TurnFailure {
             return sessionNotFound(missing)
         }
         let status = result.apiErrorStatus ?? facts.apiError?.status
-        let kind = facts.apiError?.kind
+        let http = status.map { " (HTTP \($0))" } ?? ""
         let afterRetries = retries > 0 ? " after \(retries) retr\(retries == 1 ? "y" : "ies")" : ""
-        switch (status, kind) {
+        let cliSaid = ". Claude CLI: \(detail)"
+        switch (status, facts.apiError?.kind) {
+        case (nil, "authentication_failed"?) where detail.localizedCaseInsensitiveContains("not logged in"):
+            return PluginError(.unavailable, code: "authentication_failed",
+                               "no Anthropic API key is set; set ANTHROPIC_API_KEY in orch's environment or in [backend.options.env]\(cliSaid)", retryable: false)
         case (401?, _), (403?, _), (_, "authentication_failed"?):
-            let missingKey = status == nil && detail.localizedCaseInsensitiveContains("not logged in")
-            return PluginError(.unavailable, code: "authentication_failed", missingKey
-                ? "no Anthropic API key: the Claude CLI says \"\(detail)\"; set ANTHROPIC_API_KEY in orch's environment or in [backend.options.env]"
-                : "the Anthropic API rejected the API key (\(status.map(String.init) ?? "auth")\(afterRetries)): \(detail); check ANTHROPIC_API_KEY", retryable: false)
+            return PluginError(.unavailable, code: "authentication_failed",
+                               "the Anthropic API rejected the API key\(http)\(afterRetries); check ANTHROPIC_API_KEY in orch's environment or in [backend.options.env]\(cliSaid)", retryable: false)
         case (429?, _), (_, "rate_limit"?):
-            return PluginError(.unavailable, code: "rate_limited", "the Anthropic API rate limit was hit (429)\(afterRetries): \(detail); wait a moment and send again", retryable: true)
+            return PluginError(.unavailable, code: "rate_limited",
+                               "the Anthropic API rate limit was hit\(http)\(afterRetries); wait a moment and send the message again\(cliSaid)", retryable: true)
         case (529?, _):
-            return PluginError(.unavailable, code: "overloaded", "the Anthropic API is overloaded (529)\(afterRetries): \(detail); try again in a moment", retryable: true)
+            return PluginError(.unavailable, code: "overloaded",
+                               "the Anthropic API is overloaded\(http)\(afterRetries); try again in a moment\(cliSaid)", retryable: true)
         case (413?, _):
-            return PluginError(.invalid, code: "request_too_large", "the request to the Anthropic API was too large (413): \(detail); shorten the message or start a new session", retryable: false)
+            return PluginError(.invalid, code: "request_too_large",
+                               "the request to the Anthropic API was too large\(http); shorten the message or start a new session\(cliSaid)", retryable: false)
         default:
             let serverSide = status.map { $0 >= 500 } ?? true
             return PluginError(serverSide ? .unavailable : .invalid, code: "api_error",
-                               "the Anthropic API call failed (\(status.map { "HTTP \($0)" } ?? subtype)\(afterRetries)): \(detail)", retryable: serverSide)
+                               "the Anthropic API call failed\(http)\(afterRetries); \(serverSide ? "try again in a moment" : "the request was refused, see the details")\(cliSaid)",
+                               retryable: serverSide)
         }
     }
 

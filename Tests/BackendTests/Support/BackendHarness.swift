@@ -61,6 +61,8 @@ final class BackendHarness: @unchecked Sendable {
         var error: PluginError? { if case .failure(let error) = result { error } else { nil } }
         func events(_ kind: EventKind) -> [Event] { events.filter { $0.kind == kind } }
         var deltaText: String { events(.textDelta).map(\.text).joined() }
+        /// The accounting a failed turn reports in its last STATUS event.
+        var statusResult: JSONValue? { events(.status).last.flatMap { try? json($0.json) }?["result"] }
         var finalTexts: [String] {
             events(.blockFinal).filter { (try? json($0.json))?["kind"] == .string("text") }.map(\.text)
         }

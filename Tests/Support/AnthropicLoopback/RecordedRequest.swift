@@ -13,8 +13,10 @@ public struct RecordedRequest: Sendable {
 
     public struct ToolResult: Sendable {
         public var toolUseID: String
-        /// The result's text (string content, or its text blocks joined).
-        public var text: String
+        /// The result's text (string content, or its text blocks joined), without the
+        /// `<system-reminder>` blocks the CLI appends; `rawText` keeps them.
+        public var text: String { RecordedRequest.withoutReminders(rawText) }
+        public var rawText: String
         public var isError: Bool
     }
 
@@ -62,7 +64,7 @@ public struct RecordedRequest: Sendable {
             case "tool_use": message.toolUses.append(block["name"] as? String ?? "")
             case "tool_result":
                 message.toolResults.append(ToolResult(
-                    toolUseID: block["tool_use_id"] as? String ?? "", text: text(of: block["content"]),
+                    toolUseID: block["tool_use_id"] as? String ?? "", rawText: text(of: block["content"]),
                     isError: block["is_error"] as? Bool ?? false))
             default: break
             }
@@ -73,5 +75,16 @@ public struct RecordedRequest: Sendable {
     private static func text(of content: Any?) -> String {
         if let text = content as? String { return text }
         return (content as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }.joined(separator: "\n")
+    }
+
+    static func withoutReminders(_ text: String) -> String {
+        var rest = Substring(text)
+        var kept = ""
+        while let open = rest.range(of: "<system-reminder>") {
+            kept += rest[..<open.lowerBound]
+            guard let close = rest.range(of: "</system-reminder>", range: open.upperBound..<rest.endIndex) else { return kept.trimmingCharacters(in: .whitespacesAndNewlines) }
+            rest = rest[close.upperBound...]
+        }
+        return (kept + rest).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
