@@ -103,4 +103,18 @@ import Testing
             #expect((try? String(contentsOfFile: file, encoding: .utf8)) == "written by the agent")
         }
     }
+
+    @Test func anAgentThatReachesMaxTurnsStopsWithThatClass() async throws {
+        let tool = AddTool()
+        let harness = try await BackendHarness.start(["max_turns": .int(1)], requests: tool.requests)
+        defer { Task { await harness.stop() } }
+        harness.loopback.enqueue(.toolUse("mcp__orch__add", input: #"{"a":1,"b":1}"#, id: "toolu_add3"))
+        let turn = await harness.turn("keep adding", session: newSession())
+        #expect(turn.error == PluginError(.cancelled, code: "max_turns",
+            "the agent stopped after max_turns tool rounds (Reached maximum number of turns (1)); raise max_turns in [backend.options] or send a follow-up message",
+            retryable: false))
+        // The tool ran before the limit stopped the agent.
+        #expect(tool.calls.count == 1)
+        #expect(turn.events(.toolResult).count == 1)
+    }
 }

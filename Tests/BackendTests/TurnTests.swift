@@ -86,7 +86,8 @@ import Testing
         let harness = try await BackendHarness.start()
         defer { Task { await harness.stop() } }
         let session = newSession()
-        harness.loopback.enqueue(.slow(words: 8, every: .milliseconds(100)))
+        harness.loopback.enqueue(.slow(words: 20, every: .milliseconds(100)))
+        let words = (0..<20).map { "w\($0)" }.joined(separator: " ")
         let firstEvents = Recorder(), secondEvents = Recorder()
         async let first = harness.turn("first", session: session, recorder: firstEvents)
         #expect(await eventually { !firstEvents.events.isEmpty })
@@ -98,13 +99,13 @@ import Testing
         #expect(secondEvents.events.isEmpty)
 
         let (firstTurn, secondTurn) = await (first, second)
-        #expect(firstTurn.finalTexts == ["w0 w1 w2 w3 w4 w5 w6 w7"])
+        #expect(firstTurn.finalTexts == [words])
         #expect(secondTurn.finalTexts == ["Loopback reply #2. You said: second while busy"])
         #expect(firstTurn.value != nil && secondTurn.value != nil)
         // The second request went out after the first turn had completed: its history holds the whole first reply.
         let request = try #require(harness.loopback.messageRequests.last)
         #expect(request.messages.map(\.role) == ["user", "assistant", "user"])
-        #expect(request.messages[1].texts == ["w0 w1 w2 w3 w4 w5 w6 w7"])
+        #expect(request.messages[1].texts == [words])
     }
 
     @Test func badTurnsAndRequestsAreRefusedWithSpecificErrors() async throws {

@@ -79,6 +79,7 @@ final class ChildProcess: @unchecked Sendable {
         let waiter = Thread { [self] in
             let status = Self.wait(for: pid)
             state.withLock { reaped = true }
+            stdin.close()
             // Let the readers drain what the child wrote before it died. A grandchild
             // holding the pipes open must not hide the exit, hence the bounds.
             _ = stdoutDone.wait(timeout: .now() + 2)

@@ -91,15 +91,16 @@ final class CLIConnection: @unchecked Sendable {
             return turn.id
         }
         guard let turnID else { return false }
-        if await !controlRequest("interrupt", timeout: .seconds(10)) {
-            host.log(.warning, "the Claude CLI for session \(sessionID) did not acknowledge an interrupt")
-        }
+        async let acknowledged = controlRequest("interrupt", timeout: .seconds(10))
         if let grace {
             try? await Task.sleep(for: grace)
             if lock.withLock({ active?.id == turnID }) {
                 host.log(.warning, "the Claude CLI for session \(sessionID) did not end the turn \(grace) after an interrupt; killing it")
                 process?.signal(SIGKILL)
             }
+        }
+        if await !acknowledged {
+            host.log(.warning, "the Claude CLI for session \(sessionID) did not acknowledge an interrupt")
         }
         return true
     }

@@ -17,10 +17,11 @@ final class BackendHarness: @unchecked Sendable {
     let workingDirectory: String
 
     /// `options` are merged over the defaults (loopback env, a private config_dir, no built-in tools, 0 retries).
+    /// With `sharing`, it uses that harness's working and config directories (a restarted host).
     static func start(_ options: [String: JSONValue] = [:], env: [String: String] = [:],
-                      requests: HostRequests = testRequests()) async throws -> BackendHarness {
+                      requests: HostRequests = testRequests(), sharing other: BackendHarness? = nil) async throws -> BackendHarness {
         let loopback = try await AnthropicLoopback.start()
-        let directory = try Paths.temporaryDirectory()
+        let directory = try other?.directory ?? Paths.temporaryDirectory()
         let work = directory.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         var environment: [String: JSONValue] = [
@@ -39,11 +40,14 @@ final class BackendHarness: @unchecked Sendable {
         let backend = try loader.makeBackend(library, .init(label: "ClaudeBackend", config: try JSON.encode(config),
                                                             requests: requests, events: Recorder()))
         return BackendHarness(loopback: loopback, backend: backend, requests: requests, logs: logs,
-                              directory: directory, workingDirectory: work.path)
+                              directory: directory, workingDirectory: work.path, ownsDirectory: other == nil)
     }
 
+    private let ownsDirectory: Bool
+
     private init(loopback: AnthropicLoopback, backend: BackendClient, requests: HostRequests, logs: LogCapture,
-                 directory: URL, workingDirectory: String) {
+                 directory: URL, workingDirectory: String, ownsDirectory: Bool) {
+        self.ownsDirectory = ownsDirectory
         self.loopback = loopback
         self.backend = backend
         self.requests = requests
@@ -102,10 +106,24 @@ final class BackendHarness: @unchecked Sendable {
         return Int32(pid)
     }
 
-    func stop() async {
+    /// The pids the plugin reported starting for the session, in order (from its log).
+    func pids(of session: String) -> [Int32] {
+        logs.messages.compactMap { line in
+            guard line.hasSuffix("for session \(session) in \(workingDirectory)"),
+                  let start = line.range(of: "(pid "), let end = line.range(of: ")", range: start.upperBound..<line.endIndex) else { return nil }
+            return Int32(line[start.upperBound..<end.lowerBound])
+        }
+    }
+
+    /// Destroys the plugin instance (ending its CLI processes), as the host does at shutdown.
+    func destroyBackend() async {
         await backend.ref.destroy()
+    }
+
+    func stop() async {
+        await destroyBackend()
         await loopback.shutdown()
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
 
