@@ -56,7 +56,8 @@ final class ChildProcess: @unchecked Sendable {
 
     init(executable: String, arguments: [String], environment: [String: String], directory: String,
          name: String, callbacks: Callbacks) throws(SpawnError) {
-        let input = try Self.pipe(), output = try Self.pipe(), errors = try Self.pipe()
+        let pipes = try Self.pipes(3)
+        let (input, output, errors) = (pipes[0], pipes[1], pipes[2])
         var spawned: pid_t = 0
         let code = Self.spawn(&spawned, executable, arguments, environment, directory, stdin: input.read, stdout: output.write, stderr: errors.write)
         for fd in [input.read, output.write, errors.write] { close(fd) }
@@ -146,10 +147,18 @@ final class ChildProcess: @unchecked Sendable {
 
     // MARK: spawning
 
-    /// A pipe above stdio (so `dup2` onto 0–2 always makes a fresh descriptor).
-    private static func pipe() throws(SpawnError) -> (read: Int32, write: Int32) {
-        guard let fds = GlibcExtras.closeOnExecPipe() else { throw SpawnError(path: "pipe", code: errno) }
-        return (aboveStdio(fds.read), aboveStdio(fds.write))
+    /// Pipes above stdio (so `dup2` onto 0–2 always makes a fresh descriptor); all or none.
+    private static func pipes(_ count: Int) throws(SpawnError) -> [(read: Int32, write: Int32)] {
+        var made: [(read: Int32, write: Int32)] = []
+        while made.count < count {
+            guard let fds = GlibcExtras.closeOnExecPipe() else {
+                let code = errno
+                made.forEach { close($0.read); close($0.write) }
+                throw SpawnError(path: "pipe", code: code)
+            }
+            made.append((aboveStdio(fds.read), aboveStdio(fds.write)))
+        }
+        return made
     }
 
     private static func aboveStdio(_ fd: Int32) -> Int32 {
