@@ -8,11 +8,18 @@ final class OrchProcess: @unchecked Sendable {
     private var stdoutText = ""
     private var stderrText = ""
 
-    init(_ arguments: [String], directory: String = Paths.repository) throws {
+    /// What the process reads as stdin (`orch chat` reads messages there).
+    let input = Pipe()
+
+    init(_ arguments: [String], directory: String = Paths.repository, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Paths.orch)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
+        process.standardInput = input
         process.standardOutput = out
         process.standardError = err
         out.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -25,6 +32,13 @@ final class OrchProcess: @unchecked Sendable {
         }
         try process.run()
     }
+
+    /// Writes to the process's stdin; `closeInput` ends it.
+    func write(_ text: String) {
+        signal(SIGPIPE, SIG_IGN) // a process that has exited must fail the write, not kill the tests
+        try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+    }
+    func closeInput() { try? input.fileHandleForWriting.close() }
 
     var stdout: String { lock.withLock { stdoutText } }
     var stderr: String { lock.withLock { stderrText } }

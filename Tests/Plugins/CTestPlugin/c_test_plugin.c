@@ -8,6 +8,9 @@
  *   ORCH_TEST_TOOLCHAIN                         claim a Swift toolchain
  *   ORCH_TEST_NO_ENTRY                          export no entry symbol
  *   ORCH_TEST_REFUSE                            refuse the host (entry returns NULL)
+ * As a backend it answers "You said: <message>" word by word; a message
+ * starting with "wait" is held open (see below), one starting with "tools"
+ * first streams thinking, a tool use, its result and a retry.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "orch_plugin.h"
@@ -235,6 +238,31 @@ static void start_turn(orch_instance *inst, orch_bytes turn, orch_event_sink sin
         snprintf(self->held_turn, sizeof self->held_turn, "%s", turn_id);
         pthread_mutex_unlock(&self->held_lock);
         return;
+    }
+    if (strncmp(message, "tools", 5) == 0) {
+        /* Every kind of backend event once, so tests see every wire message type. */
+        orch_event t;
+        memset(&t, 0, sizeof t);
+        t.struct_size = sizeof t;
+        t.turn_id = bytes_of(turn_id);
+        t.kind = ORCH_EVENT_THINKING_DELTA;
+        t.message_id = bytes_of("think-0");
+        t.text = bytes_of("Let me look.");
+        sink.emit(sink.ctx, &t);
+        t.kind = ORCH_EVENT_BLOCK_FINAL;
+        t.json = bytes_of("{\"index\":0,\"kind\":\"thinking\"}");
+        sink.emit(sink.ctx, &t);
+        t.message_id = bytes_of("");
+        t.text = bytes_of("");
+        t.kind = ORCH_EVENT_TOOL_USE;
+        t.json = bytes_of("{\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":\"ls -la\"}}");
+        sink.emit(sink.ctx, &t);
+        t.kind = ORCH_EVENT_TOOL_RESULT;
+        t.json = bytes_of("{\"tool_use_id\":\"toolu_1\",\"content\":\"README.md\",\"is_error\":false}");
+        sink.emit(sink.ctx, &t);
+        t.kind = ORCH_EVENT_RETRY;
+        t.json = bytes_of("{\"attempt\":1,\"max_retries\":3,\"delay_ms\":10,\"error\":\"overloaded\"}");
+        sink.emit(sink.ctx, &t);
     }
     const char *words[] = { "You", " said", ": ", message };
     orch_event e;

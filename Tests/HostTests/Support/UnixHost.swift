@@ -1,0 +1,69 @@
+import Foundation
+
+/// A real `orch serve` process whose transports include the UnixSocketTransport,
+/// on a fresh SQLite store, with the C test plugin as its backend by default.
+final class UnixHost: @unchecked Sendable {
+    let orch: OrchProcess
+    let directory: URL
+    let config: String
+    let socket: String
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let stdout: String
+        let stderr: String
+        var description: String { "orch serve did not become ready\nstdout: \(stdout)\nstderr: \(stderr)" }
+    }
+
+    /// `unixOptions`: extra lines for the transport's options table; `transports`:
+    /// more `[[transports]]` tables after it; `plugin`: the transport library.
+    static func start(in directory: URL? = nil, socket: String? = nil, backend: String? = nil, plugin: String? = nil,
+                      unixOptions: String = "", transports: String = "", host: String = "",
+                      environment: [String: String] = [:]) async throws -> UnixHost {
+        let directory = try directory ?? Paths.temporaryDirectory()
+        let socket = socket ?? directory.appendingPathComponent("orch.sock").path
+        let config = directory.appendingPathComponent("orch.toml").path
+        try """
+        [host]
+        plugin_dirs = ["\(Paths.buildDirectory)"]
+        \(host)
+        [store]
+        plugin = "SQLiteStore"
+        [store.options]
+        path = "\(directory.appendingPathComponent("orch.sqlite").path)"
+        [backend]
+        plugin = "\(try backend ?? CPlugin.build())"
+        [[transports]]
+        plugin = "\(try plugin ?? UnixTransport.library())"
+        [transports.options]
+        path = "\(socket)"
+        \(unixOptions)
+        \(transports)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let orch = try OrchProcess(["serve", "--config", config], directory: directory.path, environment: environment)
+        guard await orch.waitForOutput("orch ready", timeout: .seconds(60)) else {
+            orch.terminate(signal: SIGKILL)
+            throw StartFailure(stdout: orch.stdout, stderr: orch.stderr)
+        }
+        return UnixHost(orch: orch, directory: directory, config: config, socket: socket)
+    }
+
+    private init(orch: OrchProcess, directory: URL, config: String, socket: String) {
+        self.orch = orch
+        self.directory = directory
+        self.config = config
+        self.socket = socket
+    }
+
+    /// The orchestrator the host printed at startup.
+    var orchestratorID: String {
+        orch.stdout.split(separator: "\n").first { $0.hasPrefix("orchestrator ") }.map { String($0.dropFirst("orchestrator ".count)) } ?? ""
+    }
+
+    func connect(reading: Bool = true) throws -> LineClient { try LineClient(socket, reading: reading) }
+
+    /// SIGTERM, then the exit status (nil if it had to be killed).
+    func stop() async -> Int32? {
+        orch.terminate()
+        return await orch.exitStatus(timeout: .seconds(30))
+    }
+}
