@@ -20,7 +20,7 @@
 
 #define READ_CHUNK 65536
 #define WRITE_BATCH 64
-#define SLOW_CLIENT_GRACE_MS 1000
+#define SLOW_CLIENT_GRACE_MS 5000  /* time a dropped client gets to read why */
 #define STOP_FLUSH_MS 1000
 
 static const char shutting_down[] = "orch is shutting down; reconnect and resume from your last seq";

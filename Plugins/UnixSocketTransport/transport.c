@@ -303,7 +303,7 @@ void transport_handle_line(transport *t, client *c, const uint8_t *bytes, size_t
     pthread_mutex_lock(&t->lock);
     const char *busy = NULL;
     if (!r || (is_chat(r) && !wait)) busy = "out_of_memory";
-    else if (c->inflight >= UST_MAX_INFLIGHT) busy = "too_many_requests";
+    else if (c->inflight >= UST_MAX_INFLIGHT && strcmp(route_type(request.route), "interrupt") != 0) busy = "too_many_requests";
     else if (route_style(request.route) == REPLY_RESUME && c->resuming) busy = "resume_in_progress";
     int queued = 0;
     if (!busy) {

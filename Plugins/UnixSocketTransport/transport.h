@@ -23,7 +23,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-/* Host requests one client may have outstanding; more are refused, not queued. */
+/* Host requests one client may have outstanding; more are refused, not queued
+ * (an interrupt is always accepted). */
 #define UST_MAX_INFLIGHT 16
 
 /* A host request waiting for its turn to be sent (see client.chats). */
