@@ -9,6 +9,7 @@ final class LineClient: @unchecked Sendable {
     let connection: ChatConnection
     private let lock = NSLock()
     private var received: [JSONValue] = []
+    private var written: [JSONValue] = []
     private var rawLines: [Data] = []
     private var ended = false
 
@@ -32,12 +33,17 @@ final class LineClient: @unchecked Sendable {
         }.start()
     }
 
-    func send(_ message: JSONValue) throws { try connection.send(message) }
+    func send(_ message: JSONValue) throws {
+        lock.withLock { written.append(message) }
+        try connection.send(message)
+    }
     func sendRaw(_ bytes: Data) throws { try connection.sendRaw(bytes) }
     func sendRaw(_ text: String) throws { try connection.sendRaw(Data(text.utf8)) }
     func close() { connection.close() }
 
     var lines: [JSONValue] { lock.withLock { received } }
+    /// The JSON messages sent with `send` (not the raw bytes of `sendRaw`).
+    var sent: [JSONValue] { lock.withLock { written } }
     var raw: [Data] { lock.withLock { rawLines } }
     /// The server closed the connection.
     var isClosed: Bool { lock.withLock { ended } }
