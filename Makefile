@@ -6,7 +6,7 @@ SWIFT        ?= swift
 CONFIG       ?= config/orch.toml
 BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
-APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc
+APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 sqlite3 gcc
 # Python packages the tests need, installed with pip when missing
 # (claude-agent-sdk bundles the Claude Code CLI that ClaudeBackend drives; pinned
 # because the backend tests assert the CLI's own error texts: 0.2.189 = CLI 2.1.332;

@@ -90,13 +90,14 @@ import Testing
     }
 
     @Test func aTurnPastItsDeadlineIsStoppedWithATimeoutAndTheSessionStaysUsable() async throws {
-        let harness = try await BackendHarness.start(["turn_timeout_s": .double(2.5)])
+        // Long enough that the next, short turn fits even on a loaded 2-core machine.
+        let harness = try await BackendHarness.start(["turn_timeout_s": .double(6)])
         defer { Task { await harness.stop() } }
         let session = newSession()
-        harness.loopback.enqueue(.slow(words: 200, every: .milliseconds(100)))
-        let turn = await harness.turn("count for twenty seconds", session: session)
+        harness.loopback.enqueue(.slow(words: 400, every: .milliseconds(100)))
+        let turn = await harness.turn("count for forty seconds", session: session)
         #expect(turn.error == PluginError(.timeout, code: "timeout",
-            "the turn ran longer than turn_timeout_s (2.5 seconds) and was interrupted; the session stays usable, raise turn_timeout_s for longer turns",
+            "the turn ran longer than turn_timeout_s (6.0 seconds) and was interrupted; the session stays usable, raise turn_timeout_s for longer turns",
             retryable: true))
 
         let next = await harness.turn("are you there?", session: session)
