@@ -199,6 +199,8 @@ import Testing
         #expect(try ChatSocketPath.resolve(socket: nil, config: config, configExplicit: true) == "run/chat.sock")
         #expect(try ChatSocketPath.resolve(socket: "/x.sock", config: config, configExplicit: true) == "/x.sock")
         #expect(try ChatSocketPath.resolve(socket: nil, config: "/nonexistent/orch.toml", configExplicit: false) == ".orch/orch.sock")
+        #expect(try ChatSocketPath.resolve(socket: nil, config: "\(Paths.repository)/config/orch.toml", configExplicit: false) == ".orch/orch.sock",
+                "the shipped config serves the Unix socket")
         try (table + "[[transports]]\nplugin = \"/opt/orch/libUnixSocketTransport.so\"\n").write(toFile: config, atomically: true, encoding: .utf8)
         #expect(try ChatSocketPath.resolve(socket: nil, config: config, configExplicit: true) == ".orch/orch.sock")
         try table.write(toFile: config, atomically: true, encoding: .utf8)

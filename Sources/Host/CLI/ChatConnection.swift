@@ -31,7 +31,8 @@ final class ChatConnection: @unchecked Sendable {
     private var scanned = 0
     private let writeLock = NSLock()
 
-    private init(path: String, fd: Int32) {
+    /// Wraps a connected stream socket (`path` names it in messages).
+    init(path: String, fd: Int32) {
         self.path = path
         self.fd = fd
     }

@@ -2,66 +2,62 @@
 import Foundation
 import PluginAPI
 
-/// A client of the UnixSocketTransport for tests: it sends JSON lines and
-/// keeps every line it receives, read on its own thread so waiting never
-/// blocks the Swift concurrency pool the tests share.
-final class LineClient: @unchecked Sendable {
+/// A client of a line-delimited JSON transport for tests (the UnixSocketTransport,
+/// or the TCP NIOLineTransport): it sends JSON lines and keeps every line it
+/// receives, read on its own thread so waiting never blocks the Swift
+/// concurrency pool the tests share.
+final class LineClient: MessageLog, @unchecked Sendable {
     let connection: ChatConnection
-    private let lock = NSLock()
-    private var received: [JSONValue] = []
-    private var written: [JSONValue] = []
-    private var rawLines: [Data] = []
-    private var ended = false
 
-    /// Connects; with `reading: false` nothing is read until `startReading()`
-    /// (a client that stalls).
-    init(_ path: String, reading: Bool = true) throws {
-        connection = try ChatConnection.connect(path: path)
+    /// Connects to a Unix socket; with `reading: false` nothing is read until
+    /// `startReading()` (a client that stalls).
+    convenience init(_ path: String, reading: Bool = true) throws {
+        try self.init(ChatConnection.connect(path: path), reading: reading)
+    }
+
+    init(_ connection: ChatConnection, reading: Bool = true) {
+        self.connection = connection
+        super.init()
         if reading { startReading() }
+    }
+
+    /// Connects over TCP to `host:port`.
+    static func tcp(_ address: String) throws -> LineClient {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            throw ChatConnection.Failure.cannotConnect(path: address, reason: "not host:port")
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        socketAddress.sin_port = port.bigEndian
+        inet_pton(AF_INET, String(address[..<colon]), &socketAddress.sin_addr)
+        let result = withUnsafePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, result == 0 else {
+            if fd >= 0 { Glibc.close(fd) }
+            throw ChatConnection.Failure.cannotConnect(path: address, reason: String(cString: strerror(errno)))
+        }
+        return LineClient(ChatConnection(path: address, fd: fd))
     }
 
     func startReading() {
         Thread { [self] in
             while let line = connection.readLine() {
-                let value = (try? JSON.decode(JSONValue.self, from: line)) ?? .null
-                lock.withLock {
-                    rawLines.append(line)
-                    received.append(value)
-                }
+                record((try? JSON.decode(JSONValue.self, from: line)) ?? .null)
             }
-            lock.withLock { ended = true }
+            end()
         }.start()
     }
 
     func send(_ message: JSONValue) throws {
-        lock.withLock { written.append(message) }
+        recordSent(message)
         try connection.send(message)
     }
+
     func sendRaw(_ bytes: Data) throws { try connection.sendRaw(bytes) }
     func sendRaw(_ text: String) throws { try connection.sendRaw(Data(text.utf8)) }
     func close() { connection.close() }
-
-    var lines: [JSONValue] { lock.withLock { received } }
-    /// The JSON messages sent with `send` (not the raw bytes of `sendRaw`).
-    var sent: [JSONValue] { lock.withLock { written } }
-    var raw: [Data] { lock.withLock { rawLines } }
-    /// The server closed the connection.
-    var isClosed: Bool { lock.withLock { ended } }
-
-    /// Host events (lines with a seq), in the order received.
-    var events: [JSONValue] { lines.filter { $0["seq"] != nil } }
-    func of(type: String) -> [JSONValue] { lines.filter { $0["type"]?.stringValue == type } }
-
-    /// Waits until `condition` holds for the lines received, with a deadline.
-    func waitFor(timeout: Duration = .seconds(15), _ condition: ([JSONValue]) -> Bool) async -> Bool {
-        await eventually(timeout: timeout) { condition(lines) }
-    }
-
-    /// Waits for the first line of `type` after `index` lines, returning it.
-    func next(_ type: String, after index: Int = 0, timeout: Duration = .seconds(15)) async -> JSONValue? {
-        _ = await waitFor(timeout: timeout) { $0.dropFirst(index).contains { $0["type"]?.stringValue == type } }
-        return lines.dropFirst(index).first { $0["type"]?.stringValue == type }
-    }
 
     /// Sends a request and returns the reply of `replyType` that follows it.
     func ask(_ message: JSONValue, reply replyType: String = "ack", timeout: Duration = .seconds(15)) async throws -> JSONValue? {
@@ -74,10 +70,4 @@ final class LineClient: @unchecked Sendable {
     func orchestratorID() async throws -> String {
         try await ask(["type": "get_orchestrator"])?["orchestrator"]?["id"]?.stringValue ?? ""
     }
-}
-
-/// The elements of a JSON array (none if it is not one).
-func elements(_ value: JSONValue?) -> [JSONValue] {
-    if case .array(let items)? = value { return items }
-    return []
 }
