@@ -20,7 +20,7 @@
 
 #define READ_CHUNK 65536
 #define WRITE_BATCH 64
-#define SLOW_CLIENT_GRACE_MS 5000  /* time a dropped client gets to read why */
+#define SLOW_CLIENT_GRACE_MS 30000 /* time a dropped client gets to read why */
 #define STOP_FLUSH_MS 1000
 
 static const char shutting_down[] = "orch is shutting down; reconnect and resume from your last seq";
@@ -323,8 +323,13 @@ static void serve(transport *t, client *c, short revents, uint8_t *chunk) {
         close_client(t, c, "connection broken");
         return;
     }
-    if (c->closing && (!has_output(t, c) || monotonic_ms() >= c->close_deadline_ms))
+    if (!c->closing) return;
+    if (!has_output(t, c)) close_client(t, c, "dropped for falling behind, told why");
+    else if (monotonic_ms() >= c->close_deadline_ms) {
+        transport_log(t, ORCH_LOG_WARNING, "client_%llu read nothing for %d ms after it was dropped; closed without telling it why",
+                      (unsigned long long)c->id, SLOW_CLIENT_GRACE_MS);
         close_client(t, c, "dropped for falling behind");
+    }
 }
 
 /* On stop: no new clients; every client is told, gets up to STOP_FLUSH_MS to
