@@ -48,7 +48,11 @@ final class ChatRunner: @unchecked Sendable {
     func watchInterrupts() {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "orch.chat.signals"))
-        source.setEventHandler { [inputs] in inputs.yield(.interruptKey(ContinuousClock.now)) }
+        source.setEventHandler { [inputs, source] in  // the source lives as long as the process
+            // Signals that arrive before the handler runs are coalesced: `data` counts them.
+            let now = ContinuousClock.now
+            for _ in 0..<max(1, Int(source.data)) { inputs.yield(.interruptKey(now)) }
+        }
         source.resume()
         lock.withLock { signalSource = source }
     }
