@@ -44,10 +44,19 @@ static void turn_away(int fd, const char *code, const char *message) {
     close(fd);
 }
 
+#define ACCEPT_PAUSE_MS 100
+
 static void accept_clients(transport *t) {
     for (int accepted = 0; accepted < 64; accepted++) {
         int fd = accept(t->listen_fd, NULL, NULL);
-        if (fd < 0) return; /* EAGAIN: no more waiting; anything else: try again next round */
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
+            /* Out of descriptors (EMFILE, ENFILE) or memory: the connection stays in the backlog;
+             * stop polling the listener for a moment instead of spinning on it. */
+            transport_log(t, ORCH_LOG_WARNING, "cannot accept a client: %s; trying again in %d ms", strerror(errno), ACCEPT_PAUSE_MS);
+            t->accept_paused_until_ms = monotonic_ms() + ACCEPT_PAUSE_MS;
+            return;
+        }
         if (!set_nonblocking(fd)) {
             close(fd);
             continue;
@@ -284,12 +293,15 @@ static size_t prepare(transport *t, poll_set *set, int listening, int *timeout, 
     }
     set->fds[n] = (struct pollfd){ t->wake_pipe[0], POLLIN, 0 };
     set->owners[n++] = NULL;
-    if (listening) {
-        set->fds[n] = (struct pollfd){ t->listen_fd, POLLIN, 0 };
-        set->owners[n++] = NULL;
-    }
     int64_t now = monotonic_ms();
     *timeout = -1;
+    if (listening && now < t->accept_paused_until_ms) {
+        *timeout = (int)(t->accept_paused_until_ms - now);
+        listening = 0;
+    }
+    /* The listener's slot is always there (fd -1 when paused) so clients start at index 2. */
+    set->fds[n] = (struct pollfd){ listening ? t->listen_fd : -1, POLLIN, 0 };
+    set->owners[n++] = NULL;
     for (client *c = t->clients; c; c = c->next) {
         if (drop_slow(t, c) && *slow_count < slow_cap) slow[(*slow_count)++] = c->id;
         short events = c->closing ? 0 : POLLIN;
@@ -297,7 +309,7 @@ static size_t prepare(transport *t, poll_set *set, int listening, int *timeout, 
         if (c->closing) {
             int64_t left = c->close_deadline_ms - now;
             int wait = left < 0 ? 0 : (int)left;
-            if (*timeout < 0 || wait < *timeout) *timeout = wait;
+            if (*timeout < 0 || wait < *timeout) *timeout = wait;  /* the soonest of every deadline */
         }
         set->fds[n] = (struct pollfd){ c->fd, events, 0 };
         set->owners[n++] = c;

@@ -74,6 +74,7 @@ typedef struct transport {
     int wake_signalled;
 
     int listen_fd;
+    int64_t accept_paused_until_ms;  /* after accept failed for want of descriptors */
     int wake_pipe[2];
     socket_file file;
     char listening[4224];     /* "unix:" and the absolute path, for the launch summary */

@@ -63,6 +63,22 @@ import Testing
         #expect(client.ready)
     }
 
+    @Test func withoutHistoryTheChatIsReadyAtOnce() {
+        var none = ChatClient(mode: .interactive(historyLimit: 0, hints: false), style: .plain)
+        _ = none.handle(.connected)
+        _ = none.handle(.typed("first"))
+        _ = none.handle(Self.established())
+        #expect(Self.sent(handle(&none, Self.orchestratorAck)) == [["type": "chat_message", "orchestrator_agent_id": .string(Self.id), "message": "first"]])
+        var failed = ChatClient(mode: .interactive(historyLimit: 5, hints: false), style: .plain)
+        _ = failed.handle(.connected)
+        _ = failed.handle(Self.established())
+        _ = failed.handle(Self.orchestratorAck)
+        _ = failed.handle(.typed("still works"))
+        let effects = handle(&failed, .line(["type": "error", "in_reply_to": "load_chat", "code": "store_unavailable", "message": "the store is down"]))
+        #expect(Self.written(effects) == "error: the store is down [store_unavailable]\n")
+        #expect(Self.sent(effects) == [["type": "chat_message", "orchestrator_agent_id": .string(Self.id), "message": "still works"]])
+    }
+
     @Test func aTurnStreamsAndTheOwnMessageIsNotEchoed() {
         var client = Self.connected()
         #expect(Self.sent(handle(&client, .typed("hello\n"))) == [["type": "chat_message", "orchestrator_agent_id": .string(Self.id), "message": "hello"]])

@@ -224,6 +224,56 @@ import Testing
         #expect(await host.stop() == 0)
     }
 
+    @Test func clientsOverMaxClientsAreToldWhyAndClosed() async throws {
+        let host = try await UnixHost.start(unixOptions: "max_clients = 3")
+        let admitted = try (0..<3).map { _ in try host.connect() }
+        for client in admitted { #expect(await client.next("connection_established") != nil) }
+        let refused = try host.connect()
+        #expect(await eventually { refused.isClosed })
+        #expect(refused.lines.count == 1)
+        #expect(refused.lines.first?["code"] == "too_many_clients")
+        #expect(refused.lines.first?["message"] == "too many clients are connected (max_clients); try again later")
+        admitted[0].close()
+        // Once the transport has noticed the departure, a new client is admitted.
+        var admittedAgain = false
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !admittedAgain && ContinuousClock.now < deadline {
+            let client = try host.connect()
+            _ = await client.waitFor { !$0.isEmpty }
+            admittedAgain = client.lines.first?["type"] == "connection_established"
+        }
+        #expect(admittedAgain)
+        #expect(await host.stop() == 0)
+    }
+
+    /// Out of file descriptors, the transport stops accepting for a moment instead of
+    /// spinning, and serves the waiting clients once descriptors are free again.
+    @Test func runningOutOfDescriptorsPausesAcceptingWithoutSpinning() async throws {
+        let host = try await UnixHost.start()
+        let pid = host.orch.process.processIdentifier
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+        let limit = open + 10
+        #expect(try run("/usr/bin/env", ["prlimit", "--pid", "\(pid)", "--nofile=\(limit):\(limit)"]).status == 0)
+        let clients = try (0..<30).map { _ in try host.connect() }
+        #expect(await eventually { host.orch.stderr.contains("cannot accept a client: Too many open files; trying again in 100 ms") })
+        let served = clients.filter { $0.lines.first?["type"] == "connection_established" }.count
+        #expect(served < 30, "some clients wait in the backlog")
+        let before = try Self.cpuTicks(pid)
+        try await Task.sleep(for: .seconds(1)) // measuring CPU use over a fixed second is the point here
+        #expect(try Self.cpuTicks(pid) - before < 30, "no busy loop while descriptors are exhausted")
+        for client in clients.prefix(20) { client.close() }
+        #expect(await eventually(timeout: .seconds(20)) { clients.suffix(10).allSatisfy { $0.lines.first?["type"] == "connection_established" } },
+                "the waiting clients are served once descriptors are free")
+        #expect(await host.stop() == 0)
+    }
+
+    /// User plus system CPU time of a process, in clock ticks.
+    static func cpuTicks(_ pid: Int32) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+
     @Test func resumeReplaysExactlyWhatWasMissedThenContinuesLive() async throws {
         let host = try await UnixHost.start()
         let id = host.orchestratorID

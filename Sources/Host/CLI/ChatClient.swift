@@ -178,22 +178,28 @@ struct ChatClient {
 
     private mutating func loadHistory() -> [ChatEffect] {
         guard case .interactive(let limit, _) = mode, let orchestratorID else { return [] }
+        guard limit > 0 else { return historyDone() }
         awaitingHistory = true
         return [.send(["type": "load_chat", "orchestrator_agent_id": .string(orchestratorID), "limit": .int(Int64(limit))])]
+    }
+
+    /// The history is on screen (or could not be had): the chat is ready.
+    private mutating func historyDone() -> [ChatEffect] {
+        awaitingHistory = false
+        ready = true
+        return flushBacklog()
     }
 
     private mutating func history(_ line: JSONValue) -> [ChatEffect] {
         guard awaitingHistory, case .interactive(_, let hints) = mode else { return [] }
         let firstTime = !greeted
         greeted = true
-        awaitingHistory = false
-        ready = true
         let messages: [JSONValue] = if case .array(let items)? = line["messages"] { items } else { [] }
         var effects: [ChatEffect] = [.write(view.history(messages, hasMore: line["has_more"]?.boolValue == true))]
         if firstTime && hints {
             effects.append(.write(view.style.dim("Type a message and press Enter. Ctrl+C interrupts a turn, twice quits; Ctrl+D quits.") + "\n"))
         }
-        return effects + flushBacklog()
+        return effects + historyDone()
     }
 
     private mutating func refused(_ line: JSONValue) -> [ChatEffect] {
@@ -205,7 +211,9 @@ struct ChatClient {
             return [.warn("orch: \(line["message"]?.stringValue ?? "the request was refused") [\(code)]"), .exit(1)]
         }
         if line["in_reply_to"]?.stringValue == "chat_message", !unechoed.isEmpty { unechoed.removeFirst() }
-        return [.write(view.render(line))] + finishedIfIdle()
+        // Without its history the chat still works.
+        let ready = line["in_reply_to"]?.stringValue == "load_chat" && awaitingHistory ? historyDone() : []
+        return [.write(view.render(line))] + ready + finishedIfIdle()
     }
 
     // MARK: Events
