@@ -18,7 +18,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define READ_CHUNK 65536
 #define WRITE_BATCH 64
 #define SLOW_CLIENT_GRACE_MS 30000 /* time a dropped client gets to read why */
 #define STOP_FLUSH_MS 1000
@@ -174,86 +173,6 @@ static int write_client(transport *t, client *c) {
     }
 }
 
-/* ---- reading ---- */
-
-static int blank(const uint8_t *bytes, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if (bytes[i] != ' ' && bytes[i] != '\t' && bytes[i] != '\r') return 0;
-    return 1;
-}
-
-static void line_complete(transport *t, client *c, const uint8_t *bytes, size_t len) {
-    if (len > 0 && bytes[len - 1] == '\r') len--;
-    if (!blank(bytes, len)) transport_handle_line(t, c, bytes, len);
-}
-
-static void too_long(transport *t, client *c) {
-    char message[200];
-    snprintf(message, sizeof message, "the line is longer than %zu bytes (max_line_bytes), so it was discarded; send shorter lines",
-             t->opts.max_line_bytes);
-    buf b;
-    buf_init(&b);
-    json_span none = { NULL, 0, JSON_NULL };
-    render_error(&b, "line_too_long", (const uint8_t *)message, strlen(message), NULL, none);
-    pthread_mutex_lock(&t->lock);
-    if (buf_ok(&b)) transport_enqueue_local(t, c, b.bytes, b.len);
-    pthread_mutex_unlock(&t->lock);
-    buf_free(&b);
-}
-
-static int append_input(client *c, const uint8_t *bytes, size_t len) {
-    if (c->in_len + len > c->in_cap) {
-        size_t cap = c->in_cap ? c->in_cap : 1024;
-        while (cap < c->in_len + len) cap *= 2;
-        uint8_t *grown = realloc(c->in, cap);
-        if (!grown) return 0;
-        c->in = grown;
-        c->in_cap = cap;
-    }
-    memcpy(c->in + c->in_len, bytes, len);
-    c->in_len += len;
-    return 1;
-}
-
-/* Splits what arrived into lines; a line over max_line_bytes is refused and
- * skipped up to its newline. */
-static void take_bytes(transport *t, client *c, const uint8_t *bytes, size_t len) {
-    size_t limit = t->opts.max_line_bytes;
-    while (len > 0) {
-        const uint8_t *newline = memchr(bytes, '\n', len);
-        size_t segment = newline ? (size_t)(newline - bytes) : len;
-        size_t consumed = newline ? segment + 1 : len;
-        if (c->discarding) {
-            if (newline) c->discarding = 0;
-        } else if (c->in_len + segment > limit) {
-            too_long(t, c);
-            c->in_len = 0;
-            c->discarding = newline == NULL;
-        } else if (newline && c->in_len == 0) {
-            line_complete(t, c, bytes, segment);
-        } else if (!append_input(c, bytes, segment)) {
-            too_long(t, c);
-            c->in_len = 0;
-            c->discarding = newline == NULL;
-        } else if (newline) {
-            line_complete(t, c, c->in, c->in_len);
-            c->in_len = 0;
-        }
-        bytes += consumed;
-        len -= consumed;
-    }
-}
-
-/* Reads once (so one busy client cannot starve the others). Returns 0 when the
- * client has gone. */
-static int read_client(transport *t, client *c, uint8_t *chunk) {
-    ssize_t n = recv(c->fd, chunk, READ_CHUNK, 0);
-    if (n == 0) return 0;
-    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    take_bytes(t, c, chunk, (size_t)n);
-    return 1;
-}
-
 /* ---- the loop ---- */
 
 typedef struct poll_set {
@@ -283,7 +202,7 @@ static void drain_wake_pipe(transport *t) {
 }
 
 /* Fills the poll set; returns the number of fds and sets the timeout (ms). */
-static size_t prepare(transport *t, poll_set *set, int listening, int *timeout, uint64_t *slow, size_t slow_cap, size_t *slow_count) {
+static size_t prepare(transport *t, poll_set *set, int *timeout, uint64_t *slow, size_t slow_cap, size_t *slow_count) {
     pthread_mutex_lock(&t->lock);
     size_t n = 0;
     if (!poll_set_reserve(set, t->client_count + 2)) {
@@ -295,10 +214,8 @@ static size_t prepare(transport *t, poll_set *set, int listening, int *timeout, 
     set->owners[n++] = NULL;
     int64_t now = monotonic_ms();
     *timeout = -1;
-    if (listening && now < t->accept_paused_until_ms) {
-        *timeout = (int)(t->accept_paused_until_ms - now);
-        listening = 0;
-    }
+    int listening = now >= t->accept_paused_until_ms;
+    if (!listening) *timeout = (int)(t->accept_paused_until_ms - now);
     /* The listener's slot is always there (fd -1 when paused) so clients start at index 2. */
     set->fds[n] = (struct pollfd){ listening ? t->listen_fd : -1, POLLIN, 0 };
     set->owners[n++] = NULL;
@@ -327,7 +244,7 @@ static int has_output(transport *t, client *c) {
 
 /* Serves one client after poll: read, write, close if done. */
 static void serve(transport *t, client *c, short revents, uint8_t *chunk) {
-    if ((revents & POLLIN) && !c->closing && !read_client(t, c, chunk)) {
+    if ((revents & POLLIN) && !c->closing && !client_read(t, c, chunk)) {
         close_client(t, c, "closed by the client");
         return;
     }
@@ -394,7 +311,7 @@ static void wind_down(transport *t, poll_set *set) {
 void *io_loop_run(void *arg) {
     transport *t = arg;
     poll_set set = { NULL, NULL, 0 };
-    uint8_t *chunk = malloc(READ_CHUNK);
+    uint8_t *chunk = malloc(UST_READ_CHUNK);
     for (;;) {
         pthread_mutex_lock(&t->lock);
         int stopping = t->stopping;
@@ -403,7 +320,7 @@ void *io_loop_run(void *arg) {
         uint64_t slow[16];
         size_t slow_count = 0;
         int timeout;
-        size_t n = prepare(t, &set, 1, &timeout, slow, 16, &slow_count);
+        size_t n = prepare(t, &set, &timeout, slow, 16, &slow_count);
         for (size_t i = 0; i < slow_count; i++)
             transport_log(t, ORCH_LOG_WARNING, "client_%llu fell too far behind (client_queue_limit %zu lines / client_queue_bytes %zu); told it why and closing it",
                           (unsigned long long)slow[i], t->opts.client_queue_limit, t->opts.client_queue_bytes);

@@ -87,21 +87,43 @@ typedef struct transport {
     orch_completion stop_completion;
 } transport;
 
+/* ---- delivery.c (lock held) ---- */
+
+/* Whether the client already has (or has queued) the event with this seq. */
+int client_has_seq(const client *c, uint64_t seq);
+/* Queues a line; a host event (`is_event`) is held during a resume and refused
+ * once the client is over its limits, which marks it for dropping. */
+void client_enqueue(transport *t, client *c, line *l, int is_event);
+/* Marks a client to be dropped by the IO thread. */
+void client_mark_overflowed(transport *t, client *c);
+client *transport_find_client(transport *t, uint64_t id);
+
+/* Completes with a static body. */
+void transport_complete(orch_completion completion, orch_status status, const char *body);
+
+/* The size of the buffer client_read reads into. */
+#define UST_READ_CHUNK 65536
+
+/* Reads once from a client into `chunk` (so one busy client cannot starve the
+ * others) and handles the complete lines (input.c). Returns 0 when the client
+ * has gone. IO thread only. */
+int client_read(transport *t, client *c, uint8_t *chunk);
+
 /* The IO thread's body (io_loop.c). */
 void *io_loop_run(void *transport);
 
 /* Wakes the IO thread. Called with the lock held. */
 void transport_wake(transport *t);
 
-/* Hands a client line to the host, or answers it locally (transport.c). Called
+/* Hands a client line to the host, or answers it locally (requests.c). Called
  * by the IO thread without the lock. */
 void transport_handle_line(transport *t, client *c, const uint8_t *bytes, size_t len);
 
 /* Queues a line the transport wrote itself for one client. Called with the lock held. */
 void transport_enqueue_local(transport *t, client *c, const uint8_t *bytes, size_t len);
 
-/* Forgets the chat messages a departing client still had waiting. Called
- * with the lock held. */
+/* Forgets the chat messages a departing client still had waiting (requests.c).
+ * Called with the lock held. */
 void transport_drop_deferred(transport *t, client *c);
 
 /* Completes stop if it is owed and nothing is outstanding. Called with the lock
