@@ -1,7 +1,8 @@
 /*
- * transport.h — the state shared by the transport's entry points
- * (transport.c: the ABI functions, deliver and host replies) and its IO
- * thread (io_loop.c: accept, read, write, close).
+ * transport.h — the state shared by the transport's parts: the ABI entry
+ * points and deliver (transport.c), client requests and host replies
+ * (requests.c), per-client queues (delivery.c) and the IO thread (io_loop.c,
+ * input.c: accept, read, write, close).
  *
  * Threads
  *   - The host calls start/stop/destroy from its main thread and deliver from
