@@ -32,6 +32,17 @@ let plugins = [
     plugin("SwiftEchoPlugin", path: "Tests/Plugins/SwiftEchoPlugin"),
     plugin("NIOLineTransport", path: "Tests/Plugins/NIOLineTransport", dependencies: nio),
     plugin("NIOLineProbe", path: "Tests/Plugins/NIOLineProbe", dependencies: nio),
+    plugin("WebSocketTransport", path: "Plugins/WebSocketTransport", dependencies: nio + [
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+    ]),
 ]
 
 let package = Package(
@@ -46,6 +57,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The ABI contract: one header-only C target, depended on by everything.
@@ -69,5 +85,15 @@ let package = Package(
         .executableTarget(name: "orch-bench", dependencies: ["OrchHost"], path: "Sources/Bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         .testTarget(name: "HostTests", dependencies: ["OrchHost"], path: "Tests/HostTests"),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "OrchHost",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TransportTests"
+        ),
     ] + plugins.map(\.1)
 )

@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import PluginAPI
+
+/// Each accepted socket: HTTP/1.1 served by Hummingbird, or, for an allowed upgrade
+/// of `/ws`, a WebSocket handled by `WebSocketConnection` directly on the event loop.
+///
+/// Hummingbird's own WebSocket channel writes every frame through an actor and an
+/// async writer (two hops per frame per client), and closes oversize or malformed
+/// frames without a reason; a broadcast to a thousand clients needs neither.
+struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
+    enum Negotiated: Sendable {
+        case webSocket(any Channel)
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade we refused: NIO has consumed the request, so we answer it here.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let negotiated: EventLoopFuture<Negotiated>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let hub: WebSocketHub
+    /// Why an upgrade request may not become a WebSocket, or nil when it may.
+    let refuseUpgrade: @Sendable (HTTPRequestHead) -> APIError?
+    let idleTimeout: Duration
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let hub = self.hub
+            let refusal = NIOLoopBoundBox<APIError?>(nil, eventLoop: channel.eventLoop)
+            let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
+                maxFrameSize: hub.limits.maxFrameBytes,
+                // Errors go to WebSocketConnection, which closes with a reason.
+                enableAutomaticErrorHandling: false,
+                shouldUpgrade: { channel, head in
+                    refusal.value = self.refuseUpgrade(head)
+                    return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
+                        try channel.pipeline.syncOperations.addHandler(WebSocketConnection(hub: hub, eventLoop: channel.eventLoop))
+                        return Negotiated.webSocket(channel)
+                    }
+                })
+            let upgrade = NIOTypedHTTPServerUpgradeConfiguration<Negotiated>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: self.idleTimeout, logger: logger))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        return refusal.value.map { .refused(http, $0) } ?? .http(http)
+                    }
+                })
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgrade)
+            configuration.enablePipelining = false  // NIOAsyncChannel serialises requests
+            configuration.enableErrorHandling = false  // Hummingbird answers parse errors
+            configuration.enableResponseHeaderValidation = false  // HTTPTypes validates headers
+            let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(negotiated: negotiated, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.negotiated.get() {
+            case .http(let channel):
+                await handleHTTP(asyncChannel: channel, logger: logger)
+            case .refused(let channel, let error):
+                try await Self.answer(channel, with: error)
+            case .webSocket(let channel):
+                // Keeps the connection counted by the server until it closes, for graceful shutdown.
+                try await channel.closeFuture.get()
+            }
+        } catch {
+            logger.debug("connection ended during negotiation: \(error)")
+        }
+    }
+
+    private static func answer(_ channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, with error: APIError) async throws {
+        let body = ByteBuffer(bytes: (try? JSON.encode(error.json)) ?? Data())
+        var headers: HTTPFields = [
+            .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes),
+            .connection: "close", .xContentTypeOptions: "nosniff", .cacheControl: "no-store",
+        ]
+        if error.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        try await channel.executeThenClose { _, outbound in
+            try await outbound.write(contentsOf: [.head(HTTPResponse(status: error.status, headerFields: headers)), .body(body), .end(nil)])
+        }
+    }
+}
+
+extension Credentials {
+    init(_ head: HTTPRequestHead) {
+        self.init(host: head.headers.first(name: "host"), origin: head.headers.first(name: "origin"),
+                  authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"])
+    }
+}
