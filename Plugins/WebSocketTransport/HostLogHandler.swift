@@ -4,7 +4,7 @@ import PluginAPI
 /// Hummingbird and NIO log through swift-log; this sends their lines to the host's log,
 /// under this plugin's name, instead of the process's stdout.
 struct HostLogHandler: LogHandler {
-    let host: PluginHost
+    let host: HostGate
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 

@@ -40,14 +40,17 @@ struct SecurityPolicy: Sendable {
     }
 
     /// Browsers send `Origin` on every WebSocket upgrade and cross-site POST; a request
-    /// without one comes from a script, which the Host check and the token govern.
+    /// without one comes from a script, which the Host check and the token govern. So
+    /// does a `ws:`/`wss:` origin, which no browser sends (WebSocket client libraries do).
+    /// Every Origin header must pass, so a second one cannot smuggle a request through.
     func checkOrigin(_ request: Credentials) throws(APIError) {
-        guard let origin = request.origin?.lowercased() else { return }
-        if allowedOrigins.contains(origin) || corsOrigins.contains(origin) { return }
-        let host = (request.host ?? "").lowercased()
-        // The server's own origin: the page it served talks back to the same host.
-        if allowedOrigins.isEmpty, !host.isEmpty, origin == "http://\(host)" || origin == "https://\(host)" { return }
-        throw APIError(.forbidden, "origin_not_allowed", "Origin \(origin.prefix(100)) may not use this server; add it to allowed_origins if it should")
+        for origin in request.origins.map({ $0.lowercased() }) where !origin.hasPrefix("ws://") && !origin.hasPrefix("wss://") {
+            if allowedOrigins.contains(origin) || corsOrigins.contains(origin) { continue }
+            let host = (request.host ?? "").lowercased()
+            // The server's own origin: the page it served talks back to the same host.
+            if allowedOrigins.isEmpty, !host.isEmpty, origin == "http://\(host)" || origin == "https://\(host)" { continue }
+            throw APIError(.forbidden, "origin_not_allowed", "Origin \(origin.prefix(100)) may not use this server; add it to allowed_origins if it should")
+        }
     }
 
     func checkToken(_ request: Credentials) throws(APIError) {
@@ -101,7 +104,7 @@ struct SecurityPolicy: Sendable {
 /// (HTTPTypes for requests, NIOHTTP1 for upgrade handshakes).
 struct Credentials: Sendable {
     var host: String?
-    var origin: String?
+    var origins: [String]
     var authorization: String?
     var cookies: [String]
 
@@ -125,7 +128,7 @@ struct Credentials: Sendable {
 
 extension Credentials {
     init(_ request: HTTPRequest) {
-        self.init(host: request.authority, origin: request.headerFields[.origin],
+        self.init(host: request.authority, origins: request.headerFields[values: .origin],
                   authorization: request.headerFields[.authorization], cookies: request.headerFields[values: .cookie])
     }
 }

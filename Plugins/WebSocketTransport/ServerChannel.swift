@@ -104,7 +104,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
 
 extension Credentials {
     init(_ head: HTTPRequestHead) {
-        self.init(host: head.headers.first(name: "host"), origin: head.headers.first(name: "origin"),
+        self.init(host: head.headers.first(name: "host"), origins: head.headers["origin"],
                   authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"])
     }
 }

@@ -89,11 +89,11 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         return write(event)
     }
 
-    private func write(_ event: OutboundEvent) -> Bool {
+    private func write(_ event: OutboundEvent, record shouldRecord: Bool = true) -> Bool {
         guard let context, !closing else { return false }
-        if let run = delivered[event.orchestratorID], run.contains(event.seq) { return false }
+        if shouldRecord, let run = delivered[event.orchestratorID], run.contains(event.seq) { return false }
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: event.payload)), promise: nil)
-        record(event.seq, of: event.orchestratorID)
+        if shouldRecord { record(event.seq, of: event.orchestratorID) }
         if !context.channel.isWritable {
             backlog += 1
             if backlog > hub.limits.queueLimit { dropTooSlow() }
@@ -104,7 +104,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     private func record(_ seq: UInt64, of orchestratorID: String) {
         guard seq > 0 else { return }
         if let run = delivered[orchestratorID] {
-            delivered[orchestratorID] = min(run.lowerBound, seq)...max(run.upperBound, seq)
+            // Live events only move forward; a resume extends the run backwards itself.
+            delivered[orchestratorID] = run.lowerBound...max(run.upperBound, seq)
         } else {
             delivered[orchestratorID] = seq...seq
         }
@@ -318,11 +319,16 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             }
         }
         missed.sort { $0.seq < $1.seq }
+        // Events this connection already got live are skipped; the rest are written in order,
+        // after which the delivered run reaches back to the client's last seq.
+        let run = delivered[orchestratorID]
         var replayed = 0
-        for event in missed {
+        for event in missed where !(run?.contains(event.seq) ?? false) {
             let buffer = LocalFrame.encode(event.json, allocator: context?.channel.allocator ?? ByteBufferAllocator())
-            if write(OutboundEvent(orchestratorID: orchestratorID, seq: event.seq, payload: buffer)) { replayed += 1 }
+            if write(OutboundEvent(orchestratorID: orchestratorID, seq: event.seq, payload: buffer), record: false) { replayed += 1 }
         }
+        let newest = max(run?.upperBound ?? 0, missed.last?.seq ?? 0)
+        if newest > lastSeq { delivered[orchestratorID] = (lastSeq + 1)...newest }
         writeLocal(LocalFrame.resumed(orchestratorID: orchestratorID, replayed: replayed,
                                       lastSeq: delivered[orchestratorID]?.upperBound ?? lastSeq, header))
         releaseHeld(orchestratorID)

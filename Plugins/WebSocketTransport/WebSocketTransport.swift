@@ -13,7 +13,7 @@ import PluginAPI
 final class WebSocketTransport: TransportPlugin {
     static let version = "1.0.0"
 
-    let host: PluginHost
+    let host: HostGate
     let options: Options
     private let group: MultiThreadedEventLoopGroup
     private let registry: ConnectionRegistry
@@ -23,9 +23,10 @@ final class WebSocketTransport: TransportPlugin {
     private let running = NIOLockedValueBox<Task<Void, any Error>?>(nil)
 
     init(host: PluginHost) throws {
-        self.host = host
+        let gate = HostGate(host)
+        self.host = gate
         options = try Options(json: host.config)
-        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: host) }
+        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: gate) }
         // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
         files = StaticFiles(root: options.staticDir)
         if files.isEmpty { host.log(.warning, "static_dir \(files.root) has no files; the UI will answer 404 until the frontend is built") }
@@ -33,7 +34,11 @@ final class WebSocketTransport: TransportPlugin {
         registry = ConnectionRegistry(group: group)
     }
 
-    deinit { try? group.syncShutdownGracefully() }
+    /// Not a sync shutdown: the last reference may go away on one of the group's own threads.
+    deinit {
+        host.close()
+        group.shutdownGracefully { _ in }
+    }
 
     func start() async throws -> String {
         let policy = SecurityPolicy(options: options)
@@ -54,11 +59,12 @@ final class WebSocketTransport: TransportPlugin {
             }, idleTimeout: .seconds(120))
         }
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
+        let listen = options.listen
         let app = Application(
             responder: api, server: server,
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port)),
             onServerRunning: { channel in
-                boundContinuation.yield(channel.localAddress.map(Self.describe) ?? "\(self.options.listen)")
+                boundContinuation.yield(channel.localAddress.map(Self.describe) ?? "\(listen)")
                 boundContinuation.finish()
             },
             eventLoopGroupProvider: .shared(group), logger: logger)
@@ -78,11 +84,14 @@ final class WebSocketTransport: TransportPlugin {
     }
 
     func stop() async {
-        guard let task = running.withLockedValue({ $0 }) else { return }
-        await registry.closeAll(reason: "server shutting down; reconnect and resume", timeout: .seconds(3))
-        task.cancel()
-        _ = try? await task.value
-        running.withLockedValue { $0 = nil }
+        if let task = running.withLockedValue({ $0 }) {
+            await registry.closeAll(reason: "server shutting down; reconnect and resume", timeout: .seconds(3))
+            task.cancel()
+            _ = try? await task.value
+            running.withLockedValue { $0 = nil }
+        }
+        // After stop the host may destroy us at any moment; nothing may reach its table now.
+        host.close()
     }
 
     func deliver(_ event: EventView) {
