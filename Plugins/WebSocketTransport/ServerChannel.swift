@@ -48,6 +48,9 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
+                        // A fixed kernel send buffer: left to autotuning, a client that stops reading
+                        // could park megabytes in the kernel before client_queue_limit ever counts.
+                        try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: 64 * 1024)
                         try channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
                         try channel.pipeline.syncOperations.addHandler(WebSocketConnection(hub: hub, eventLoop: channel.eventLoop))
                         return Negotiated.webSocket(channel)

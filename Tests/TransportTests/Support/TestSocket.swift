@@ -9,6 +9,7 @@ import NIOWebSocket
 final class TestSocket: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [JSONValue] = []
+    private var arrivals: [ContinuousClock.Instant] = []
     private var closeFrame: (code: Int, reason: String)?
     private var ended = false
     private var failure: String?
@@ -55,12 +56,18 @@ final class TestSocket: @unchecked Sendable {
 
     private func record(_ text: String) {
         let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
-        lock.withLock { received.append(value) }
+        let now = ContinuousClock.now
+        lock.withLock {
+            received.append(value)
+            arrivals.append(now)
+        }
     }
 
     private func finish(_ frame: (Int, String)?) { lock.withLock { closeFrame = frame; ended = true } }
 
     var messages: [JSONValue] { lock.withLock { received } }
+    /// When each message arrived, parallel to `messages`.
+    var arrivalTimes: [ContinuousClock.Instant] { lock.withLock { arrivals } }
     var isClosed: Bool { lock.withLock { ended } }
     var closedWith: (code: Int, reason: String)? { lock.withLock { closeFrame } }
 
