@@ -42,6 +42,7 @@ let plugins = [
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ]),
 ]
 
@@ -62,6 +63,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The ABI contract: one header-only C target, depended on by everything.
@@ -82,7 +84,7 @@ let package = Package(
             dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Host/CLI"
         ),
-        .executableTarget(name: "orch-bench", dependencies: ["OrchHost"], path: "Sources/Bench"),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost"] + nio, path: "Sources/Bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         .testTarget(name: "HostTests", dependencies: ["OrchHost"], path: "Tests/HostTests"),
         .testTarget(

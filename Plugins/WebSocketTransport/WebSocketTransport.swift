@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PluginAPI
+import ServiceLifecycle
 
 /// The transport plugin: one Hummingbird server on its own event loops, serving the
 /// HTTP API, the static UI and `/ws`. All work goes to the host through `host->request`;
@@ -20,7 +21,9 @@ final class WebSocketTransport: TransportPlugin {
     private let metrics = TransportMetrics()
     private let files: StaticFiles
     private let logger: Logger
-    private let running = NIOLockedValueBox<Task<Void, any Error>?>(nil)
+    /// Whether `stop` shut the event loops down already (a second shutdown is an error in NIO).
+    private let stopped = NIOLockedValueBox(false)
+    private let running = NIOLockedValueBox<(services: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
     init(host: PluginHost) throws {
         let gate = HostGate(host)
@@ -37,7 +40,7 @@ final class WebSocketTransport: TransportPlugin {
     /// Not a sync shutdown: the last reference may go away on one of the group's own threads.
     deinit {
         host.close()
-        group.shutdownGracefully { _ in }
+        if !stopped.withLockedValue({ $0 }) { group.shutdownGracefully { _ in } }
     }
 
     func start() async throws -> String {
@@ -68,12 +71,13 @@ final class WebSocketTransport: TransportPlugin {
                 boundContinuation.finish()
             },
             eventLoopGroupProvider: .shared(group), logger: logger)
-        // The host owns signals: the server handles none and is stopped by `stop` cancelling it.
+        // The host owns signals: the service group handles none; `stop` shuts it down gracefully.
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             defer { boundContinuation.finish() }
-            try await app.runService(gracefulShutdownSignals: [])
+            try await services.run()
         }
-        running.withLockedValue { $0 = task }
+        running.withLockedValue { $0 = (services, task) }
         for await address in bound {
             registry.startHeartbeats(every: options.heartbeat)
             return address
@@ -84,11 +88,13 @@ final class WebSocketTransport: TransportPlugin {
     }
 
     func stop() async {
-        if let task = running.withLockedValue({ $0 }) {
+        if let (services, task) = running.withLockedValue({ $0 }) {
             await registry.closeAll(reason: "server shutting down; reconnect and resume", timeout: .seconds(3))
-            task.cancel()
+            await services.triggerGracefulShutdown()
             _ = try? await task.value
             running.withLockedValue { $0 = nil }
+            try? await group.shutdownGracefully()
+            stopped.withLockedValue { $0 = true }
         }
         // After stop the host may destroy us at any moment; nothing may reach its table now.
         host.close()
