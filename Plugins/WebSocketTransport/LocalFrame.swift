@@ -55,11 +55,8 @@ enum LocalFrame {
         return .object(fields)
     }
 
-    static func encode(_ frame: JSONValue, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let data = (try? JSON.encode(frame)) ?? Data(#"{"type":"error","code":"internal","message":"could not encode a reply"}"#.utf8)
-        var buffer = allocator.buffer(capacity: data.count)
-        buffer.writeBytes(data)
-        return buffer
+    static func json(_ frame: JSONValue) -> Data {
+        (try? JSON.encode(frame)) ?? Data(#"{"type":"error","code":"internal","message":"could not encode a reply"}"#.utf8)
     }
 
     nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {

@@ -10,7 +10,6 @@ import PluginAPI
 /// closed with a reason and can reconnect and `resume`. The others never wait for it.
 final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
 
     /// Application close codes (4000-4999 are reserved for applications by RFC 6455).
     static let heartbeatTimeout = WebSocketErrorCode(codeNumber: 4000)
@@ -20,6 +19,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     let clientID: String
     private let eventLoop: any EventLoop
     private var context: ChannelHandlerContext?
+    /// Where encoded frames are written: the context of NIO's frame encoder, so a
+    /// write starts below it and reaches the socket as is (see `ServerFrame`).
+    private var socket: ChannelHandlerContext?
     private var loop: LoopConnections?
     private var lastHeard = NIODeadline.now()
     /// A fragmented message being reassembled.
@@ -43,6 +45,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        socket = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         guard let loop = hub.registry.current() else {
             context.close(promise: nil)
             return
@@ -57,6 +60,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     func handlerRemoved(context: ChannelHandlerContext) {
         unregister()
         self.context = nil
+        socket = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -81,7 +85,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// Writes one host event unless this client already has it or is resuming; returns whether it was written.
     func send(_ event: OutboundEvent) -> Bool {
         guard !closing, context != nil else { return false }
-        if held[event.orchestratorID] != nil {
+        if !held.isEmpty, held[event.orchestratorID] != nil {
             held[event.orchestratorID]!.append(event)
             if held[event.orchestratorID]!.count > hub.limits.queueLimit { dropTooSlow() }
             return false
@@ -92,7 +96,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     private func write(_ event: OutboundEvent, record shouldRecord: Bool = true) -> Bool {
         guard let context, !closing else { return false }
         if shouldRecord, let run = delivered[event.orchestratorID], run.contains(event.seq) { return false }
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: event.payload)), promise: nil)
+        emit(event.frame)
         if shouldRecord { record(event.seq, of: event.orchestratorID) }
         if !context.channel.isWritable {
             backlog += 1
@@ -126,7 +130,23 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
                   after: .milliseconds(500))
             return
         }
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+        emit(ServerFrame.encode(ServerFrame.ping, []))
+    }
+
+    /// No promise unless the caller needs to know: a broadcast must not allocate one per client.
+    private func emit(_ frame: ByteBuffer, promise: EventLoopPromise<Void>? = nil) {
+        guard let socket else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        socket.writeAndFlush(NIOAny(frame), promise: promise)
+    }
+
+    /// Writes a close frame, then closes the socket once it is out.
+    private func emitCloseThenDisconnect(_ frame: ByteBuffer, channel: any Channel) {
+        let written = eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        emit(frame, promise: written)
     }
 
     // MARK: Closing
@@ -139,7 +159,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         if !closing {
             closing = true
             unregister()
-            context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, reason)), promise: nil)
+            emit(Self.closeFrame(code, reason))
             context.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
         }
         return channel.closeFuture
@@ -152,15 +172,15 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         unregister()
         hub.metrics.error("protocol_error", via: "ws")
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(Self.closeFrame(code, reason))).whenComplete { _ in channel.close(promise: nil) }
+        emitCloseThenDisconnect(Self.closeFrame(code, reason), channel: channel)
     }
 
-    private static func closeFrame(_ code: WebSocketErrorCode, _ reason: String) -> WebSocketFrame {
+    private static func closeFrame(_ code: WebSocketErrorCode, _ reason: String) -> ByteBuffer {
         var data = ByteBuffer()
         data.write(webSocketErrorCode: code)
         // A control frame carries at most 125 bytes: 2 for the code, 123 for the reason.
         data.writeString(String(decoding: reason.utf8.prefix(123), as: UTF8.self))
-        return WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        return ServerFrame.encode(ServerFrame.close, data)
     }
 
     // MARK: Client frames
@@ -177,7 +197,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             receivedClose(frame, context: context)
         case .ping:
             guard !closing else { return }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            emit(ServerFrame.encode(ServerFrame.pong, frame.unmaskedData))
         case .pong:
             break
         case .text, .binary:
@@ -212,8 +232,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         // Echo the client's code, as RFC 6455 asks; a malformed close gets a protocol error.
         var data = frame.unmaskedData
         let code = data.readableBytes >= 2 ? data.readWebSocketErrorCode() ?? .protocolError : .normalClosure
-        context.writeAndFlush(wrapOutboundOut(Self.closeFrame(data.readableBytes == 1 ? .protocolError : code, "")))
-            .whenComplete { _ in channel.close(promise: nil) }
+        emitCloseThenDisconnect(Self.closeFrame(data.readableBytes == 1 ? .protocolError : code, ""), channel: channel)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -324,8 +343,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         let run = delivered[orchestratorID]
         var replayed = 0
         for event in missed where !(run?.contains(event.seq) ?? false) {
-            let buffer = LocalFrame.encode(event.json, allocator: context?.channel.allocator ?? ByteBufferAllocator())
-            if write(OutboundEvent(orchestratorID: orchestratorID, seq: event.seq, payload: buffer), record: false) { replayed += 1 }
+            if write(OutboundEvent(orchestratorID: orchestratorID, seq: event.seq, json: LocalFrame.json(event.json)), record: false) { replayed += 1 }
         }
         let newest = max(run?.upperBound ?? 0, missed.last?.seq ?? 0)
         if newest > lastSeq { delivered[orchestratorID] = (lastSeq + 1)...newest }
@@ -347,7 +365,6 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
 
     private func writeLocal(_ frame: JSONValue) {
         guard let context, !closing else { return }
-        let buffer = LocalFrame.encode(frame, allocator: context.channel.allocator)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+        emit(ServerFrame.encode(ServerFrame.text, LocalFrame.json(frame), allocator: context.channel.allocator))
     }
 }
