@@ -20,3 +20,12 @@ func percentile(_ sorted: [UInt64], _ fraction: Double) -> UInt64 {
     guard !sorted.isEmpty else { return 0 }
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
 }
+
+/// CPU time (user + system) this process has used, in nanoseconds: unlike wall time,
+/// it does not grow when other processes compete for the cores.
+func cpuNanoseconds() -> UInt64 {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func nanoseconds(_ time: timeval) -> UInt64 { UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_usec) * 1000 }
+    return nanoseconds(usage.ru_utime) + nanoseconds(usage.ru_stime)
+}

@@ -32,6 +32,7 @@ enum WebSocketBench {
         }
         let chunks = settings.rate * settings.seconds
         print("chunk delay, model emission → client receive (\(chunks) chunks at \(settings.rate)/s):")
+        print("(load average before: \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"))")
         for count in settings.clients {
             let run = try await streamToClients(count, chunks: chunks, rate: settings.rate)
             print("  \(count) clients: \(run.result)")
@@ -75,6 +76,7 @@ enum WebSocketBench {
         let rssConnected = residentBytes()
 
         let orchestrator = UUID().uuidString.lowercased(), message = UUID().uuidString.lowercased()
+        let cpuBefore = cpuNanoseconds()
         let start = ContinuousClock.now
         for index in 0..<chunks {
             // Paced like a model: chunk i leaves at start + i/rate, whatever the previous one cost.
@@ -86,11 +88,13 @@ enum WebSocketBench {
             bus.publish(Event(kind: .wire, orchestratorID: orchestrator, json: WireMessage.make(type: "chat_stream", fields)))
         }
         let result = await lines.next() ?? "no result"
+        let frames = max(1, count * chunks)
+        let cpu = "server CPU \((cpuNanoseconds() - cpuBefore) / UInt64(frames)) ns per frame delivered"
         child.waitUntilExit()
         try await transport.stop()
         bus.detachAll()
         await transport.ref.destroy()
-        return Run(result: "\(connected); \(result)", rssIdle: rssIdle, rssConnected: rssConnected)
+        return Run(result: "\(connected); \(result); \(cpu)", rssIdle: rssIdle, rssConnected: rssConnected)
     }
 
     /// Starts `orch serve` with the WebSocketTransport and reads its RSS once it has settled.
