@@ -57,7 +57,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                 })
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration<Negotiated>(
-                upgraders: [upgrader],
+                upgraders: [HandshakeCheck(upgrader: upgrader, refusal: refusal)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
@@ -69,9 +69,10 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 })
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgrade)
             configuration.enablePipelining = false  // NIOAsyncChannel serialises requests
-            configuration.enableErrorHandling = false  // Hummingbird answers parse errors
+            configuration.enableErrorHandling = true  // malformed HTTP gets a 400 and a close, not silence
             configuration.enableResponseHeaderValidation = false  // HTTPTypes validates headers
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(CloseOnParseError())
             return Value(negotiated: negotiated, channel: channel)
         }
     }
@@ -109,5 +110,47 @@ extension Credentials {
     init(_ head: HTTPRequestHead) {
         self.init(host: head.headers.first(name: "host"), origins: head.headers["origin"],
                   authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"])
+    }
+}
+
+/// NIO's upgrader drops a handshake without a valid key or version 13 before asking
+/// `shouldUpgrade`, and the client then hears nothing; this checks first, so the
+/// client gets a 400 saying what was wrong.
+private final class HandshakeCheck: NIOTypedHTTPServerProtocolUpgrader, Sendable {
+    typealias UpgradeResult = ServerChannel.Negotiated
+    let upgrader: NIOTypedWebSocketServerUpgrader<UpgradeResult>
+    let refusal: NIOLoopBoundBox<APIError?>
+
+    init(upgrader: NIOTypedWebSocketServerUpgrader<UpgradeResult>, refusal: NIOLoopBoundBox<APIError?>) {
+        self.upgrader = upgrader
+        self.refusal = refusal
+    }
+
+    var supportedProtocol: String { upgrader.supportedProtocol }
+    var requiredUpgradeHeaders: [String] { upgrader.requiredUpgradeHeaders }
+
+    func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
+        let keys = upgradeRequest.headers["sec-websocket-key"], versions = upgradeRequest.headers["sec-websocket-version"]
+        guard keys.count == 1, Data(base64Encoded: keys[0])?.count == 16, versions == ["13"] else {
+            refusal.value = .badRequest("websocket_handshake_failed",
+                                        "a WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
+            return channel.eventLoop.makeFailedFuture(NIOWebSocketUpgradeError.invalidUpgradeHeader)
+        }
+        return upgrader.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+    }
+
+    func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
+        upgrader.upgrade(channel: channel, upgradeRequest: upgradeRequest)
+    }
+}
+
+/// NIO answers malformed HTTP with a 400, but while the upgrade handler still waits for
+/// a first request head nothing closes the socket, and the connection would hang.
+private final class CloseOnParseError: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError { context.close(promise: nil) }
+        context.fireErrorCaught(error)
     }
 }

@@ -159,4 +159,25 @@ import Testing
             }
         }
     }
+
+    /// Bytes that are not HTTP, and handshakes NIO would drop, are answered, not met with silence.
+    @Test func malformedRequestsAreAnswered() async throws {
+        try await withHost { host in
+            for garbage in ["GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n", "\u{16}\u{3}\u{1}\u{2}\u{0}\r\n\r\n"] {
+                let connection = try await RawConnection.open(port: host.port)
+                try await connection.send(garbage)
+                let response = await connection.receive(RawHTTP.parse)
+                #expect(response?.status == 400, "\(garbage.debugDescription)")
+                #expect(await connection.waitUntilClosed())
+            }
+            for (key, version) in [("", "13"), ("dGhlIHNhbXBsZSBub25jZQ==", "8"), ("short", "13")] {
+                let response = try await RawHTTP.request(port: host.port, "GET", "/ws", headers: [
+                    "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": version,
+                ])
+                expectError(response, 400, "websocket_handshake_failed",
+                            "a WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
+            }
+            #expect(try await RawHTTP.get(port: host.port, "/health").status == 200)
+        }
+    }
 }
