@@ -15,9 +15,10 @@ final class UnixHost: @unchecked Sendable {
     }
 
     /// `unixOptions`: extra lines for the transport's options table; `transports`:
-    /// more `[[transports]]` tables after it; `plugin`: the transport library.
-    static func start(in directory: URL? = nil, socket: String? = nil, backend: String? = nil, plugin: String? = nil,
-                      unixOptions: String = "", transports: String = "", host: String = "",
+    /// more `[[transports]]` tables after it; `plugin`: the transport library;
+    /// `host` and `backendOptions`: lines for those tables.
+    static func start(in directory: URL? = nil, socket: String? = nil, backend: String? = nil, backendOptions: String = "",
+                      plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "",
                       environment: [String: String] = [:]) async throws -> UnixHost {
         let directory = try directory ?? Paths.temporaryDirectory()
         let socket = socket ?? directory.appendingPathComponent("orch.sock").path
@@ -32,6 +33,8 @@ final class UnixHost: @unchecked Sendable {
         path = "\(directory.appendingPathComponent("orch.sqlite").path)"
         [backend]
         plugin = "\(try backend ?? CPlugin.build())"
+        [backend.options]
+        \(backendOptions)
         [[transports]]
         plugin = "\(try plugin ?? UnixTransport.library())"
         [transports.options]
