@@ -1,0 +1,7 @@
+/** Rows the page loads at start, in pages of the stores' maximum (the original asked for 2000). */
+export const historyLimit = 2000;
+export const historyPageSize = 1000;
+/** Bubbles rendered at first; more render as the user scrolls up (keeps the DOM small with long histories). */
+export const renderWindow = 150;
+/** A host whose start time moved by more than this restarted: its event numbering started over. */
+export const hostRestartToleranceMs = 5000;

@@ -1,0 +1,23 @@
+// The browser libraries come from Debian packages, copied into dist/vendor by
+// build.sh and loaded as classic scripts before the app (see index.html).
+// Only what the app calls is declared.
+
+declare const marked: {
+  parse(markdown: string, options?: Record<string, unknown>): string;
+  Renderer: new () => MarkedRenderer;
+};
+
+interface MarkedRenderer {
+  image(href: string | null, title: string | null, text: string): string;
+}
+
+declare const DOMPurify: {
+  sanitize(dirty: string, config?: Record<string, unknown>): string;
+  addHook(hook: 'afterSanitizeAttributes', callback: (node: Element) => void): void;
+};
+
+/** highlight.js 9.x (Debian's libjs-highlight.js). */
+declare const hljs: {
+  highlightBlock(block: Element): void;
+  configure(options: Record<string, unknown>): void;
+};
