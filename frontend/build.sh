@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 MARKED=${MARKED:-/usr/share/javascript/marked/marked.umd.min.js}
-PURIFY=${PURIFY:-/usr/share/nodejs/dompurify/dist/purify.min.js}
+PURIFY=${PURIFY:-/usr/share/nodejs/dompurify/dist/purify.js}
 HLJS=${HLJS:-/usr/share/javascript/highlight.js/highlight.min.js}
 HLJS_CSS=${HLJS_CSS:-/usr/share/javascript/highlight.js/styles/a11y-dark.css}
 
@@ -51,8 +51,23 @@ app_js="app.$app_hash.js"
 sed "s|//# sourceMappingURL=app.js.map|//# sourceMappingURL=$app_js.map|" "$work/app.js" > "$out/$app_js"
 sed "s|\"file\": *\"app.js\"|\"file\":\"$app_js\"|" "$work/app.js.map" > "$out/$app_js.map"
 app_css=$(place "$work/app.css" "" app css)
+
+# Debian's node-dompurify 2.4.1+dfsg+~2.4.0-2+deb12u1 backported a nesting-depth
+# check into sanitize() that reads `shadowNode`, a variable of another function:
+# every sanitize of HTML throws "shadowNode is not defined". The check is
+# redundant there (the node loop right after it checks every node's depth,
+# including that one), so it is disabled; a fixed package no longer has the line
+# and is used unchanged. Then minified like the app.
+broken='if (shadowNode.__depth >= MAX_NESTING_DEPTH || numberIsNaN(shadowNode.__depth)) {'
+if grep -qF "$broken" "$PURIFY"; then
+  sed "s/if (shadowNode.__depth >= MAX_NESTING_DEPTH || numberIsNaN(shadowNode.__depth)) {/if (false) { \/\/ disabled by frontend\/build.sh (Debian backport bug)/" "$PURIFY" > "$work/purify.js"
+  if grep -qF "$broken" "$work/purify.js"; then echo "build.sh: could not patch $PURIFY" >&2; exit 1; fi
+else
+  cp "$PURIFY" "$work/purify.js"
+fi
+esbuild "$work/purify.js" --minify --log-level=warning --outfile="$work/purify.min.js"
 marked_js=$(place "$MARKED" vendor/ marked js)
-purify_js=$(place "$PURIFY" vendor/ purify js)
+purify_js=$(place "$work/purify.min.js" vendor/ purify js)
 hljs_js=$(place "$HLJS" vendor/ highlight js)
 hljs_css=$(place "$HLJS_CSS" vendor/ highlight css)
 

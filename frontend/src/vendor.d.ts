@@ -9,6 +9,7 @@ declare const marked: {
 
 interface MarkedRenderer {
   image(href: string | null, title: string | null, text: string): string;
+  html(html: string, block?: boolean): string;
 }
 
 declare const DOMPurify: {

@@ -2,9 +2,13 @@
  * Markdown → safe HTML for orchestrator replies: `marked` parses, `DOMPurify`
  * removes anything executable, and `highlight.js` colours code once a reply is
  * final. A reply is model output, which a prompt injection can steer, so it is
- * treated as hostile: no scripts or handlers (DOMPurify), no forms or frames,
- * and no images — an image URL would fetch on render and could carry data
- * out; markdown images become plain links instead.
+ * treated as hostile:
+ * - raw HTML in a reply is shown as text, never parsed (a model writing
+ *   `<div>` means the characters; and parsing `onerror=` even in DOMPurify's
+ *   detached document trips the page's CSP, which logs a violation);
+ * - DOMPurify still cleans what marked produces (a `javascript:` link, say);
+ * - no images: an image URL would fetch on render and could carry data out;
+ *   markdown images become plain links instead.
  */
 
 const forbiddenTags = ['img', 'style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'frame', 'object', 'embed', 'video', 'audio', 'source', 'picture', 'svg', 'math', 'link', 'meta', 'base'];
@@ -16,6 +20,7 @@ function configure(): void {
   if (configured) return;
   configured = true;
   renderer = new marked.Renderer();
+  renderer.html = (html) => escapeHtml(html);
   renderer.image = (href, _title, text) => {
     const label = text || href || 'image';
     return href ? `<a href="${escapeAttribute(href)}">${escapeHtml(label)}</a>` : escapeHtml(label);
