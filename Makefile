@@ -7,8 +7,10 @@ CONFIG       ?= config/orch.toml
 BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
 APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc
-# Python packages the tests need, installed with pip when missing.
-PIP_PACKAGES :=
+# Python packages the tests need, installed with pip when missing
+# (claude-agent-sdk bundles the Claude Code CLI that ClaudeBackend drives; pinned
+# because the backend tests assert the CLI's own error texts: 0.2.189 = CLI 2.1.332).
+PIP_PACKAGES := claude-agent-sdk==0.2.189
 
 .PHONY: run test build deps bench clean
 

@@ -38,6 +38,7 @@ let plugins = [
            resources: [.embedInCode("Migrations")]),
     plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreSupport"],
            resources: [.embedInCode("Migrations")]),
+    plugin("ClaudeBackend", path: "Plugins/ClaudeBackend"),
 ]
 
 let package = Package(
@@ -72,12 +73,16 @@ let package = Package(
             dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Host/CLI"
         ),
-        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster"], path: "Sources/Bench"),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback"], path: "Sources/Bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
-        .testTarget(name: "HostTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/HostTests"),
+        .testTarget(name: "HostTests", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback"], path: "Tests/HostTests"),
         .testTarget(name: "StoreTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/StoreTests"),
+        .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback"], path: "Tests/BackendTests"),
         // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
         .target(name: "PostgresCluster", path: "Tests/PostgresCluster"),
+        // A scriptable stand-in for the Anthropic Messages API, shared by the tests and benchmarks.
+        .target(name: "AnthropicLoopback", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
+                path: "Tests/Support/AnthropicLoopback", exclude: ["README.md"]),
         // What both store plugins share beyond the ABI: worker threads, ids, migrations.
         .target(name: "StoreSupport", dependencies: ["PluginAPI"], path: "Plugins/StoreSupport"),
         .systemLibrary(name: "CLibPQ", path: "Plugins/PostgresStore/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),

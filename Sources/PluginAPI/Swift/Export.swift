@@ -123,9 +123,22 @@ private let destroy: orch_destroy_fn = { instance in
 }
 
 private let request: orch_request_fn = { instance, json, completion in
-    let box = InstanceBox.from(instance)
     let body = json.data
-    Task { await completion.complete { try await box.instance.handle(try Request(json: body)) } }
+    run(InstanceBox.from(instance), completion) { try await $0.instance.handle(try Request(json: body)) }
+}
+
+/// Runs `work` in a task and completes with its result. The task holds the
+/// instance only while `work` runs: the host may destroy the instance as soon
+/// as it sees the completion, and that release must be the last one, so that
+/// the instance's deinit runs inside `destroy`, while the host table is valid.
+private func run<Box: InstanceBox>(_ box: Box, _ completion: orch_completion, _ work: @escaping @Sendable (Box) async throws -> Data) {
+    let held = Unmanaged.passRetained(box)
+    Task {
+        let result: Result<Data, PluginError>
+        do { result = .success(try await work(held.takeUnretainedValue())) } catch { result = .failure(PluginError(error)) }
+        held.release()
+        completion.complete(result)
+    }
 }
 
 // MARK: - Vtables
@@ -150,12 +163,9 @@ nonisolated(unsafe) private let backendTable: UnsafeMutablePointer<orch_backend_
         },
         destroy: destroy, request: request,
         start_turn: { instance, turn, sink, completion in
-            let box = BackendBox.from(instance)
             let body = turn.data
-            Task {
-                await completion.complete {
-                    try await box.backend.runTurn(Request(op: "start_turn", json: body), events: EventSink(sink))
-                }
+            run(BackendBox.from(instance), completion) {
+                try await $0.backend.runTurn(Request(op: "start_turn", json: body), events: EventSink(sink))
             }
         }))
     return table
@@ -170,12 +180,10 @@ nonisolated(unsafe) private let transportTable: UnsafeMutablePointer<orch_transp
         },
         destroy: destroy, request: request,
         start: { instance, completion in
-            let box = TransportBox.from(instance)
-            Task { await completion.complete { try JSON.encode(["listening": try await box.transport.start()]) } }
+            run(TransportBox.from(instance), completion) { try JSON.encode(["listening": try await $0.transport.start()]) }
         },
         stop: { instance, completion in
-            let box = TransportBox.from(instance)
-            Task { await box.transport.stop(); completion.complete(.success(emptyJSONObject)) }
+            run(TransportBox.from(instance), completion) { await $0.transport.stop(); return emptyJSONObject }
         },
         deliver: { instance, event in
             guard let event else { return }

@@ -14,7 +14,8 @@ final class TestRuntime: @unchecked Sendable {
     var store: StoreAPI { runtime.store!.api }
 
     /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
-    static func start(store: String, backend: String? = nil, sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64) async throws -> TestRuntime {
+    static func start(store: String, backend: String? = nil, backendOptions: String = "model = \"test-model\"",
+                      sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64) async throws -> TestRuntime {
         let backendPlugin = try backend ?? CPlugin.build()
         let toml = """
         [host]
@@ -25,7 +26,7 @@ final class TestRuntime: @unchecked Sendable {
         [backend]
         plugin = "\(backendPlugin)"
         [backend.options]
-        model = "test-model"
+        \(backendOptions)
         [[transports]]
         plugin = "\(try CPlugin.build())"
         """

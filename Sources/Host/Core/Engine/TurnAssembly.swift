@@ -20,6 +20,8 @@ final class TurnAssembly: @unchecked Sendable {
     private var draftOrder: [String] = []
     private(set) var finalTexts: [String] = []
     private(set) var toolsUsed: [String] = []
+    /// A failed turn's accounting, which the backend reports just before its error (`STATUS turn_failed`).
+    private(set) var failedResult: JSONValue?
 
     init(turnID: String, orchestratorID: String, model: String, bus: EventBus, outbox: Outbox, store: StoreAPI) {
         self.turnID = turnID
@@ -52,8 +54,11 @@ final class TurnAssembly: @unchecked Sendable {
             if info["kind"]?.stringValue == "thinking" {
                 finishThinking(event.text.string)
             } else {
-                finishText(key: key, text: event.text.string)
+                finishText(key: key, text: event.text.string, partial: info["partial"] == .bool(true))
             }
+        case .status:
+            let status = (try? JSONDecoder().decode(JSONValue.self, from: event.json.data)) ?? .null
+            if status["status"] == .string("turn_failed") { failedResult = status["result"] }
         case .draftWithdrawn:
             drafts[key] = nil
             draftOrder.removeAll { $0 == key }
@@ -84,14 +89,17 @@ final class TurnAssembly: @unchecked Sendable {
         bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID, text: text, json: json))
     }
 
-    private func finishText(key: String, text: String) {
+    /// `partial`: the backend kept text streamed before its process died; the row says so.
+    private func finishText(key: String, text: String, partial: Bool) {
         let id = replyID(for: key)
         drafts[key] = nil
         draftOrder.removeAll { $0 == key }
         finalTexts.append(text)
         publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
-        save(id: id, text: text, metadata: ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
-                                           "tools_used": .array(toolsUsed.map(JSONValue.string))])
+        var metadata: [String: JSONValue] = ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
+                                             "tools_used": .array(toolsUsed.map(JSONValue.string))]
+        if partial { metadata["partial"] = .bool(true) }
+        save(id: id, text: text, metadata: metadata)
     }
 
     /// Persists the reply row in the background; clients see it at once, with the id it will have in the store.
@@ -158,4 +166,6 @@ final class TurnAssembly: @unchecked Sendable {
     }
 
     var response: String { lock.withLock { finalTexts.joined(separator: "\n\n") } }
+    var accountingOfFailure: JSONValue? { lock.withLock { failedResult } }
+
 }

@@ -194,18 +194,15 @@ public final class TurnEngine: @unchecked Sendable {
         let resume = known.sessionID != nil
         publish(WireEvents.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
         let assembly = TurnAssembly(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
-        let request: [String: JSONValue] = [
-            "turn_id": .string(turn.turnID), "orchestrator_id": .string(known.id), "session_id": .string(sessionID),
-            "resume": .bool(resume), "message": .string(turn.message), "working_dir": .string(settings.workingDir),
-        ]
         let outcome: Result<TurnResult, PluginError>
         do {
-            let reply = try await backend.runTurn(try JSON.encode(request)) { assembly.handle($0) }
-            outcome = .success(try await finish(turn, assembly: assembly, reply: reply, sessionID: sessionID))
+            let reply = try await runBackend(turn, assembly: assembly, session: sessionID, resume: resume)
+            outcome = .success(try finish(turn, assembly: assembly, reply: reply.body, sessionID: reply.session))
         } catch {
             let failure = PluginError(error)
             let interrupted = failure.status == .cancelled || failure.code == "interrupted"
             assembly.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
+            if let result = assembly.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
             if !interrupted { logger.error("turn \(turn.turnID) failed: \(failure)") }
             publish(WireEvents.error(orchestratorID: known.id, turnID: turn.turnID, failure), turnID: turn.turnID)
             systemLog(interrupted ? "INFO" : "ERROR", "turn \(interrupted ? "interrupted" : "failed"): \(failure.message)",
@@ -225,11 +222,42 @@ public final class TurnEngine: @unchecked Sendable {
         turn.outcome.resolve(outcome)
     }
 
-    /// After a successful turn: remember the session at once (the next turn needs it even if
-    /// the store is down), then save session, tokens and cost through the outbox.
-    private func finish(_ turn: Pending, assembly: TurnAssembly, reply: Data, sessionID: String) async throws -> TurnResult {
+    /// Runs the turn on the backend. A session the backend no longer knows (its
+    /// files were removed) is not fatal: the turn runs again in a new session.
+    private func runBackend(_ turn: Pending, assembly: TurnAssembly, session: String, resume: Bool) async throws -> (body: Data, session: String) {
+        func attempt(_ session: String, _ resume: Bool) async throws -> Data {
+            let request: [String: JSONValue] = [
+                "turn_id": .string(turn.turnID), "orchestrator_id": .string(orchestratorID), "session_id": .string(session),
+                "resume": .bool(resume), "message": .string(turn.message), "working_dir": .string(settings.workingDir),
+            ]
+            return try await backend.runTurn(try JSON.encode(request)) { assembly.handle($0) }
+        }
+        do {
+            return (try await attempt(session, resume), session)
+        } catch let error as PluginError where resume && error.code == "session_not_found" {
+            let fresh = UUID().uuidString.lowercased()
+            logger.warning("session \(session) is gone from the backend (\(error.message)); continuing in a new session \(fresh)")
+            systemLog("WARNING", "session \(session) could not be resumed; started \(fresh)", ["turn_id": .string(turn.turnID)])
+            lock.withLock { currentSession = fresh }
+            return (try await attempt(fresh, false), fresh)
+        }
+    }
+
+    /// After a successful turn: account for it and log the reply.
+    private func finish(_ turn: Pending, assembly: TurnAssembly, reply: Data, sessionID: String) throws -> TurnResult {
         let result = try JSONDecoder().decode(JSONValue.self, from: reply)
-        let session = result["session_id"]?.stringValue ?? sessionID
+        let (session, usage, cost) = account(result, turnID: turn.turnID, fallbackSession: sessionID)
+        let id = orchestratorID
+        logger.info("chat orchestrator→user", metadata: ["orchestrator": "\(id)", "turn": "\(turn.turnID)",
+                                                         "preview": "\(Self.preview(assembly.response))", "cost_usd": "\(cost)"])
+        return TurnResult(turnID: turn.turnID, messageID: turn.messageID, response: assembly.response, sessionID: session, usage: usage, cost: cost)
+    }
+
+    /// Remembers the turn's session at once (the next turn needs it even while the store
+    /// is down), then saves session, tokens and cost through the outbox, in order.
+    @discardableResult
+    private func account(_ result: JSONValue, turnID: String, fallbackSession: String) -> (session: String, usage: JSONValue, cost: Double) {
+        let session = result["session_id"]?.stringValue ?? fallbackSession
         let usage = result["usage"] ?? .object([:])
         let cost = result["cost_usd"]?.doubleValue ?? 0
         let input = (usage["input_tokens"]?.intValue ?? 0) + (usage["cache_creation_input_tokens"]?.intValue ?? 0)
@@ -240,14 +268,12 @@ public final class TurnEngine: @unchecked Sendable {
             return orchestratorRecord.sessionID
         }
         let (store, id) = (store, orchestratorID)
-        outbox.enqueue("usage of turn \(turn.turnID)") { [weak self] in
+        outbox.enqueue("usage of turn \(turnID)") { [weak self] in
             if previousSession != session { _ = try await store.updateSession(orchestratorID: id, sessionID: session) }
             let updated = try await store.addUsage(orchestratorID: id, inputTokens: input, outputTokens: output, costUSD: cost)
-            self?.updated(updated, turnID: turn.turnID)
+            self?.updated(updated, turnID: turnID)
         }
-        logger.info("chat orchestrator→user", metadata: ["orchestrator": "\(id)", "turn": "\(turn.turnID)",
-                                                         "preview": "\(Self.preview(assembly.response))", "cost_usd": "\(cost)"])
-        return TurnResult(turnID: turn.turnID, messageID: turn.messageID, response: assembly.response, sessionID: session, usage: usage, cost: cost)
+        return (session, usage, cost)
     }
 
     private func updated(_ record: OrchestratorRecord, turnID: String) {

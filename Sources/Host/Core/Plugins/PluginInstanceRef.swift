@@ -96,11 +96,13 @@ public final class PluginInstanceRef: @unchecked Sendable {
     /// destroyed under their feet; that is reported and returns false.
     @discardableResult
     public func destroy(timeout: Duration = .seconds(10)) async -> Bool {
-        let pending: Bool = lock.withLock {
-            if destroyed { return false }
+        // nil: destroyed before; a second destroy must not release the instance again.
+        let pending: Bool? = lock.withLock {
+            if destroyed { return nil }
             destroyed = true
             return inflight > 0
         }
+        guard let pending else { return false }
         if pending {
             let finished = await waitUntil(timeout: timeout) { done in
                 let already = lock.withLock {

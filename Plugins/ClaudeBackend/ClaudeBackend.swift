@@ -1,0 +1,67 @@
+import Foundation
+import PluginAPI
+
+@_cdecl("orch_plugin_entry_v1")
+public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointer? {
+    PluginExport.entry(PluginDeclaration(
+        name: "ClaudeBackend", version: "1.0.0",
+        description: "Claude Code CLI sessions over stream-json, one warm process per active session",
+        backend: ClaudeBackend.self))
+}
+
+/// The `orch.backend/1` instance: turns go to their session (docs/claude-backend.md).
+final class ClaudeBackend: BackendPlugin {
+    private let host: HostLink
+    private let context: SessionContext
+    private let sessions: Sessions
+
+    init(host: PluginHost) throws {
+        let link = HostLink(host)
+        let config = try BackendConfig(json: host.config, pluginDirectory: Self.libraryDirectory)
+        self.host = link
+        self.context = SessionContext(config: config, host: link, stats: LatencyStats(),
+                                      cli: CLIPath(configured: config.cliPath, environment: ProcessInfo.processInfo.environment.merging(config.environment) { $1 }))
+        self.sessions = Sessions(context: context)
+    }
+
+    deinit {
+        sessions.shutdown(grace: 3)
+        host.detach()
+    }
+
+    func runTurn(_ turn: Request, events: EventSink) async throws -> Data {
+        let request = try TurnRequest(turn)
+        return try await sessions.session(request.sessionID).run(request, events: events)
+    }
+
+    func handle(_ request: Request) async throws -> Data {
+        struct SessionArgument: Decodable { var session_id: String }
+        switch request.op {
+        case "status":
+            return try JSON.encode([
+                "cli_path": context.cli.known.map { .string($0) } ?? JSONValue.null,
+                "sessions": .array(sessions.all.map(\.status)),
+                "latency": ["read_to_event": context.stats.json],
+            ] as [String: JSONValue])
+        case "interrupt":
+            let id = try request.decode(SessionArgument.self).session_id
+            let interrupted = await sessions.existing(id)?.interrupt() ?? false
+            return try JSON.encode(["interrupted": interrupted])
+        case "close_session":
+            let id = try request.decode(SessionArgument.self).session_id
+            guard let session = sessions.existing(id) else { return try JSON.encode(["closed": false]) }
+            try await session.close()
+            return try JSON.encode(["closed": true])
+        default:
+            throw PluginError.unsupported("ClaudeBackend has no op \"\(request.op)\"; it serves status, interrupt, close_session")
+        }
+    }
+
+    /// The directory this library was loaded from: the default prompt is looked for above it.
+    private static var libraryDirectory: String? {
+        let entry: @convention(c) (UInt32, UInt32) -> UnsafeRawPointer? = orchPluginEntry
+        return GlibcExtras.libraryPath(containing: unsafeBitCast(entry, to: UnsafeRawPointer.self)).map {
+            URL(fileURLWithPath: $0).resolvingSymlinksInPath().deletingLastPathComponent().path
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PluginAPI
+
+/// `[backend.options]`, validated when the plugin is created so a mistake is
+/// reported at startup, naming the key. Every key is described in
+/// docs/claude-backend.md.
+struct BackendConfig: Sendable {
+    enum PermissionPolicy: String, Sendable { case allow, deny }
+
+    var cliPath: String?
+    var model: String?
+    /// Absolute path of the system prompt file, checked to be readable.
+    var systemPromptFile: String
+    var permissionMode: String?
+    var permissionPolicy: PermissionPolicy
+    var allowedTools: [String]
+    /// nil: the CLI's default built-in tools.
+    var tools: [String]?
+    var maxTurns: Int?
+    var idleTimeout: Duration
+    var turnTimeout: Duration
+    var maxRetries: Int
+    var configDirectory: String?
+    var environment: [String: String]
+
+    static let defaultIdleTimeoutSeconds = 600.0
+    static let defaultTurnTimeoutSeconds = 1800.0
+    static let defaultMaxRetries = 4
+    static let permissionModes = ["default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"]
+
+    private struct Options: Decodable {
+        var cli_path: String?
+        var model: String?
+        var system_prompt_file: String?
+        var permission_mode: String?
+        var permission_policy: String?
+        var allowed_tools: [String]?
+        var tools: [String]?
+        var max_turns: Int?
+        var idle_timeout_s: Double?
+        var turn_timeout_s: Double?
+        var max_retries: Int?
+        var config_dir: String?
+        var env: [String: String]?
+    }
+
+    private static let keys: Set<String> = [
+        "cli_path", "model", "system_prompt_file", "permission_mode", "permission_policy", "allowed_tools", "tools",
+        "max_turns", "idle_timeout_s", "turn_timeout_s", "max_retries", "config_dir", "env",
+    ]
+
+    /// `pluginDirectory` is where the library lives: the default prompt is looked up from there too.
+    init(json: Data, pluginDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
+        if let object = try? JSONDecoder().decode([String: JSONValue].self, from: json) {
+            let unknown = Set(object.keys).subtracting(Self.keys).sorted()
+            if let first = unknown.first {
+                throw Self.invalid("unknown option \"\(first)\" in [backend.options]; known options: \(Self.keys.sorted().joined(separator: ", "))")
+            }
+        }
+        let options: Options
+        do { options = try JSONDecoder().decode(Options.self, from: json) } catch {
+            throw Self.invalid("[backend.options] has a value of the wrong type: \(error)")
+        }
+        cliPath = options.cli_path.flatMap { $0.isEmpty ? nil : $0 }
+        model = options.model.flatMap { $0.isEmpty ? nil : $0 }
+        systemPromptFile = try PromptFile.resolve(options.system_prompt_file, pluginDirectory: pluginDirectory)
+        if let mode = options.permission_mode, !Self.permissionModes.contains(mode) {
+            throw Self.invalid("permission_mode \"\(mode)\" is not one of \(Self.permissionModes.joined(separator: ", "))")
+        }
+        permissionMode = options.permission_mode
+        if options.permission_mode == "bypassPermissions" && geteuid() == 0
+            && (options.env?["IS_SANDBOX"] ?? environment["IS_SANDBOX"]) != "1" {
+            throw Self.invalid("permission_mode = \"bypassPermissions\" is refused by the Claude CLI when running as root; run orch as another user, or, if this machine is a disposable sandbox, set IS_SANDBOX = \"1\" in [backend.options.env]")
+        }
+        guard let policy = PermissionPolicy(rawValue: options.permission_policy ?? "deny") else {
+            throw Self.invalid("permission_policy \"\(options.permission_policy ?? "")\" must be \"allow\" or \"deny\"")
+        }
+        permissionPolicy = policy
+        allowedTools = options.allowed_tools ?? []
+        tools = options.tools
+        if let turns = options.max_turns, turns < 1 { throw Self.invalid("max_turns must be at least 1; got \(turns)") }
+        maxTurns = options.max_turns
+        idleTimeout = try Self.seconds(options.idle_timeout_s, default: Self.defaultIdleTimeoutSeconds, key: "idle_timeout_s")
+        turnTimeout = try Self.seconds(options.turn_timeout_s, default: Self.defaultTurnTimeoutSeconds, key: "turn_timeout_s")
+        if let retries = options.max_retries, retries < 0 { throw Self.invalid("max_retries must be 0 or more; got \(retries)") }
+        maxRetries = options.max_retries ?? Self.defaultMaxRetries
+        configDirectory = try options.config_dir.map(Self.makeDirectory)
+        self.environment = options.env ?? [:]
+    }
+
+    private static func seconds(_ value: Double?, default fallback: Double, key: String) throws(PluginError) -> Duration {
+        let seconds = value ?? fallback
+        guard seconds > 0, seconds.isFinite else { throw invalid("\(key) must be a positive number of seconds; got \(seconds)") }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    /// The CLI keeps its settings and session files there: create it now rather than fail later.
+    private static func makeDirectory(_ path: String) throws(PluginError) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        do { try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true) } catch {
+            throw invalid("config_dir \"\(absolute)\" cannot be created: \(error.localizedDescription)")
+        }
+        return absolute
+    }
+
+    static func invalid(_ message: String) -> PluginError { .invalid("invalid_options", "ClaudeBackend: \(message)") }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The argv, environment and working directory of one CLI process, built the
+/// way the Claude Agent SDK builds them (docs/claude-backend.md, "Spawning").
+struct LaunchCommand: Sendable, Equatable {
+    var executable: String
+    var arguments: [String]
+    var environment: [String: String]
+    var directory: String
+
+    /// The in-process MCP server that serves the host's tools: they reach the model as `mcp__orch__<name>`.
+    static let toolServerName = "orch"
+    static let entrypoint = "sdk-swift"
+
+    init(config: BackendConfig, executable: String, sessionID: String, resume: Bool, directory: String,
+         hostTools: Bool, inherited: [String: String] = ProcessInfo.processInfo.environment) {
+        self.executable = executable
+        self.directory = directory
+        var arguments = ["--output-format", "stream-json", "--verbose", "--system-prompt-file", config.systemPromptFile]
+        if let tools = config.tools { arguments += ["--tools", tools.joined(separator: ",")] }
+        let allowed = config.allowedTools + (hostTools ? ["mcp__\(Self.toolServerName)"] : [])
+        if !allowed.isEmpty { arguments += ["--allowedTools", allowed.joined(separator: ",")] }
+        if let turns = config.maxTurns { arguments += ["--max-turns", String(turns)] }
+        if let model = config.model { arguments += ["--model", model] }
+        // Every permission question comes to us (can_use_tool) and is answered by permission_policy.
+        arguments += ["--permission-prompt-tool", "stdio"]
+        if let mode = config.permissionMode { arguments += ["--permission-mode", mode] }
+        // The "=" form binds the value even if it starts with a dash.
+        arguments.append(resume ? "--resume=\(sessionID)" : "--session-id=\(sessionID)")
+        if hostTools {
+            arguments += ["--mcp-config", #"{"mcpServers":{"\#(Self.toolServerName)":{"name":"\#(Self.toolServerName)","type":"sdk"}}}"#]
+        }
+        arguments += ["--include-partial-messages", "--input-format", "stream-json"]
+        self.arguments = arguments
+
+        // As the SDK: the inherited environment without CLAUDECODE (we are not inside
+        // Claude Code), the entrypoint label, then the configured variables.
+        var environment = inherited
+        environment["CLAUDECODE"] = nil
+        environment["CLAUDE_CODE_ENTRYPOINT"] = Self.entrypoint
+        // With the default tool set the CLI defers MCP tools behind ToolSearch; keep the host's inline.
+        if hostTools && config.tools == nil { environment["ENABLE_TOOL_SEARCH"] = "false" }
+        environment.merge(config.environment) { $1 }
+        environment["CLAUDE_CODE_MAX_RETRIES"] = String(config.maxRetries)
+        if let directory = config.configDirectory { environment["CLAUDE_CONFIG_DIR"] = directory }
+        environment["PWD"] = directory
+        self.environment = environment
+    }
+}

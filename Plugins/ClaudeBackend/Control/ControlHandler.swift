@@ -1,0 +1,68 @@
+import Foundation
+import PluginAPI
+
+/// Answers the control requests the CLI sends (docs/claude-backend.md,
+/// "Control protocol"). Every request gets an answer, an error for what Orch
+/// does not handle: an unanswered request hangs the turn.
+final class ControlHandler: @unchecked Sendable {
+    private let policy: BackendConfig.PermissionPolicy
+    private let toolServer: ToolServer?
+    private let host: HostLink
+    private let reply: @Sendable (Data) -> Void
+    private let lock = NSLock()
+    /// Answers still being worked on, by request id, so the CLI can withdraw them.
+    private var running: [String: Task<Void, Never>] = [:]
+
+    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: HostLink, reply: @escaping @Sendable (Data) -> Void) {
+        self.policy = policy
+        self.toolServer = toolServer
+        self.host = host
+        self.reply = reply
+    }
+
+    /// Called on the reader thread; slow answers continue in a task.
+    func handle(id: String, request: JSONValue) {
+        let subtype = request["subtype"]?.stringValue ?? ""
+        switch subtype {
+        case "can_use_tool":
+            reply(CLIInput.controlSuccess(id: id, response: permission(request)))
+        case "mcp_message":
+            let server = request["server_name"]?.stringValue ?? ""
+            let message = request["message"] ?? .null
+            guard let toolServer, server == LaunchCommand.toolServerName else {
+                let error: JSONValue = ["jsonrpc": "2.0", "id": message["id"] ?? .null,
+                                        "error": ["code": -32601, "message": .string("Server '\(server)' not found")]]
+                reply(CLIInput.controlSuccess(id: id, response: ["mcp_response": error]))
+                return
+            }
+            // Registered under the lock before the task can finish and look itself up.
+            lock.withLock {
+                running[id] = Task { [weak self] in
+                    let response = await toolServer.handle(message)
+                    guard let self, lock.withLock({ running.removeValue(forKey: id) }) != nil else { return }
+                    reply(CLIInput.controlSuccess(id: id, response: ["mcp_response": response]))
+                }
+            }
+        default:
+            host.log(.warning, "the Claude CLI sent the control request \"\(subtype)\", which Orch does not handle; answered with an error")
+            reply(CLIInput.controlError(id: id, message: "Orch does not support the control request subtype \"\(subtype)\""))
+        }
+    }
+
+    /// `control_cancel_request`: the CLI withdrew a request; it expects no answer.
+    func cancel(id: String) {
+        lock.withLock { running.removeValue(forKey: id) }?.cancel()
+    }
+
+    private func permission(_ request: JSONValue) -> JSONValue {
+        let tool = request["tool_name"]?.stringValue ?? "a tool"
+        switch policy {
+        case .allow:
+            return ["behavior": "allow", "updatedInput": request["input"] ?? [:]]
+        case .deny:
+            host.log(.info, "denied \(tool) by permission_policy = \"deny\"")
+            return ["behavior": "deny",
+                    "message": .string("Orch denied \(tool): it is not in allowed_tools and permission_policy is \"deny\". Ask the user to allow it in [backend.options].")]
+        }
+    }
+}

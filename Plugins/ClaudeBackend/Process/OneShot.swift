@@ -1,0 +1,26 @@
+import Foundation
+
+/// Runs a short command and collects its stdout, without blocking the caller's thread.
+enum OneShot {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(10)) async -> String? {
+        let collected = Collected()
+        guard let process = try? ChildProcess(
+            executable: executable, arguments: arguments, environment: environment, directory: "/", name: "orch-oneshot",
+            callbacks: .init(line: { bytes, _ in collected.append(String(decoding: bytes, as: UTF8.self)) },
+                             stderrLine: { _ in }, oversized: { _ in }, exit: { _ in }))
+        else { return nil }
+        process.closeStdin()
+        guard await process.waitForExit(timeout: timeout) else {
+            process.signal(SIGKILL)
+            return nil
+        }
+        return process.exitStatus == .exited(0) ? collected.text : nil
+    }
+
+    private final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    }
+}

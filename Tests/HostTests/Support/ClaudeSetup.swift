@@ -1,0 +1,35 @@
+import AnthropicLoopback
+import Foundation
+
+/// The real ClaudeBackend pointed at a loopback Anthropic API, with its own
+/// CLI config directory (sessions live there, so a restarted host that shares
+/// it can resume them) and working directory.
+struct ClaudeSetup {
+    let loopback: AnthropicLoopback
+    let directory: URL
+
+    static func start(sharing other: ClaudeSetup? = nil) async throws -> ClaudeSetup {
+        let directory = try other?.directory ?? Paths.temporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("work"), withIntermediateDirectories: true)
+        return ClaudeSetup(loopback: try await AnthropicLoopback.start(), directory: directory)
+    }
+
+    var workingDir: String { directory.appendingPathComponent("work").path }
+
+    var options: String {
+        """
+        model = "claude-sonnet-4-5"
+        tools = []
+        max_retries = 0
+        config_dir = "\(directory.appendingPathComponent("claude-config").path)"
+        env = { ANTHROPIC_BASE_URL = "\(loopback.baseURL)", ANTHROPIC_API_KEY = "test-key", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = "1" }
+        """
+    }
+
+    func start(store: String, sessionID: String? = nil) async throws -> TestRuntime {
+        try await TestRuntime.start(store: store, backend: Paths.plugin("ClaudeBackend"), backendOptions: options,
+                                    sessionID: sessionID, workingDir: workingDir)
+    }
+
+    func stop() async { await loopback.shutdown() }
+}
