@@ -6,16 +6,33 @@ SWIFT        ?= swift
 CONFIG       ?= config/orch.toml
 BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
-APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc
+APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc \
+                esbuild node-typescript nodejs libjs-marked node-dompurify libjs-highlight.js chromium iproute2
 # Python packages the tests need, installed with pip when missing
 # (claude-agent-sdk bundles the Claude Code CLI that ClaudeBackend drives; pinned
 # because the backend tests assert the CLI's own error texts: 0.2.189 = CLI 2.1.332).
-PIP_PACKAGES := claude-agent-sdk==0.2.189
+# playwright drives Debian's chromium in the browser tests (never `playwright install`).
+PIP_PACKAGES := claude-agent-sdk==0.2.189 playwright
 
-.PHONY: run test build deps bench clean
+.PHONY: run test build deps bench bench-ui clean frontend test-frontend test-browser
 
-run: deps build
+run: deps build frontend
 	.build/debug/orch serve --config $(CONFIG)
+
+# The browser console (frontend/dist), built with Debian's tsc and esbuild.
+frontend:
+	frontend/build.sh
+
+test-frontend: frontend
+	node --test frontend/tests/
+
+# The console in Chromium against the real host; needs the WebSocketTransport plugin.
+test-browser: frontend
+	@if [ -d Plugins/WebSocketTransport ]; then python3 -m pytest -q Tests/Browser; \
+	else echo "browser tests: SKIPPED: Plugins/WebSocketTransport is not on this branch yet"; fi
+
+bench-ui: deps build frontend
+	python3 Tests/Browser/bench_ui.py
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -23,6 +40,7 @@ build:
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(MAKE) test-frontend test-browser
 
 bench: deps
 	$(SWIFT) build -c release --product orch-bench
@@ -39,4 +57,4 @@ deps:
 	@for p in $(PIP_PACKAGES); do python3 -m pip show $${p%%[=<>]*} >/dev/null 2>&1 || python3 -m pip install -q $$p; done
 
 clean:
-	rm -rf .build
+	rm -rf .build frontend/dist frontend/.build-tests
