@@ -79,7 +79,7 @@ export class AppHeader {
     if (previous === null || state.orchestrator !== previous.orchestrator) {
       const o = state.orchestrator;
       setText(this.pills.tokens.value, o ? compactNumber(o.input_tokens + o.output_tokens) : '0');
-      this.pills.tokens.element.title = o ? `${o.input_tokens.toLocaleString()} input + ${o.output_tokens.toLocaleString()} output` : '';
+      this.pills.tokens.element.title = o ? `${compactNumber(o.input_tokens)} input + ${compactNumber(o.output_tokens)} output` : '';
       setText(this.pills.cost.value, dollars(o?.total_cost ?? 0));
     }
     if (previous === null || state.stats !== previous.stats) setText(this.pills.events.value, compactNumber(state.stats.wsFrames));

@@ -1,5 +1,5 @@
 import { h, setText } from '../lib/dom';
-import { clockTime } from '../lib/format';
+import { clockTime, compactNumber } from '../lib/format';
 import { KeyedList } from '../lib/keyedList';
 import type { EventCategory, EventEntry } from '../stores/eventLog';
 import type { OrchestratorState } from '../stores/orchestratorState';
@@ -17,6 +17,11 @@ const categories: Array<{ id: EventCategory; label: string }> = [
 
 /** Lines shown at most; older ones stay in the store (up to its cap) and reappear when a filter narrows the list. */
 const shownLines = 300;
+/**
+ * The log redraws at most this often. It is read, not watched token by token,
+ * and during a flood redrawing it every frame cost more than the chat itself.
+ */
+const redrawIntervalMs = 250;
 
 /**
  * The middle column: the host's events as they arrive, filterable by kind and
@@ -33,6 +38,8 @@ export class EventStream {
   private readonly lines: KeyedList<EventEntry>;
   private readonly hidden = new Set<EventCategory>();
   private state: OrchestratorState | null = null;
+  private redrawTimer: number | null = null;
+  private lastDrawn = 0;
 
   constructor(root: HTMLElement, store: OrchestratorStore) {
     this.count = h('span', { class: 'column-count' });
@@ -62,13 +69,24 @@ export class EventStream {
     this.search.addEventListener('input', () => this.refresh());
     store.store.subscribe((state, previous) => {
       this.state = state;
-      if (previous === null || state.events !== previous.events) this.refresh();
+      if (previous === null) this.refresh();
+      else if (state.events !== previous.events) this.scheduleRefresh();
     });
+  }
+
+  private scheduleRefresh(): void {
+    if (this.redrawTimer !== null) return;
+    const wait = Math.max(0, this.lastDrawn + redrawIntervalMs - performance.now());
+    this.redrawTimer = window.setTimeout(() => {
+      this.redrawTimer = null;
+      this.refresh();
+    }, wait);
   }
 
   private refresh(): void {
     const state = this.state;
     if (!state) return;
+    this.lastDrawn = performance.now();
     const query = this.search.value.trim().toLowerCase();
     const visible = state.events.entries.filter(
       (entry) => !this.hidden.has(entry.category) && (query === '' || entry.summary.toLowerCase().includes(query) || entry.type.includes(query)),
@@ -82,7 +100,7 @@ export class EventStream {
     } else if (state.events.entries.length > 0) {
       setText(this.empty.firstChild as HTMLElement, 'No events yet');
     }
-    setText(this.count, `${state.events.total.toLocaleString()} events`);
+    setText(this.count, `${compactNumber(state.events.total)} events`);
     if (this.follow.checked) this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 }

@@ -111,7 +111,7 @@ export class OrchestratorChat {
     if (!o) return setText(this.totals, '');
     const tokens = o.input_tokens + o.output_tokens;
     setText(this.totals, `Cost ${dollars(o.total_cost)} · Tokens ${compactNumber(tokens)}`);
-    this.totals.title = `${o.input_tokens.toLocaleString()} input + ${o.output_tokens.toLocaleString()} output tokens over the whole conversation`;
+    this.totals.title = `${compactNumber(o.input_tokens)} input + ${compactNumber(o.output_tokens)} output tokens over the whole conversation`;
   }
 
   private scrolled(): void {

@@ -69,7 +69,7 @@ export class ChatSocket {
   private stopped = true;
   private everConnected = false;
   /** The current connection got as far as `connection_established`. */
-  private established = false;
+  private isEstablished = false;
   private retryTimer: unknown = null;
   private gapTimer: unknown = null;
   private connectTimer: unknown = null;
@@ -164,8 +164,8 @@ export class ChatSocket {
 
   private scheduleRetry(detail: string): void {
     // The event stream notes the loss of a live connection, not every failed attempt after it.
-    const note = this.established ? `disconnected: ${detail}` : null;
-    this.established = false;
+    const note = this.isEstablished ? `disconnected: ${detail}` : null;
+    this.isEstablished = false;
     const delay = this.backoff.next();
     const retryAt = this.timers.now() + delay;
     this.options.handlers.state({ phase: 'waiting', attempt: this.backoff.attempt, retryAt, detail }, note);
@@ -241,7 +241,7 @@ export class ChatSocket {
     this.connectTimer = null;
     const heartbeat = Number(frame['heartbeat_s']);
     if (Number.isFinite(heartbeat) && heartbeat > 0) this.heartbeatMs = heartbeat * 1000;
-    this.established = true;
+    this.isEstablished = true;
     const reconnect = this.everConnected;
     if (reconnect) this.reconnectCount += 1;
     this.everConnected = true;
