@@ -80,3 +80,28 @@ def test_messages_are_typed_text_not_markup(page: Page, host, loopback, shots):
     expect(user).to_have_text("<b>not bold</b>\nsecond line")
     assert user.locator("b").count() == 0
     shots("typed-text")
+
+
+def test_auto_scroll_pauses_when_the_reader_scrolls_up_and_jump_to_latest_returns(page: Page, host, loopback, shots):
+    open_console(page, host)
+    long_reply = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(90))
+    loopback.enqueue(text=long_reply, delay_ms=25)
+    send(page, "Write a lot")
+    scroller = page.locator(".chat-scroll")
+    distance_from_bottom = "(el) => el.scrollHeight - el.scrollTop - el.clientHeight"
+    wait_for("the reply to overflow the column", lambda: scroller.evaluate("(el) => el.scrollHeight > el.clientHeight * 1.5"))
+    assert scroller.evaluate(distance_from_bottom) < 50, "following the newest text while at the bottom"
+    scroller.hover()
+    page.mouse.wheel(0, -400)
+    jump = page.get_by_role("button", name="Jump to latest")
+    expect(jump).to_be_visible()
+    top = scroller.evaluate("(el) => el.scrollTop")
+    wait_for("more text to arrive", lambda: scroller.evaluate(distance_from_bottom) > 600)
+    assert abs(scroller.evaluate("(el) => el.scrollTop") - top) < 5, "the reader's place is kept while the reply grows"
+    shots("scrolled-up-while-streaming")
+    jump.click()
+    expect(jump).to_be_hidden()
+    assert scroller.evaluate(distance_from_bottom) < 50
+    expect(page.locator('.chat-list > article[data-state="final"][data-role="orchestrator"]')).to_have_count(1, timeout=30_000)
+    assert scroller.evaluate(distance_from_bottom) < 50, "following again after jumping to the latest"
+    shots("back-at-latest")

@@ -76,6 +76,14 @@ export class OrchestratorChat {
     });
 
     this.scroller.addEventListener('scroll', () => this.scrolled(), { passive: true });
+    // Following the newest message happens after layout, whenever the content grows (a chunk,
+    // a rebuilt bubble, the typing line): no layout is forced while rendering, and growth that
+    // appears only at layout (an off-screen bubble measured late) is followed too.
+    const follow = new ResizeObserver(() => {
+      if (this.pinned) this.scrollToBottom();
+    });
+    follow.observe(this.list);
+    follow.observe(this.typing);
     this.scroller.addEventListener('click', (event) => this.clicked(event));
     this.jump.addEventListener('click', () => this.jumpToLatest());
     store.store.subscribe((state, previous) => this.render(state, previous));
@@ -88,7 +96,7 @@ export class OrchestratorChat {
       this.input.render(state, previous);
       return;
     }
-    const wasPinned = this.pinned;
+    const wasPinned = this.pinned; // the ResizeObserver follows when pinned
     const items = itemsInOrder(state.chat);
     const start = Math.max(0, items.length - this.visibleCount);
     const added = this.bubbles.render(items.slice(start));
@@ -98,9 +106,7 @@ export class OrchestratorChat {
     setText(this.olderButton, state.history.loadingOlder ? 'Loading older messages…' : 'Load older messages');
     this.typing.hidden = !state.chat.typing || hasStreamingDraft(state.chat);
     this.input.render(state, previous);
-    if (wasPinned) {
-      this.scrollToBottom();
-    } else if (added.length > 0 || (previous && state.chat.items !== previous.chat.items)) {
+    if (!wasPinned && (added.length > 0 || (previous && state.chat.items !== previous.chat.items))) {
       this.unseen += Math.max(added.length, 0);
       this.showJump();
     }
