@@ -1,5 +1,7 @@
-/** Rows the page loads at start, in pages of the stores' maximum (the original asked for 2000). */
+/** Rows the page loads at start (the original asked for 2000): the newest first, then older pages in the background. */
 export const historyLimit = 2000;
+export const firstHistoryPage = 200;
+/** The stores' largest page. */
 export const historyPageSize = 1000;
 /** Bubbles rendered at first; more render as the user scrolls up (keeps the DOM small with long histories). */
 export const renderWindow = 150;

@@ -5,6 +5,7 @@ import { LiveAnnouncer } from './components/LiveAnnouncer';
 import { MobileTabs } from './components/MobileTabs';
 import { OrchestratorChat } from './components/OrchestratorChat';
 import { required } from './lib/dom';
+import { loadHighlighter } from './lib/highlighter';
 import { animationFrameScheduler } from './lib/frameScheduler';
 import { createApi } from './services/api';
 import { ChatService } from './services/chatService';
@@ -48,6 +49,7 @@ function start(): void {
     if (!state.history.loaded) return;
     performance.mark('orch:interactive');
     queueMicrotask(() => unsubscribe());
+    window.setTimeout(() => loadHighlighter(), 0);
   });
   void store.initialize();
 }

@@ -1,5 +1,5 @@
 // The browser libraries come from Debian packages, copied into dist/vendor by
-// build.sh and loaded as classic scripts before the app (see index.html).
+// build.sh and loaded as classic scripts (see index.html).
 // Only what the app calls is declared.
 
 declare const marked: {
@@ -17,8 +17,10 @@ declare const DOMPurify: {
   addHook(hook: 'afterSanitizeAttributes', callback: (node: Element) => void): void;
 };
 
-/** highlight.js 9.x (Debian's libjs-highlight.js). */
-declare const hljs: {
-  highlightBlock(block: Element): void;
-  configure(options: Record<string, unknown>): void;
-};
+/** highlight.js 9.x (Debian's libjs-highlight.js); loaded after the page is interactive (lib/highlighter.ts). */
+declare var hljs:
+  | {
+      highlightBlock(block: Element): void;
+      configure(options: Record<string, unknown>): void;
+    }
+  | undefined;

@@ -11,3 +11,4 @@ export { initialState, isWorking, messageCount, orchestratorReducer, turnCount }
 export { OrchestratorStore } from '../src/stores/orchestratorStore';
 export { ReactiveStore } from '../src/lib/reactiveStore';
 export { immediateScheduler, manualScheduler } from '../src/lib/frameScheduler';
+export { splitMarkdownBlocks } from '../src/lib/markdownBlocks';

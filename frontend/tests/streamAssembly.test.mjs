@@ -164,3 +164,16 @@ test('a turn that ends without its final row does not leave a blinking draft', (
   assert.equal(draft.state, 'final');
   assert.equal(draft.partial, true);
 });
+
+test('a streaming reply splits into blocks at blank lines, never inside a code fence', async () => {
+  const { splitMarkdownBlocks } = await import('../.build-tests/logic.mjs');
+  const text = 'First paragraph\nstill first.\n\n```js\nconst a = 1;\n\nconst b = 2;\n```\n\n\n- item\n- item two\n\n~~~\n``` not a close\n\n~~~\nlast';
+  assert.deepEqual(splitMarkdownBlocks(text), [
+    'First paragraph\nstill first.',
+    '```js\nconst a = 1;\n\nconst b = 2;\n```',
+    '- item\n- item two',
+    '~~~\n``` not a close\n\n~~~\nlast',
+  ]);
+  assert.deepEqual(splitMarkdownBlocks('```\nunclosed\n\nstill code'), ['```\nunclosed\n\nstill code'], 'an open fence keeps the rest together');
+  assert.deepEqual(splitMarkdownBlocks(''), []);
+});

@@ -11,6 +11,9 @@
  *   markdown images become plain links instead.
  */
 
+import { highlight } from './highlighter';
+import { splitMarkdownBlocks } from './markdownBlocks';
+
 const forbiddenTags = ['img', 'style', 'form', 'input', 'button', 'textarea', 'select', 'option', 'iframe', 'frame', 'object', 'embed', 'video', 'audio', 'source', 'picture', 'svg', 'math', 'link', 'meta', 'base'];
 
 let configured = false;
@@ -32,7 +35,6 @@ function configure(): void {
       node.setAttribute('rel', 'noopener noreferrer');
     }
   });
-  hljs.configure({ classPrefix: 'hljs-' });
 }
 
 export function escapeHtml(text: string): string {
@@ -56,19 +58,39 @@ export function markdownToSafeHtml(markdown: string): string {
  * frame would cost the frame budget, and the block is not complete yet).
  */
 export function renderMarkdown(target: HTMLElement, markdown: string, final: boolean): void {
+  if (!final) return renderStreaming(target, markdown);
   target.innerHTML = markdownToSafeHtml(markdown);
-  if (final) decorateCodeBlocks(target);
+  decorateCodeBlocks(target);
+}
+
+/**
+ * A streaming reply, block by block: complete blocks keep their elements, only
+ * changed ones (in practice the last) are parsed, sanitized and laid out again.
+ */
+function renderStreaming(target: HTMLElement, markdown: string): void {
+  const blocks = splitMarkdownBlocks(markdown);
+  const existing = Array.from(target.children).filter((child): child is HTMLElement => child instanceof HTMLElement && child.classList.contains('md-block'));
+  if (existing.length !== target.children.length) target.replaceChildren();
+  blocks.forEach((block, index) => {
+    let element = existing[index];
+    if (!element) {
+      element = document.createElement('div');
+      element.className = 'md-block';
+      target.append(element);
+    } else if (element.dataset['source'] === block) {
+      return;
+    }
+    element.dataset['source'] = block;
+    element.innerHTML = markdownToSafeHtml(block);
+  });
+  for (const extra of existing.slice(blocks.length)) extra.remove();
 }
 
 function decorateCodeBlocks(root: HTMLElement): void {
   for (const code of Array.from(root.querySelectorAll<HTMLElement>('pre > code'))) {
     const pre = code.parentElement;
     if (!pre) continue;
-    try {
-      hljs.highlightBlock(code);
-    } catch {
-      // An unknown language stays plain text; nothing else depends on the colours.
-    }
+    highlight(code);
     const language = [...code.classList].find((c) => c.startsWith('language-'))?.slice('language-'.length) ?? '';
     const bar = document.createElement('div');
     bar.className = 'code-bar';

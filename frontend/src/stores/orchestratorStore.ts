@@ -1,4 +1,4 @@
-import { historyLimit, historyPageSize, hostRestartToleranceMs } from '../config';
+import { firstHistoryPage, historyLimit, historyPageSize, hostRestartToleranceMs } from '../config';
 import type { FrameScheduler } from '../lib/frameScheduler';
 import { ReactiveStore } from '../lib/reactiveStore';
 import { ApiError } from '../services/api';
@@ -6,7 +6,7 @@ import { Backoff } from '../services/backoff';
 import type { ChatService } from '../services/chatService';
 import type { ChatSocket, SocketLike, Timers } from '../services/chatSocket';
 import { browserTimers } from '../services/chatSocket';
-import type { HostEvent, LoadChatResponse, Orchestrator } from '../types';
+import type { HostEvent, Orchestrator } from '../types';
 import { type Action, initialState, type OrchestratorState, orchestratorReducer } from './orchestratorState';
 
 export interface OrchestratorStoreDeps {
@@ -86,23 +86,42 @@ export class OrchestratorStore {
 
   private async loadEverything(): Promise<Orchestrator> {
     const { orchestrator } = await this.chat.getOrchestrator();
+    mark('orch:orchestrator-loaded');
     this.dispatch({ type: 'orchestratorLoaded', orchestrator });
     await Promise.all([this.loadHistory(orchestrator.id), this.checkHostStart()]);
     return orchestrator;
   }
 
-  /** The newest rows, up to `historyLimit`, in pages the host accepts. */
+  /**
+   * The newest rows first (a page, enough to fill the screen many times over),
+   * so the page is usable at once; then older pages in the background, up to
+   * `historyLimit`, as the original loaded 2,000.
+   */
   private async loadHistory(orchestratorId: string): Promise<void> {
-    const first = await this.chat.loadChatHistory(orchestratorId, historyPageSize);
-    let messages = first.messages;
-    let hasMore = first.has_more;
-    while (hasMore && messages.length < historyLimit && messages[0]) {
-      const older = await this.chat.loadChatHistory(orchestratorId, Math.min(historyPageSize, historyLimit - messages.length), messages[0].id);
-      messages = [...older.messages, ...messages];
-      hasMore = older.has_more;
+    const first = await this.chat.loadChatHistory(orchestratorId, firstHistoryPage);
+    mark('orch:history-fetched');
+    this.dispatch({ type: 'historyLoaded', response: first, mode: 'replace' });
+    if (first.has_more) void this.loadOlderPages(orchestratorId, first.messages[0]?.id ?? null, historyLimit - first.messages.length);
+    else mark('orch:history-complete');
+  }
+
+  /** Loads up to `budget` rows older than `oldest`, a page at a time, each shown as it arrives. */
+  private async loadOlderPages(orchestratorId: string, oldest: string | null, budget: number): Promise<void> {
+    try {
+      let hasMore = true;
+      while (hasMore && oldest && budget > 0 && !this.disposed) {
+        this.dispatch({ type: 'olderLoading', loading: true });
+        const page = await this.chat.loadChatHistory(orchestratorId, Math.min(historyPageSize, budget), oldest);
+        this.dispatch({ type: 'historyLoaded', response: page, mode: 'prepend' });
+        budget -= page.messages.length;
+        hasMore = page.has_more && page.messages.length > 0;
+        oldest = page.messages[0]?.id ?? null;
+      }
+      mark('orch:history-complete');
+    } catch (error) {
+      this.dispatch({ type: 'olderLoading', loading: false });
+      this.dispatch({ type: 'toast', text: `Could not load older messages: ${readable(error)}` });
     }
-    const response: LoadChatResponse = { ...first, messages, has_more: hasMore };
-    this.dispatch({ type: 'historyLoaded', response, mode: 'replace' });
   }
 
   /** Whether the host restarted since we last looked (its event numbers start again at 1). */
@@ -248,20 +267,11 @@ export class OrchestratorStore {
     }
   }
 
-  /** Loads the page of rows before the oldest one shown. */
+  /** Loads the page of rows before the oldest one shown ("Load older messages"). */
   async loadOlder(): Promise<void> {
     const id = this.state.orchestrator?.id;
     if (!id || this.state.history.loadingOlder || !this.state.history.hasMore) return;
-    const oldest = this.oldestRowId();
-    if (!oldest) return;
-    this.dispatch({ type: 'olderLoading', loading: true });
-    try {
-      const response = await this.chat.loadChatHistory(id, historyPageSize, oldest);
-      this.dispatch({ type: 'historyLoaded', response, mode: 'prepend' });
-    } catch (error) {
-      this.dispatch({ type: 'olderLoading', loading: false });
-      this.dispatch({ type: 'toast', text: `Could not load older messages: ${readable(error)}` });
-    }
+    await this.loadOlderPages(id, this.oldestRowId(), historyPageSize);
   }
 
   private oldestRowId(): string | null {
@@ -290,6 +300,11 @@ export class OrchestratorStore {
     this.socket?.stop();
     this.socket = null;
   }
+}
+
+/** A performance mark for the startup breakdown (bench_ui.py); absent outside browsers. */
+function mark(name: string): void {
+  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(name);
 }
 
 function readable(error: unknown): string {
