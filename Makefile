@@ -6,7 +6,7 @@ SWIFT        ?= swift
 CONFIG       ?= config/orch.toml
 BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
-APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 gcc \
+APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 sqlite3 gcc \
                 esbuild node-typescript nodejs libjs-marked node-dompurify libjs-highlight.js chromium iproute2
 # Python packages the tests need, installed with pip when missing
 # (claude-agent-sdk bundles the Claude Code CLI that ClaudeBackend drives; pinned

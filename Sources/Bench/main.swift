@@ -7,6 +7,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "abi": ABIBench.run,
     "turn": TurnBench.run,
     "backend": BackendBench.run,
+    "store": { try await StoreBench(arguments: $0).run() },
 ]
 let name = arguments.first ?? "abi"
 guard let suite = suites[name] else {

@@ -96,7 +96,8 @@ struct PostgresStoreTests {
             (["url": .string("mysql://root:hunter2@db/orch")], #"PostgresStore: "url" must be a postgresql:// URI such as postgresql://orch@127.0.0.1:5432/orch; got "mysql://root:***@db/orch""#),
             (["url": url, "pool_size": .int(0)], #"PostgresStore: "pool_size" must be between 1 and 64; got 0"#),
             (["url": url, "statement_timeout_ms": .int(-5)], #"PostgresStore: "statement_timeout_ms" must be between 0 and 86400000; got -5"#),
-            (["url": url, "pool-size": .int(4)], #"PostgresStore: unknown option "pool-size"; the options are url, pool_size, statement_timeout_ms, connect_timeout_s, sslmode, sslrootcert, sslcert, sslkey, sslcrl"#),
+            (["url": url, "pool-size": .int(4)], #"PostgresStore: unknown option "pool-size"; the options are url, pool_size, statement_timeout_ms, connect_timeout_s, synchronous_commit, sslmode, sslrootcert, sslcert, sslkey, sslcrl"#),
+            (["url": url, "synchronous_commit": .string("sometimes")], #"PostgresStore: "synchronous_commit" must be one of on, off, local, remote_write, remote_apply; got "sometimes""#),
             (["url": url, "pool_size": .string("four")], #"PostgresStore: options: field "pool_size": Expected to decode Int but found a string instead."#),
         ]
         for (options, message) in cases {

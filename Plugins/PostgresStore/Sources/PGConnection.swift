@@ -82,9 +82,12 @@ final class PGConnection {
         }
         PQsetNoticeProcessor(made, { _, _ in }, nil) // NOTICEs ("already exists, skipping") are not errors; keep stderr clean
         connection = made
+        // Both values come from validated options (an integer, a word from a fixed list), so formatting them is safe.
         if settings.statementTimeoutMilliseconds > 0 {
-            // Integer from validated options, so formatting it into the SQL is safe.
             try execute(script: "SET statement_timeout = \(settings.statementTimeoutMilliseconds)")
+        }
+        if let synchronousCommit = settings.synchronousCommit {
+            try execute(script: "SET synchronous_commit = \(synchronousCommit)")
         }
         return made
     }

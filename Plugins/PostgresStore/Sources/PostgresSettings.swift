@@ -4,14 +4,17 @@ import StoreSupport
 
 /// `[store.options]` of PostgresStore, validated, and the libpq connection parameters made from them.
 struct PostgresSettings: Sendable {
-    static let known = ["url", "pool_size", "statement_timeout_ms", "connect_timeout_s",
+    static let known = ["url", "pool_size", "statement_timeout_ms", "connect_timeout_s", "synchronous_commit",
                         "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl"]
+    static let synchronousCommitValues = ["on", "off", "local", "remote_write", "remote_apply"]
     static let tlsKeys = ["sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl"]
 
     let url: String
     let poolSize: Int
     let statementTimeoutMilliseconds: Int
     let connectTimeoutSeconds: Int
+    /// PostgreSQL's synchronous_commit for the store's sessions; nil keeps the server's setting.
+    let synchronousCommit: String?
     /// TLS parameters handed to libpq unchanged; they override the same ones in `url`.
     let tls: [(String, String)]
 
@@ -20,6 +23,7 @@ struct PostgresSettings: Sendable {
         var pool_size: Int?
         var statement_timeout_ms: Int?
         var connect_timeout_s: Int?
+        var synchronous_commit: String?
         var sslmode: String?
         var sslrootcert: String?
         var sslcert: String?
@@ -43,6 +47,10 @@ struct PostgresSettings: Sendable {
         poolSize = try bounded(options.pool_size, "pool_size", default: 4, 1...64)
         statementTimeoutMilliseconds = try bounded(options.statement_timeout_ms, "statement_timeout_ms", default: 30_000, 0...86_400_000)
         connectTimeoutSeconds = try bounded(options.connect_timeout_s, "connect_timeout_s", default: 5, 1...300)
+        if let value = options.synchronous_commit, !Self.synchronousCommitValues.contains(value) {
+            throw .invalid("invalid_options", "PostgresStore: \"synchronous_commit\" must be one of \(Self.synchronousCommitValues.joined(separator: ", ")); got \"\(value)\"")
+        }
+        synchronousCommit = options.synchronous_commit
         tls = [("sslmode", options.sslmode), ("sslrootcert", options.sslrootcert), ("sslcert", options.sslcert),
                ("sslkey", options.sslkey), ("sslcrl", options.sslcrl)].compactMap { key, value in value.map { (key, $0) } }
     }

@@ -126,6 +126,10 @@ public struct StoreAPI: Sendable {
     private func call<Arguments: Encodable, Reply: Decodable>(_ op: StoreOp, _ arguments: Arguments) async throws -> Reply {
         let reply = try await send(try JSON.encode(Envelope(op: op.rawValue, arguments: arguments)))
         do {
+            // Replies that carry records take the fast reader.
+            if let fast = Reply.self as? any JSONReadable.Type, let read = try JSONReader.read(reply, { try fast.init(reading: &$0) }) as? Reply {
+                return read
+            }
             return try JSON.decode(Reply.self, from: reply)
         } catch {
             throw PluginError.internal("the store's reply to \(op.rawValue) does not match docs/operations.md: \(error); reply: \(String(decoding: reply.prefix(300), as: UTF8.self))")

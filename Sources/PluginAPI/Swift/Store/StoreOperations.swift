@@ -37,35 +37,35 @@ extension StoreOperations {
             return try JSON.encode(try await health())
         case .getOrCreateOrchestrator:
             let (orchestrator, created) = try await getOrCreateOrchestrator(try request.arguments(NewOrchestrator.self))
-            return try JSON.encode(OrchestratorReply(orchestrator: orchestrator, created: created))
+            return OrchestratorReply(orchestrator: orchestrator, created: created).jsonData
         case .createOrchestrator:
-            return try reply(try await createOrchestrator(try request.arguments(NewOrchestrator.self)))
+            return reply(try await createOrchestrator(try request.arguments(NewOrchestrator.self)))
         case .getOrchestrator:
-            return try reply(try await orchestrator(id: try request.arguments(IDArguments.self).id))
+            return reply(try await orchestrator(id: try request.arguments(IDArguments.self).id))
         case .getOrchestratorBySession:
-            return try reply(try await orchestrator(sessionID: try request.arguments(SessionArguments.self).sessionID))
+            return reply(try await orchestrator(sessionID: try request.arguments(SessionArguments.self).sessionID))
         case .updateSession:
             let arguments = try request.arguments(UpdateSessionArguments.self)
-            return try reply(try await updateSession(orchestratorID: arguments.orchestratorID, sessionID: arguments.sessionID))
+            return reply(try await updateSession(orchestratorID: arguments.orchestratorID, sessionID: arguments.sessionID))
         case .setStatus:
             let arguments = try request.arguments(SetStatusArguments.self)
-            return try reply(try await setStatus(orchestratorID: arguments.orchestratorID, status: arguments.status))
+            return reply(try await setStatus(orchestratorID: arguments.orchestratorID, status: arguments.status))
         case .addUsage:
             let arguments = try request.arguments(AddUsageArguments.self)
-            return try reply(try await addUsage(orchestratorID: arguments.orchestratorID, inputTokens: arguments.inputTokens,
+            return reply(try await addUsage(orchestratorID: arguments.orchestratorID, inputTokens: arguments.inputTokens,
                                                 outputTokens: arguments.outputTokens, cost: arguments.cost))
         case .insertChat:
-            return try JSON.encode(ChatMessageReply(message: try await insertChat(try request.arguments(NewChatMessage.self))))
+            return ChatMessageReply(message: try await insertChat(try request.arguments(NewChatMessage.self))).jsonData
         case .chatHistory:
             let arguments = try request.arguments(ChatHistoryArguments.self)
             let (messages, hasMore) = try await chatHistory(
                 orchestratorID: arguments.orchestratorID, limit: arguments.limit ?? StoreRules.defaultHistoryLimit, before: arguments.before)
-            return try JSON.encode(ChatHistoryReply(messages: messages, hasMore: hasMore))
+            return ChatHistoryReply(messages: messages, hasMore: hasMore).jsonData
         case .turnCount:
             let count = try await turnCount(orchestratorID: try request.arguments(OrchestratorArguments.self).orchestratorID)
             return try JSON.encode(TurnCountReply(turnCount: count))
         case .insertAgent:
-            return try JSON.encode(AgentReply(agent: try await insertAgent(try request.arguments(NewAgent.self))))
+            return AgentReply(agent: try await insertAgent(try request.arguments(NewAgent.self))).jsonData
         case .insertAgentLog:
             return try JSON.encode(IDReply(id: try await insertAgentLog(try request.arguments(NewAgentLog.self))))
         case .insertSystemLog:
@@ -85,8 +85,8 @@ extension StoreOperations {
         }
     }
 
-    private func reply(_ orchestrator: OrchestratorRecord) throws -> Data {
-        try JSON.encode(OrchestratorReply(orchestrator: orchestrator, created: nil))
+    private func reply(_ orchestrator: OrchestratorRecord) -> Data {
+        OrchestratorReply(orchestrator: orchestrator, created: nil).jsonData
     }
 }
 

@@ -28,15 +28,24 @@ public struct OrchestratorReply: Codable, Sendable {
     public var orchestrator: OrchestratorRecord
     /// Only in the reply of `get_or_create_orchestrator`.
     public var created: Bool?
+    public init(orchestrator: OrchestratorRecord, created: Bool?) {
+        self.orchestrator = orchestrator
+        self.created = created
+    }
 }
 
 public struct ChatMessageReply: Codable, Sendable {
     public var message: ChatMessageRecord
+    public init(message: ChatMessageRecord) { self.message = message }
 }
 
 public struct ChatHistoryReply: Codable, Sendable {
     public var messages: [ChatMessageRecord]
     public var hasMore: Bool
+    public init(messages: [ChatMessageRecord], hasMore: Bool) {
+        self.messages = messages
+        self.hasMore = hasMore
+    }
     enum CodingKeys: String, CodingKey {
         case messages
         case hasMore = "has_more"
@@ -50,6 +59,7 @@ public struct TurnCountReply: Codable, Sendable {
 
 public struct AgentReply: Codable, Sendable {
     public var agent: AgentRecord
+    public init(agent: AgentRecord) { self.agent = agent }
 }
 
 public struct IDReply: Codable, Sendable {

@@ -1,0 +1,77 @@
+import Foundation
+import PluginAPI
+import Testing
+
+/// The store's fast JSON path (JSONWriter/JSONReader) and the records'
+/// Codable conformances must produce and accept the same JSON.
+@Suite struct StoreJSONTests {
+    static let awkward = "quote \" backslash \\ slash / newline \n tab \t bell \u{07} nul \u{00} héllo ✓ 😀 </script>"
+
+    static let chat = ChatMessageRecord(
+        id: "0192f5e4-1c2b-7d3e-8f40-123456789abc", orchestratorID: "0192f5e4-1c2b-7d3e-8f40-123456789abd",
+        sender: .agent, receiver: .orchestrator, message: awkward, agentID: "0192f5e4-1c2b-7d3e-8f40-123456789abe",
+        metadata: .object(["type": .string("text_chunk"), "n": .int(-3), "x": .double(0.5), "ok": .bool(true), "none": .null,
+                           "list": .array([.string(awkward), .object([:]), .array([])])]),
+        createdAt: "2026-11-26T02:13:59.123456Z", updatedAt: "2026-11-26T02:13:59.123457Z")
+    static let orchestrator = OrchestratorRecord(
+        id: "0192f5e4-1c2b-7d3e-8f40-123456789abc", sessionID: nil, systemPrompt: awkward, status: "idle", workingDir: nil,
+        inputTokens: Int64.max, outputTokens: 0, totalCost: 0.0123456789, archived: false, metadata: .object([:]),
+        createdAt: "2026-11-26T02:13:59.123456Z", updatedAt: "2026-11-26T02:13:59.123456Z")
+    static let agent = AgentRecord(
+        id: "0192f5e4-1c2b-7d3e-8f40-123456789abc", orchestratorID: "0192f5e4-1c2b-7d3e-8f40-123456789abd", name: "builder",
+        model: "claude", systemPrompt: nil, workingDir: "/w", status: "blocked", sessionID: "s", inputTokens: 1, outputTokens: 2,
+        totalCost: 1.000050000001, archived: true, metadata: .object(["a": .int(1)]),
+        createdAt: "2026-11-26T02:13:59.123456Z", updatedAt: "2026-11-26T02:13:59.123456Z")
+
+    func roundTrips<Record: JSONWritable & JSONReadable & Codable & Equatable>(_ record: Record) throws {
+        // fast writer → Foundation reader
+        #expect(try JSONDecoder().decode(Record.self, from: record.jsonData) == record)
+        // Foundation writer (which escapes "/" as "\/") → fast reader
+        let foundation = try JSONEncoder().encode(record)
+        #expect(try JSONReader.read(foundation) { try Record(reading: &$0) } == record)
+        // fast → fast
+        #expect(try JSONReader.read(record.jsonData) { try Record(reading: &$0) } == record)
+    }
+
+    @Test func recordsRoundTripBetweenTheFastPathAndCodable() throws {
+        try roundTrips(Self.chat)
+        try roundTrips(Self.orchestrator)
+        try roundTrips(Self.agent)
+    }
+
+    @Test func repliesRoundTrip() throws {
+        let history = ChatHistoryReply(messages: [Self.chat, Self.chat], hasMore: true)
+        let read = try JSONReader.read(history.jsonData) { try ChatHistoryReply(reading: &$0) }
+        #expect(read.messages == history.messages && read.hasMore)
+        let decoded = try JSONDecoder().decode(ChatHistoryReply.self, from: history.jsonData)
+        #expect(decoded.messages == history.messages)
+        let created = OrchestratorReply(orchestrator: Self.orchestrator, created: true)
+        let back = try JSONReader.read(created.jsonData) { try OrchestratorReply(reading: &$0) }
+        #expect(back.orchestrator == Self.orchestrator && back.created == true)
+        let plain = try JSONReader.read(OrchestratorReply(orchestrator: Self.orchestrator, created: nil).jsonData) { try OrchestratorReply(reading: &$0) }
+        #expect(plain.created == nil)
+    }
+
+    @Test func theReaderSkipsUnknownFieldsAndDecodesEscapes() throws {
+        let text = #"{"newer":{"a":[1,2.5e3,"x",null,true]},"messages":[],"has_more":false,"emoji":"\ud83d\ude00\u00e9\/"}"#
+        let reply = try JSONReader.read(Data(text.utf8)) { try ChatHistoryReply(reading: &$0) }
+        #expect(reply.messages.isEmpty && !reply.hasMore)
+        let value = try JSONReader.read(Data(#"{"s":"\ud83d\ude00\u00e9\/\b\f","n":-12,"d":1e-12,"i":3.0}"#.utf8)) { try $0.value() }
+        #expect(value == .object(["s": .string("😀é/\u{08}\u{0C}"), "n": .int(-12), "d": .double(1e-12), "i": .double(3)]))
+    }
+
+    @Test func malformedJSONIsAnErrorNotACrash() throws {
+        let broken = [#"{"messages":[{"id":"x"}],"has_more":true}"#, #"{"messages":["#, #"{"messages":[],"has_more":tru}"#,
+                      #"{"messages":[],"has_more":false} trailing"#, #""unterminated"#, "", #"{"orchestrator":{"id":"\u12"}}"#]
+        for text in broken {
+            #expect(throws: JSONReader.Failure.self, "\(text)") {
+                _ = try JSONReader.read(Data(text.utf8)) { try ChatHistoryReply(reading: &$0) }
+            }
+        }
+        #expect(throws: JSONReader.Failure(description: "the chat message has no \"orchestrator_agent_id\"")) {
+            _ = try JSONReader.read(Data(#"{"id":"x","sender_type":"user","receiver_type":"user","message":"","metadata":{},"created_at":"","updated_at":""}"#.utf8)) {
+                try ChatMessageRecord(reading: &$0)
+            }
+        }
+    }
+}
