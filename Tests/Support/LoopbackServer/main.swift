@@ -20,6 +20,11 @@ func say(_ line: String) {
 let loopback = try await AnthropicLoopback.start()
 say("listening \(loopback.baseURL)")
 
+/// A command this process does not understand, said plainly on stdout.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+}
+
 func reply(from command: [String: Any]) throws -> Reply {
     let delay = Duration.milliseconds(command["delay_ms"] as? Int ?? 0)
     if let status = command["error"] as? Int { return .error(status) }
@@ -32,13 +37,13 @@ func reply(from command: [String: Any]) throws -> Reply {
     }
     if let thinking = command["thinking"] as? String { return .thinking(thinking, then: command["text"] as? String ?? "") }
     if let text = command["text"] as? String { return .text(text, delay: delay) }
-    throw CocoaError(.coderInvalidValue, userInfo: [NSDebugDescriptionErrorKey: "no text, thinking, slow_words, tool or error"])
+    throw CommandError(description: "the command has none of text, thinking, slow_words, tool or error: \(command.keys.sorted())")
 }
 
 while let line = readLine() {
     do {
-        guard let command = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw CocoaError(.coderInvalidValue, userInfo: [NSDebugDescriptionErrorKey: "not a JSON object"])
+        guard let command = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            throw CommandError(description: "not a JSON object: \(line.prefix(80))")
         }
         loopback.enqueue(try reply(from: command), times: command["times"] as? Int ?? 1)
         say("ok")
