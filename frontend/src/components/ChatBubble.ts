@@ -22,12 +22,18 @@ export function createBubble(item: ChatItem): HTMLElement {
   }
 }
 
-/** Updates in place while a reply streams (only its text changes); rebuilds otherwise. */
+/**
+ * Updates a reply in place while it streams and when it turns final (its
+ * rendered blocks are reused, so a long reply is not parsed and laid out again
+ * in one frame); rebuilds anything else.
+ */
 export function updateBubble(element: HTMLElement, item: ChatItem, previous: ChatItem): HTMLElement | void {
-  if (item.kind === 'message' && previous.kind === 'message' && item.state === 'streaming' && previous.state === 'streaming') {
+  if (item.kind === 'message' && previous.kind === 'message' && previous.state === 'streaming' && item.role !== 'user'
+      && (item.state === 'streaming' || item.state === 'final')) {
     const body = element.querySelector<HTMLElement>('.bubble-body');
     if (body) {
-      renderMarkdown(body, item.text, false);
+      renderMarkdown(body, item.text, item.state === 'final');
+      if (item.state === 'final') settleReply(element, item);
       return;
     }
   }
@@ -53,28 +59,46 @@ function badge(text: string, tone: 'info' | 'warn' | 'error'): HTMLElement {
   return h('span', { class: `badge badge--${tone}` }, text);
 }
 
-function messageBubble(item: MessageItem): HTMLElement {
-  const body = h('div', { class: item.role === 'user' ? 'bubble-body plain' : 'bubble-body markdown' });
-  if (item.role === 'user') body.textContent = item.text;
-  else renderMarkdown(body, item.text, item.state === 'final');
-  const badges = [
+function messageBadges(item: MessageItem): Array<HTMLElement | null> {
+  return [
     item.state === 'sending' ? badge('Sending…', 'info') : null,
     item.queued ? badge('Queued', 'info') : null,
     item.partial ? badge('Incomplete', 'warn') : null,
   ];
+}
+
+function messageAttributes(item: MessageItem): { className: string; state: string } {
   const classes = ['bubble', `bubble--${item.role}`];
   if (item.state === 'streaming') classes.push('is-streaming');
   if (item.state === 'failed') classes.push('is-failed');
+  return { className: classes.join(' '), state: item.state };
+}
+
+/** A streamed reply became its final row: the same element, now final. */
+function settleReply(element: HTMLElement, item: MessageItem): void {
+  const { className, state } = messageAttributes(item);
+  element.className = className;
+  element.dataset['state'] = state;
+  element.dataset['rowId'] = item.id ?? '';
+  element.removeAttribute('aria-busy');
+  element.querySelector('.bubble-meta')?.replaceWith(meta(authors[item.role], item.createdAt, ...messageBadges(item)));
+}
+
+function messageBubble(item: MessageItem): HTMLElement {
+  const body = h('div', { class: item.role === 'user' ? 'bubble-body plain' : 'bubble-body markdown' });
+  if (item.role === 'user') body.textContent = item.text;
+  else renderMarkdown(body, item.text, item.state === 'final');
+  const { className, state } = messageAttributes(item);
   const article = h(
     'article',
     {
-      class: classes.join(' '),
+      class: className,
       'data-role': item.role,
       'data-row-id': item.id,
-      'data-state': item.state,
+      'data-state': state,
       'aria-busy': item.state === 'streaming' ? 'true' : null,
     },
-    meta(authors[item.role], item.createdAt, ...badges),
+    meta(authors[item.role], item.createdAt, ...messageBadges(item)),
     body,
   );
   if (item.state === 'failed') {

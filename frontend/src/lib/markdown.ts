@@ -58,16 +58,24 @@ export function markdownToSafeHtml(markdown: string): string {
  * frame would cost the frame budget, and the block is not complete yet).
  */
 export function renderMarkdown(target: HTMLElement, markdown: string, final: boolean): void {
-  if (!final) return renderStreaming(target, markdown);
-  target.innerHTML = markdownToSafeHtml(markdown);
-  decorateCodeBlocks(target);
+  if (final && referenceDefinition.test(markdown)) {
+    // A reference link's definition may sit in another block: only the whole text resolves it.
+    target.innerHTML = markdownToSafeHtml(markdown);
+  } else {
+    renderBlocks(target, markdown);
+  }
+  if (final) decorateCodeBlocks(target);
 }
 
+/** `[label]: url` at the start of a line. */
+const referenceDefinition = /^ {0,3}\[[^\]]+\]:\s*\S/m;
+
 /**
- * A streaming reply, block by block: complete blocks keep their elements, only
- * changed ones (in practice the last) are parsed, sanitized and laid out again.
+ * Markdown block by block: blocks whose text did not change keep their
+ * elements, so a streaming reply parses, sanitizes and lays out only its last
+ * block each frame, and turning final re-renders nothing but what changed.
  */
-function renderStreaming(target: HTMLElement, markdown: string): void {
+function renderBlocks(target: HTMLElement, markdown: string): void {
   const blocks = splitMarkdownBlocks(markdown);
   const existing = Array.from(target.children).filter((child): child is HTMLElement => child instanceof HTMLElement && child.classList.contains('md-block'));
   if (existing.length !== target.children.length) target.replaceChildren();
@@ -89,7 +97,7 @@ function renderStreaming(target: HTMLElement, markdown: string): void {
 function decorateCodeBlocks(root: HTMLElement): void {
   for (const code of Array.from(root.querySelectorAll<HTMLElement>('pre > code'))) {
     const pre = code.parentElement;
-    if (!pre) continue;
+    if (!pre || pre.parentElement?.classList.contains('code-block')) continue; // decorated already
     highlight(code);
     const language = [...code.classList].find((c) => c.startsWith('language-'))?.slice('language-'.length) ?? '';
     const bar = document.createElement('div');
