@@ -39,6 +39,18 @@ let plugins = [
     plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreSupport"],
            resources: [.embedInCode("Migrations")]),
     plugin("ClaudeBackend", path: "Plugins/ClaudeBackend"),
+    plugin("WebSocketTransport", path: "Plugins/WebSocketTransport", dependencies: nio + [
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    ]),
 ]
 
 let package = Package(
@@ -53,6 +65,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The ABI contract: one header-only C target, depended on by everything.
@@ -73,7 +91,7 @@ let package = Package(
             dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Host/CLI"
         ),
-        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback"], path: "Sources/Bench"),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback"] + nio, path: "Sources/Bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         .testTarget(name: "HostTests", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback"], path: "Tests/HostTests"),
         .testTarget(name: "StoreTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/StoreTests"),
@@ -89,5 +107,18 @@ let package = Package(
         .target(name: "StoreSupport", dependencies: ["PluginAPI"], path: "Plugins/StoreSupport"),
         .systemLibrary(name: "CLibPQ", path: "Plugins/PostgresStore/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Plugins/SQLiteStore/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "OrchHost",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tests/TransportTests"
+        ),
     ] + plugins.map(\.1)
 )

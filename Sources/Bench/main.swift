@@ -8,6 +8,9 @@ let suites: [String: ([String]) async throws -> Void] = [
     "turn": TurnBench.run,
     "backend": BackendBench.run,
     "store": { try await StoreBench(arguments: $0).run() },
+    "ws": WebSocketBench.run,
+    // The client processes `orch-bench ws` spawns to load the server.
+    WebSocketBench.clientsCommand: BenchClients.run,
 ]
 let name = arguments.first ?? "abi"
 guard let suite = suites[name] else {

@@ -36,9 +36,10 @@ struct Serve: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - startedAt
         summarize(runtime, workingDir: workingDir, resumed: resumed)
-        say("orch ready in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .narrow)))")
-
-        let signal = await waitForTermination()
+        // "ready" only once the handlers are in place: a SIGTERM sent on seeing it must not kill us uncleanly.
+        let signal = await waitForTermination {
+            say("orch ready in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .narrow)))")
+        }
         say("orch received \(signal), shutting down")
         await runtime.shutdown()
         say("orch stopped")
@@ -63,7 +64,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// The host owns SIGINT and SIGTERM; plugins must never install handlers.
-func waitForTermination() async -> String {
+func waitForTermination(whenListening ready: () -> Void = {}) async -> String {
     await withCheckedContinuation { continuation in
         let queue = DispatchQueue(label: "orch.signals")
         let once = OnceFlag()
@@ -79,6 +80,7 @@ func waitForTermination() async -> String {
             source.resume()
             sources.append(source)
         }
+        ready()
     }
 }
 

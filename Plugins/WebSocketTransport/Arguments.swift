@@ -1,0 +1,112 @@
+import Foundation
+import PluginAPI
+
+/// The arguments of the host operations a client can trigger, checked the same way
+/// whether they came as an HTTP body or a WebSocket frame, so both answer a bad
+/// input with the same code and message before the host is asked anything.
+struct Arguments {
+    private let object: [String: JSONValue]
+
+    init(_ object: [String: JSONValue]) { self.object = object }
+
+    /// Parses a request body or frame: a JSON object, or `invalid_json`.
+    init(json: some Collection<UInt8>) throws(APIError) {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(json)) } catch {
+            throw .badRequest("invalid_json", "the body is not valid JSON; send a JSON object")
+        }
+        guard case .object(let object) = value else {
+            throw .badRequest("invalid_json", "the body must be a JSON object, found \(value.typeName)")
+        }
+        self.object = object
+    }
+
+    func string(_ key: String) throws(APIError) -> String? {
+        guard let value = present(key) else { return nil }
+        guard let string = value.stringValue else { throw .badRequest("invalid_request", "\(key) must be a string, found \(value.typeName)") }
+        return string
+    }
+
+    func required(_ key: String) throws(APIError) -> String {
+        guard let string = try string(key) else { throw .badRequest("invalid_request", "missing field \"\(key)\"") }
+        return string
+    }
+
+    /// A UUID, normalized to the lowercase form the host and stores use.
+    func uuid(_ key: String, required isRequired: Bool = true) throws(APIError) -> String? {
+        guard let text = isRequired ? try required(key) : try string(key) else { return nil }
+        guard let uuid = UUID(uuidString: text) else {
+            throw .badRequest("invalid_uuid", "\(key) must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"\(text.prefix(80))\"")
+        }
+        return uuid.uuidString.lowercased()
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64? {
+        guard let value = present(key) else { return nil }
+        guard case .int(let int) = value else { throw .badRequest("invalid_request", "\(key) must be an integer, found \(value.typeName)") }
+        guard range.contains(int) else { throw .badRequest("invalid_request", "\(key) must be between \(range.lowerBound) and \(range.upperBound), got \(int)") }
+        return int
+    }
+
+    func bool(_ key: String) throws(APIError) -> Bool? {
+        guard let value = present(key) else { return nil }
+        guard let bool = value.boolValue else { throw .badRequest("invalid_request", "\(key) must be true or false, found \(value.typeName)") }
+        return bool
+    }
+
+    /// A chat message: not blank, and at most `limit` bytes of UTF-8.
+    func message(limit: Int) throws(APIError) -> String {
+        let message = try required("message")
+        guard !message.allSatisfy(\.isWhitespace) else { throw .badRequest("empty_message", "message is empty; type something to send") }
+        let size = message.utf8.count
+        guard size <= limit else {
+            throw .badRequest("message_too_large", "message is \(size) bytes; the limit is \(limit) bytes (max_message_bytes)")
+        }
+        return message
+    }
+
+    /// JSON null counts as absent, as clients often send optional fields as null.
+    private func present(_ key: String) -> JSONValue? {
+        guard let value = object[key], value != .null else { return nil }
+        return value
+    }
+}
+
+/// One validated host operation, ready to send.
+struct HostCall: Sendable {
+    var op: String
+    var arguments: [String: JSONValue]
+
+    var json: Data { (try? JSON.encode(arguments.merging(["op": .string(op)]) { $1 })) ?? emptyJSONObject }
+
+    static func loadChat(_ input: Arguments) throws(APIError) -> HostCall {
+        var arguments: [String: JSONValue] = [
+            "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!),
+            // The original UI asks for 2000; the stores cap a page at 1000 and say `has_more`.
+            "limit": .int(min(try input.integer("limit", in: 1...100_000) ?? 50, 1000)),
+        ]
+        if let before = try input.uuid("before", required: false) { arguments["before"] = .string(before) }
+        return HostCall(op: "load_chat", arguments: arguments)
+    }
+
+    static func sendChat(_ input: Arguments, maxMessageBytes: Int) throws(APIError) -> HostCall {
+        HostCall(op: "send_chat", arguments: [
+            "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!),
+            "message": .string(try input.message(limit: maxMessageBytes)),
+            "wait": .bool(try input.bool("wait") ?? false),
+        ])
+    }
+
+    static func interrupt(_ input: Arguments) throws(APIError) -> HostCall {
+        HostCall(op: "interrupt", arguments: ["orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!)])
+    }
+
+    static func resume(_ input: Arguments) throws(APIError) -> HostCall {
+        guard let lastSeq = try input.integer("last_seq", in: 0...Int64.max) else {
+            throw .badRequest("invalid_request", "missing field \"last_seq\" (the highest seq you received, 0 for none)")
+        }
+        return HostCall(op: "resume", arguments: [
+            "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!), "last_seq": .int(lastSeq),
+        ])
+    }
+}

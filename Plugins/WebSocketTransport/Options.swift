@@ -1,0 +1,119 @@
+import Foundation
+import PluginAPI
+
+/// `[transports.options]` of a WebSocketTransport, validated once at create time so a
+/// bad value stops startup with a message instead of surfacing on the first request.
+struct Options: Sendable {
+    var listen: ListenAddress
+    var staticDir: String
+    /// Origins allowed to open a WebSocket or send a state-changing request.
+    var allowedOrigins: Set<String>
+    var authToken: String?
+    var maxMessageBytes: Int
+    var maxBodyBytes: Int
+    var maxFrameBytes: Int
+    var heartbeat: Duration
+    var clientQueueLimit: Int
+    var corsOrigins: Set<String>
+
+    static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_message_bytes", "max_body_bytes",
+                            "max_frame_bytes", "heartbeat_s", "client_queue_limit", "cors_origins"]
+
+    init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
+        guard case .object(let table)? = try? JSON.decode(JSONValue.self, from: json) else {
+            throw Self.invalid("the options must be a table")
+        }
+        for key in table.keys.sorted() where !Self.knownKeys.contains(key) {
+            throw Self.invalid("unknown option \"\(key)\"; valid options are \(Self.knownKeys.joined(separator: ", "))")
+        }
+        let options = OptionsTable(table)
+        listen = try ListenAddress(try options.string("listen") ?? "127.0.0.1:9403")
+        staticDir = try options.string("static_dir") ?? "frontend/dist"
+        let token = try options.string("auth_token") ?? environment["ORCH_AUTH_TOKEN"]
+        authToken = (token?.isEmpty ?? true) ? nil : token
+        maxMessageBytes = try options.positive("max_message_bytes") ?? 100_000
+        maxBodyBytes = try options.positive("max_body_bytes") ?? 1 << 20
+        maxFrameBytes = try options.positive("max_frame_bytes") ?? 256 * 1024
+        clientQueueLimit = try options.positive("client_queue_limit") ?? 4096
+        let seconds = try options.number("heartbeat_s") ?? 20
+        guard seconds > 0, seconds <= 3600 else { throw Self.invalid("heartbeat_s must be more than 0 and at most 3600 seconds, got \(seconds)") }
+        heartbeat = .milliseconds(Int64(seconds * 1000))
+        corsOrigins = Set(try options.strings("cors_origins").map(Self.origin))
+        allowedOrigins = Set(try options.strings("allowed_origins").map(Self.origin))
+        if !listen.isLoopback && authToken == nil {
+            throw PluginError.invalid("auth_required", "refusing to listen on \(listen) without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1")
+        }
+        // A message must fit in a body and in a frame, or the message limit could never be reached.
+        guard maxMessageBytes < maxBodyBytes, maxMessageBytes < maxFrameBytes else {
+            throw Self.invalid("max_message_bytes (\(maxMessageBytes)) must be smaller than max_body_bytes (\(maxBodyBytes)) and max_frame_bytes (\(maxFrameBytes))")
+        }
+    }
+
+    fileprivate static func invalid(_ message: String) -> PluginError { .invalid("invalid_options", message) }
+
+    /// Origins compare as the browser sends them: scheme://host[:port], lowercase, no path.
+    private static func origin(_ text: String) throws(PluginError) -> String {
+        let lowered = text.lowercased()
+        guard let url = URL(string: lowered), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+              url.path.isEmpty || url.path == "/", url.query == nil else {
+            throw invalid("\"\(text)\" is not an origin; write scheme://host[:port], e.g. http://127.0.0.1:5175")
+        }
+        return lowered.hasSuffix("/") ? String(lowered.dropLast()) : lowered
+    }
+}
+
+/// Typed reads from the options table, each failure naming the key and what it must be.
+private struct OptionsTable {
+    let table: [String: JSONValue]
+    init(_ table: [String: JSONValue]) { self.table = table }
+
+    func string(_ key: String) throws(PluginError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let string = value.stringValue else { throw Options.invalid("\(key) must be a string, found \(value.typeName)") }
+        return string
+    }
+
+    func positive(_ key: String) throws(PluginError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard case .int(let int) = value, int > 0, int <= Int64(Int32.max) else {
+            throw Options.invalid("\(key) must be a positive integer, found \(value.typeName == "an integer" ? "\(value.intValue ?? 0)" : value.typeName)")
+        }
+        return Int(int)
+    }
+
+    func number(_ key: String) throws(PluginError) -> Double? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.doubleValue else { throw Options.invalid("\(key) must be a number, found \(value.typeName)") }
+        return number
+    }
+
+    func strings(_ key: String) throws(PluginError) -> [String] {
+        guard let value = table[key] else { return [] }
+        guard case .array(let items) = value else { throw Options.invalid("\(key) must be an array of strings, found \(value.typeName)") }
+        var strings: [String] = []
+        for item in items {
+            guard let string = item.stringValue else { throw Options.invalid("\(key) must be an array of strings, found \(item.typeName) in it") }
+            strings.append(string)
+        }
+        return strings
+    }
+}
+/// `host:port` to bind; `[::1]:9403` for IPv6.
+struct ListenAddress: Sendable, CustomStringConvertible {
+    var host: String
+    var port: Int
+
+    init(_ text: String) throws(PluginError) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw .invalid("invalid_options", "listen must be host:port (e.g. 127.0.0.1:9403), got \"\(text)\"")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw .invalid("invalid_options", "listen needs a host before the port, got \"\(text)\"") }
+        self.host = host
+        self.port = port
+    }
+
+    var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

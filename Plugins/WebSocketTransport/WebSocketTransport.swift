@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PluginAPI
+import ServiceLifecycle
+
+/// The transport plugin: one Hummingbird server on its own event loops, serving the
+/// HTTP API, the static UI and `/ws`. All work goes to the host through `host->request`;
+/// host events arrive through `deliver` and are forwarded to every WebSocket unchanged.
+final class WebSocketTransport: TransportPlugin {
+    static let version = "1.0.0"
+
+    let host: HostGate
+    let options: Options
+    private let group: MultiThreadedEventLoopGroup
+    private let registry: ConnectionRegistry
+    private let metrics = TransportMetrics()
+    private let files: StaticFiles
+    private let logger: Logger
+    /// Whether `stop` shut the event loops down already (a second shutdown is an error in NIO).
+    private let stopped = NIOLockedValueBox(false)
+    private let running = NIOLockedValueBox<(services: ServiceGroup, task: Task<Void, any Error>)?>(nil)
+
+    init(host: PluginHost) throws {
+        let gate = HostGate(host)
+        self.host = gate
+        options = try Options(json: host.config)
+        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: gate) }
+        // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
+        files = StaticFiles(root: options.staticDir)
+        if files.isEmpty { host.log(.warning, "static_dir \(files.root) has no files; the UI will answer 404 until the frontend is built") }
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(System.coreCount, 4)))
+        registry = ConnectionRegistry(group: group)
+    }
+
+    /// Not a sync shutdown: the last reference may go away on one of the group's own threads.
+    deinit {
+        host.close()
+        if !stopped.withLockedValue({ $0 }) { group.shutdownGracefully { _ in } }
+    }
+
+    func start() async throws -> String {
+        let policy = SecurityPolicy(options: options)
+        let hostClient = HostClient(host: host)
+        let hub = WebSocketHub(
+            host: hostClient, registry: registry,
+            limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: options.maxMessageBytes,
+                          queueLimit: options.clientQueueLimit, heartbeat: options.heartbeat),
+            metrics: metrics)
+        let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
+                          registry: registry, version: Self.version)
+        let server = HTTPServerBuilder { responder in
+            ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
+                guard head.uri.split(separator: "?", maxSplits: 1).first == "/ws" else {
+                    return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
+                }
+                return policy.refusal(Credentials(head))
+            }, idleTimeout: .seconds(120))
+        }
+        let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
+        let listen = options.listen
+        let app = Application(
+            responder: api, server: server,
+            configuration: .init(address: .hostname(options.listen.host, port: options.listen.port)),
+            onServerRunning: { channel in
+                boundContinuation.yield(channel.localAddress.map(Self.describe) ?? "\(listen)")
+                boundContinuation.finish()
+            },
+            eventLoopGroupProvider: .shared(group), logger: logger)
+        // The host owns signals: the service group handles none; `stop` shuts it down gracefully.
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
+            defer { boundContinuation.finish() }
+            try await services.run()
+        }
+        running.withLockedValue { $0 = (services, task) }
+        for await address in bound {
+            registry.startHeartbeats(every: options.heartbeat)
+            return address
+        }
+        // The server ended before it was listening: report why.
+        do { try await task.value } catch { throw PluginError.unavailable("listen_failed", "cannot listen on \(options.listen): \(error)") }
+        throw PluginError.unavailable("listen_failed", "cannot listen on \(options.listen)")
+    }
+
+    func stop() async {
+        if let (services, task) = running.withLockedValue({ $0 }) {
+            await registry.closeAll(reason: "server shutting down; reconnect and resume", timeout: .seconds(3))
+            await services.triggerGracefulShutdown()
+            _ = try? await task.value
+            running.withLockedValue { $0 = nil }
+            try? await group.shutdownGracefully()
+            stopped.withLockedValue { $0 = true }
+        }
+        // After stop the host may destroy us at any moment; nothing may reach its table now.
+        host.close()
+    }
+
+    func deliver(_ event: EventView) {
+        registry.broadcast(OutboundEvent(event), metrics: metrics)
+    }
+
+    private static func describe(_ address: SocketAddress) -> String {
+        let ip = address.ipAddress ?? "?"
+        return ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+    }
+}
+
+@_cdecl("orch_plugin_entry_v1")
+public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointer? {
+    PluginExport.entry(PluginDeclaration(
+        name: "WebSocketTransport", version: WebSocketTransport.version,
+        description: "HTTP API, WebSocket streaming with resume, and the static UI", transport: WebSocketTransport.self))
+}

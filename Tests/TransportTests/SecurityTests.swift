@@ -1,0 +1,142 @@
+import Foundation
+import HTTPTypes
+import PluginAPI
+import Testing
+
+/// Safe defaults: loopback, own origin only, optional token, no DNS rebinding, CORS only where configured.
+@Suite(.serialized) struct SecurityTests {
+    func withHost(_ options: [String: JSONValue] = [:], _ body: (TestHost) async throws -> Void) async throws {
+        let host = try await TestHost.start(options)
+        do { try await body(host) } catch { await host.stop(); throw error }
+        await host.stop()
+    }
+
+    func upgrade(_ host: TestHost, _ headers: [String: String]) async throws -> RawHTTP.Response {
+        try await RawHTTP.request(port: host.port, "GET", "/ws", headers: [
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13",
+        ].merging(headers) { $1 })
+    }
+
+    @Test func aCrossOriginUpgradeIsRefused() async throws {
+        try await withHost { host in
+            let refused = try await upgrade(host, ["Origin": "http://evil.example"])
+            #expect(refused.status == 403)
+            #expect(refused.errorCode == "origin_not_allowed")
+            #expect(refused.errorMessage == "Origin http://evil.example may not use this server; add it to allowed_origins if it should")
+            // The server's own origin, and a client that sends none (a script), are fine.
+            #expect(try await upgrade(host, ["Origin": "http://127.0.0.1:\(host.port)"]).status == 101)
+            #expect(try await upgrade(host, [:]).status == 101)
+            // The real client is refused too.
+            await #expect(throws: (any Error).self) {
+                try await TestSocket.connect(host.webSocketURL, headers: [.origin: "http://evil.example"])
+            }
+        }
+    }
+
+    @Test func crossOriginStateChangesAreRefusedButConfiguredOriginsWork() async throws {
+        try await withHost(["allowed_origins": .array([.string("http://app.example:8080")]), "cors_origins": .array([.string("http://127.0.0.1:5175")])]) { host in
+            let body = #"{"orchestrator_agent_id":"\#(host.orchestratorID)"}"#
+            let refused = try await RawHTTP.postJSON(port: host.port, "/interrupt", body, headers: ["Origin": "http://evil.example"])
+            #expect(refused.status == 403)
+            #expect(refused.errorCode == "origin_not_allowed")
+            #expect(try await RawHTTP.postJSON(port: host.port, "/interrupt", body, headers: ["Origin": "http://app.example:8080"]).status == 200)
+            #expect(try await upgrade(host, ["Origin": "http://app.example:8080"]).status == 101)
+            // With allowed_origins set, the server's own origin is no longer implied.
+            #expect(try await upgrade(host, ["Origin": "http://127.0.0.1:\(host.port)"]).status == 403)
+
+            let cors = try await RawHTTP.postJSON(port: host.port, "/interrupt", body, headers: ["Origin": "http://127.0.0.1:5175"])
+            #expect(cors.status == 200)
+            #expect(cors.headers["access-control-allow-origin"] == "http://127.0.0.1:5175")
+            #expect(cors.headers["access-control-allow-credentials"] == "true")
+            let preflight = try await RawHTTP.request(port: host.port, "OPTIONS", "/send_chat",
+                                                      headers: ["Origin": "http://127.0.0.1:5175", "Access-Control-Request-Method": "POST"])
+            #expect(preflight.status == 204)
+            #expect(preflight.headers["access-control-allow-methods"] == "GET, POST, OPTIONS")
+            let foreign = try await RawHTTP.request(port: host.port, "OPTIONS", "/send_chat", headers: ["Origin": "http://evil.example"])
+            #expect(foreign.status == 403)
+            #expect(foreign.errorCode == "origin_not_allowed")
+            #expect(try await RawHTTP.get(port: host.port, "/health", headers: ["Origin": "http://evil.example"]).headers["access-control-allow-origin"] == nil)
+        }
+    }
+
+    /// A page on another name that resolves to 127.0.0.1 (DNS rebinding) is not served.
+    @Test func aForeignHostHeaderIsRefused() async throws {
+        try await withHost { host in
+            let rebound = try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Host": "evil.example:\(host.port)"])
+            #expect(rebound.status == 403)
+            #expect(rebound.errorCode == "host_not_allowed")
+            #expect(rebound.errorMessage == "Host \"evil.example:\(host.port)\" is not served here; use http://127.0.0.1 or a configured origin")
+            #expect(try await upgrade(host, ["Host": "evil.example:\(host.port)", "Origin": "http://evil.example:\(host.port)"]).status == 403)
+            #expect(try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Host": "localhost:\(host.port)"]).status == 200)
+        }
+    }
+
+    @Test func aMissingOrWrongTokenIsRefused() async throws {
+        try await withHost(["auth_token": .string("s3cret; token")]) { host in
+            let missing = try await RawHTTP.get(port: host.port, "/get_orchestrator")
+            #expect(missing.status == 401)
+            #expect(missing.errorCode == "missing_token")
+            #expect(missing.errorMessage == "this server requires a token: send Authorization: Bearer <token> or log in at /login")
+            #expect(missing.headers["www-authenticate"] == "Bearer")
+            let wrong = try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer nope"])
+            #expect(wrong.status == 401)
+            #expect(wrong.errorCode == "invalid_token")
+            #expect(try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer s3cret; token"]).status == 200)
+
+            #expect(try await upgrade(host, [:]).errorCode == "missing_token")
+            #expect(try await upgrade(host, ["Authorization": "Bearer nope"]).errorCode == "invalid_token")
+            #expect(try await upgrade(host, ["Authorization": "Bearer s3cret; token"]).status == 101)
+
+            // A browser: the page redirects to the login form, which sets the cookie.
+            let page = try await RawHTTP.get(port: host.port, "/", headers: ["Accept": "text/html"])
+            #expect(page.status == 302)
+            #expect(page.headers["location"] == "/login")
+            let badLogin = try await RawHTTP.request(port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                                     body: Array("token=wrong".utf8))
+            #expect(badLogin.status == 401)
+            let login = try await RawHTTP.request(port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                                  body: Array("token=s3cret%3B+token".utf8))
+            #expect(login.status == 303)
+            let cookie = login.headers["set-cookie"] ?? ""
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            let value = String(cookie.split(separator: ";").first ?? "")
+            #expect(try await RawHTTP.get(port: host.port, "/", headers: ["Cookie": value]).status == 200)
+            let socket = try await TestSocket.connect(host.webSocketURL, headers: [.cookie: value])
+            socket.close()
+            #expect(try await RawHTTP.get(port: host.port, "/health").status == 200, "health stays open for probes")
+        }
+    }
+
+    @Test func htmlCarriesSecurityHeaders() async throws {
+        try await withHost { host in
+            let page = try await RawHTTP.get(port: host.port, "/")
+            #expect(page.status == 200)
+            let policy = page.headers["content-security-policy"] ?? ""
+            #expect(policy.contains("frame-ancestors 'none'"))
+            #expect(policy.contains("connect-src 'self' ws://127.0.0.1:\(host.port) wss://127.0.0.1:\(host.port)"))
+            #expect(page.headers["x-content-type-options"] == "nosniff")
+            #expect(page.headers["x-frame-options"] == "DENY")
+            #expect(try await RawHTTP.get(port: host.port, "/health").headers["x-content-type-options"] == "nosniff")
+        }
+    }
+
+    @Test func unsafeOptionsStopCreation() async throws {
+        for (options, message) in [
+            (#"{"listen":"0.0.0.0:0"}"#, "refusing to listen on 0.0.0.0:0 without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1"),
+            (#"{"listen":"nowhere"}"#, #"listen must be host:port (e.g. 127.0.0.1:9403), got "nowhere""#),
+            (#"{"allowed_origins":["evil"]}"#, #""evil" is not an origin; write scheme://host[:port], e.g. http://127.0.0.1:5175"#),
+            (#"{"heartbeat_s":0}"#, "heartbeat_s must be more than 0 and at most 3600 seconds, got 0.0"),
+            (#"{"max_frame_bytes":-1}"#, "max_frame_bytes must be a positive integer, found -1"),
+            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_message_bytes, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins"#),
+        ] {
+            let loader = TestHost.loader()
+            let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")
+            do {
+                _ = try loader.makeTransport(library, .init(label: "t", config: Data(options.utf8), requests: testRequests(), events: Recorder()))
+                Issue.record("\(options) was accepted")
+            } catch {
+                #expect("\(error)".hasSuffix(message), "\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../HostTests/Support/Recorder.swift
