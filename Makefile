@@ -6,22 +6,38 @@ SWIFT        ?= swift
 CONFIG       ?= config/orch.toml
 BUILD_FLAGS  ?=
 # Debian packages the build and the tests need (checked one by one, installed only if missing).
-APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 sqlite3 gcc
+APT_PACKAGES := pkg-config libsqlite3-dev libpq-dev postgresql-15 sqlite3 gcc \
+                esbuild node-typescript nodejs libjs-marked node-dompurify libjs-highlight.js chromium iproute2
 # Python packages the tests need, installed with pip when missing
 # (claude-agent-sdk bundles the Claude Code CLI that ClaudeBackend drives; pinned
-# because the backend tests assert the CLI's own error texts: 0.2.189 = CLI 2.1.332;
-# jsonschema validates captured messages against docs/schemas).
-PIP_PACKAGES := claude-agent-sdk==0.2.189 jsonschema
+# because the backend tests assert the CLI's own error texts: 0.2.189 = CLI 2.1.332).
+# playwright drives Debian's chromium in the browser tests (never `playwright install`);
+# jsonschema validates captured messages against docs/schemas.
+PIP_PACKAGES := claude-agent-sdk==0.2.189 playwright jsonschema
 
 # Plugins written in C, built outside SwiftPM against the published header alone.
 CC              ?= cc
 C_PLUGIN_FLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC -shared -fvisibility=hidden -pthread -I Sources/PluginAPI/C/include
 UNIX_TRANSPORT  := .build/c-plugins/libUnixSocketTransport.so
 
-.PHONY: run test build deps bench clean c-plugins
+.PHONY: run test build deps bench bench-ui clean frontend test-frontend test-browser c-plugins
 
-run: deps build c-plugins
+run: deps build c-plugins frontend
 	.build/debug/orch serve --config $(CONFIG)
+
+# The browser console (frontend/dist), built with Debian's tsc and esbuild.
+frontend:
+	frontend/build.sh
+
+test-frontend: frontend
+	node --test frontend/tests/
+
+# The console in Chromium against the real host (orch, its plugins, the Claude CLI on the loopback).
+test-browser: frontend
+	python3 -m pytest -q Tests/Browser
+
+bench-ui: deps build frontend
+	python3 Tests/Browser/bench_ui.py
 
 build:
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -35,6 +51,7 @@ $(UNIX_TRANSPORT): $(wildcard Plugins/UnixSocketTransport/*.c Plugins/UnixSocket
 test: deps c-plugins
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(MAKE) test-frontend test-browser
 
 bench: deps
 	$(SWIFT) build -c release --product orch-bench
@@ -51,4 +68,4 @@ deps:
 	@for p in $(PIP_PACKAGES); do python3 -m pip show $${p%%[=<>]*} >/dev/null 2>&1 || python3 -m pip install -q $$p; done
 
 clean:
-	rm -rf .build
+	rm -rf .build frontend/dist frontend/.build-tests

@@ -102,6 +102,8 @@ let package = Package(
         // A scriptable stand-in for the Anthropic Messages API, shared by the tests and benchmarks.
         .target(name: "AnthropicLoopback", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
                 path: "Tests/Support/AnthropicLoopback", exclude: ["README.md"]),
+        // The loopback as a process, scripted over stdin, for the browser tests (Tests/Browser).
+        .executableTarget(name: "anthropic-loopback", dependencies: ["AnthropicLoopback"], path: "Tests/Support/LoopbackServer"),
         // What both store plugins share beyond the ABI: worker threads, ids, migrations.
         .target(name: "StoreSupport", dependencies: ["PluginAPI"], path: "Plugins/StoreSupport"),
         .systemLibrary(name: "CLibPQ", path: "Plugins/PostgresStore/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),

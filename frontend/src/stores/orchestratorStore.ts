@@ -1,0 +1,313 @@
+import { firstHistoryPage, historyLimit, historyPageSize, hostRestartToleranceMs } from '../config';
+import type { FrameScheduler } from '../lib/frameScheduler';
+import { ReactiveStore } from '../lib/reactiveStore';
+import { ApiError } from '../services/api';
+import { Backoff } from '../services/backoff';
+import type { ChatService } from '../services/chatService';
+import type { ChatSocket, SocketLike, Timers } from '../services/chatSocket';
+import { browserTimers } from '../services/chatSocket';
+import type { HostEvent, Orchestrator } from '../types';
+import { type Action, initialState, type OrchestratorState, orchestratorReducer } from './orchestratorState';
+
+export interface OrchestratorStoreDeps {
+  chat: ChatService;
+  scheduler: FrameScheduler;
+  timers?: Timers;
+  clock?: () => string;
+  createSocket?: (url: string) => SocketLike;
+  random?: () => number;
+}
+
+/**
+ * The single source of truth for the page (the original's Pinia store
+ * `orchestrator`, in plain TypeScript): the state, the actions that change it,
+ * and the calls to the services those actions need. Views read `state` and
+ * call actions; they never talk to the network.
+ */
+export class OrchestratorStore {
+  readonly store: ReactiveStore<OrchestratorState, Action>;
+  private readonly chat: ChatService;
+  private readonly scheduler: FrameScheduler;
+  private readonly timers: Timers;
+  private readonly clock: () => string;
+  private socket: ChatSocket | null = null;
+  private inbox: HostEvent[] = [];
+  private inboxScheduled = false;
+  private hostStartedAt: number | null = null;
+  private localCounter = 0;
+  private disposed = false;
+
+  constructor(private readonly deps: OrchestratorStoreDeps) {
+    this.chat = deps.chat;
+    this.scheduler = deps.scheduler;
+    this.timers = deps.timers ?? browserTimers;
+    this.clock = deps.clock ?? (() => new Date().toISOString());
+    this.store = new ReactiveStore(initialState, orchestratorReducer, deps.scheduler);
+  }
+
+  get state(): OrchestratorState {
+    return this.store.state;
+  }
+
+  private dispatch(action: Action): void {
+    this.store.dispatch(action);
+  }
+
+  // ---- start and resync ----
+
+  /**
+   * Finds the orchestrator, loads history, then streams. The host may be down
+   * when the page opens: it keeps trying, with backoff, and says so (the
+   * original gave up for good after one failed request).
+   */
+  async initialize(): Promise<void> {
+    const backoff = new Backoff(undefined, this.deps.random);
+    for (;;) {
+      try {
+        const orchestrator = await this.loadEverything();
+        this.dispatch({ type: 'connectionChanged', connection: { phase: 'connecting', attempt: 1, retryAt: null, detail: null }, note: null, now: this.clock() });
+        this.openSocket(orchestrator.id);
+        return;
+      } catch (error) {
+        if (this.disposed) return;
+        const delay = backoff.next();
+        const message = error instanceof Error ? error.message : String(error);
+        this.dispatch({ type: 'startupFailed', message: `${message} Trying again in ${Math.ceil(delay / 1000)} s.` });
+        this.dispatch({
+          type: 'connectionChanged',
+          connection: { phase: 'waiting', attempt: backoff.attempt, retryAt: this.timers.now() + delay, detail: message },
+          note: null,
+          now: this.clock(),
+        });
+        await new Promise<void>((resolve) => this.timers.setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async loadEverything(): Promise<Orchestrator> {
+    const { orchestrator } = await this.chat.getOrchestrator();
+    mark('orch:orchestrator-loaded');
+    this.dispatch({ type: 'orchestratorLoaded', orchestrator });
+    await Promise.all([this.loadHistory(orchestrator.id), this.checkHostStart()]);
+    return orchestrator;
+  }
+
+  /**
+   * The newest rows first (a page, enough to fill the screen many times over),
+   * so the page is usable at once; then older pages in the background, up to
+   * `historyLimit`, as the original loaded 2,000.
+   */
+  private async loadHistory(orchestratorId: string): Promise<void> {
+    const first = await this.chat.loadChatHistory(orchestratorId, firstHistoryPage);
+    mark('orch:history-fetched');
+    this.dispatch({ type: 'historyLoaded', response: first, mode: 'replace' });
+    if (first.has_more) void this.loadOlderPages(orchestratorId, first.messages[0]?.id ?? null, historyLimit - first.messages.length);
+    else mark('orch:history-complete');
+  }
+
+  /** Loads up to `budget` rows older than `oldest`, a page at a time, each shown as it arrives. */
+  private async loadOlderPages(orchestratorId: string, oldest: string | null, budget: number): Promise<void> {
+    try {
+      let hasMore = true;
+      while (hasMore && oldest && budget > 0 && !this.disposed) {
+        this.dispatch({ type: 'olderLoading', loading: true });
+        const page = await this.chat.loadChatHistory(orchestratorId, Math.min(historyPageSize, budget), oldest);
+        this.dispatch({ type: 'historyLoaded', response: page, mode: 'prepend' });
+        budget -= page.messages.length;
+        hasMore = page.has_more && page.messages.length > 0;
+        oldest = page.messages[0]?.id ?? null;
+      }
+      mark('orch:history-complete');
+    } catch (error) {
+      this.dispatch({ type: 'olderLoading', loading: false });
+      this.dispatch({ type: 'toast', text: `Could not load older messages: ${readable(error)}` });
+    }
+  }
+
+  /** Whether the host restarted since we last looked (its event numbers start again at 1). */
+  private async checkHostStart(): Promise<boolean> {
+    try {
+      const health = await this.chat.health();
+      if (typeof health.uptime_s !== 'number') return false;
+      const startedAt = this.timers.now() - health.uptime_s * 1000;
+      const previous = this.hostStartedAt;
+      this.hostStartedAt = startedAt;
+      return previous !== null && Math.abs(startedAt - previous) > hostRestartToleranceMs;
+    } catch {
+      return false; // health is a hint; the resume still protects the stream
+    }
+  }
+
+  private openSocket(orchestratorId: string): void {
+    this.socket?.stop();
+    this.socket = this.chat.connectWebSocket({
+      orchestratorId,
+      timers: this.timers,
+      backoff: new Backoff(undefined, this.deps.random),
+      ...(this.deps.createSocket ? { createSocket: this.deps.createSocket } : {}),
+      handlers: {
+        events: (events) => this.receive(events),
+        frames: (count, duplicates) => this.dispatch({ type: 'framesReceived', count, duplicates }),
+        state: (connection, note) => this.dispatch({ type: 'connectionChanged', connection, note, now: this.clock() }),
+        connected: (reconnect) => {
+          if (!reconnect) return;
+          this.dispatch({ type: 'reconnected' });
+          void this.checkHostStart().then((restarted) => {
+            if (restarted) void this.resync('the host restarted');
+          });
+        },
+        reloadRequired: () => {
+          this.dispatch({ type: 'liveStateLost' });
+          void this.reloadHistory();
+        },
+        requestError: (frame) => {
+          if (frame.code === 'unknown_orchestrator') void this.resync('the host serves another conversation');
+        },
+      },
+    });
+    this.socket.start(0);
+  }
+
+  /** Starts over from the host's current state, keeping what this page has not sent yet. */
+  private async resync(reason: string): Promise<void> {
+    this.flushInbox();
+    this.socket?.stop();
+    this.socket = null;
+    this.dispatch({ type: 'liveStateLost' });
+    this.dispatch({ type: 'connectionChanged', connection: { phase: 'loading', attempt: 0, retryAt: null, detail: reason }, note: `resyncing: ${reason}`, now: this.clock() });
+    await this.initialize();
+  }
+
+  private async reloadHistory(): Promise<void> {
+    const id = this.state.orchestrator?.id;
+    if (!id) return;
+    try {
+      this.flushInbox();
+      await this.loadHistory(id);
+    } catch (error) {
+      this.dispatch({ type: 'toast', text: `Could not reload the history: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  /** Events wait for the next frame and are reduced together: one state change and one render per frame. */
+  private receive(events: HostEvent[]): void {
+    for (const event of events) this.inbox.push(event);
+    if (this.inboxScheduled) return;
+    this.inboxScheduled = true;
+    this.scheduler.schedule(() => this.flushInbox());
+  }
+
+  private flushInbox(): void {
+    this.inboxScheduled = false;
+    if (this.inbox.length === 0) return;
+    const events = this.inbox;
+    this.inbox = [];
+    this.dispatch({ type: 'hostEvents', events, now: this.clock() });
+  }
+
+  // ---- actions ----
+
+  /** Sends a message; it shows at once and stays, with a retry, if the host refuses it. Returns whether it was sent off. */
+  sendUserMessage(text: string): boolean {
+    if (text.trim().length === 0) {
+      this.dispatch({ type: 'toast', text: 'Type a message first.' });
+      return false;
+    }
+    const id = this.state.orchestrator?.id;
+    if (!id) {
+      this.dispatch({ type: 'toast', text: 'Not connected to the orchestrator yet; wait a moment.' });
+      return false;
+    }
+    this.localCounter += 1;
+    const key = `local:${this.localCounter}`;
+    this.dispatch({ type: 'sendStarted', key, text, now: this.clock() });
+    void this.deliver(key, id, text);
+    return true;
+  }
+
+  /** Sends a message that failed again. */
+  retry(key: string): void {
+    const item = this.state.chat.items.get(key);
+    const id = this.state.orchestrator?.id;
+    if (item?.kind !== 'message' || item.state !== 'failed' || !id) return;
+    this.dispatch({ type: 'retryStarted', key, now: this.clock() });
+    void this.deliver(key, id, item.text);
+  }
+
+  private async deliver(key: string, orchestratorId: string, text: string): Promise<void> {
+    try {
+      const response = await this.chat.sendMessage(orchestratorId, text);
+      this.dispatch({ type: 'sendAccepted', key, response });
+    } catch (error) {
+      this.dispatch({ type: 'sendFailed', key, message: readable(error) });
+    }
+  }
+
+  /** Sends the question of a failed turn again (its notice's Retry). */
+  resend(noticeKey: string): void {
+    const notice = this.state.chat.items.get(noticeKey);
+    if (notice?.kind !== 'notice' || notice.retryText === null) return;
+    if (this.sendUserMessage(notice.retryText)) this.dispatch({ type: 'itemDismissed', key: noticeKey });
+  }
+
+  dismiss(key: string): void {
+    this.dispatch({ type: 'itemDismissed', key });
+  }
+
+  /** Asks the host to stop the running turn. */
+  async interrupt(): Promise<void> {
+    const id = this.state.orchestrator?.id;
+    if (!id || this.state.stopping) return;
+    this.dispatch({ type: 'stopRequested' });
+    try {
+      const { interrupted } = await this.chat.interrupt(id);
+      this.dispatch({ type: 'stopFinished', toast: interrupted ? null : 'Nothing is running right now.' });
+    } catch (error) {
+      this.dispatch({ type: 'stopFinished', toast: `Could not stop: ${readable(error)}` });
+    }
+  }
+
+  /** Loads the page of rows before the oldest one shown ("Load older messages"). */
+  async loadOlder(): Promise<void> {
+    const id = this.state.orchestrator?.id;
+    if (!id || this.state.history.loadingOlder || !this.state.history.hasMore) return;
+    await this.loadOlderPages(id, this.oldestRowId(), historyPageSize);
+  }
+
+  private oldestRowId(): string | null {
+    for (const key of this.state.chat.order) {
+      const item = this.state.chat.items.get(key);
+      if (item?.kind === 'message' && item.id && item.state === 'final') return item.id;
+    }
+    return null;
+  }
+
+  reconnectNow(): void {
+    this.socket?.reconnectNow();
+  }
+
+  dismissToast(): void {
+    this.dispatch({ type: 'toast', text: null });
+  }
+
+  /** For tests and diagnostics: where the stream is. */
+  get lastSeq(): number {
+    return this.socket?.lastSeq ?? 0;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.socket?.stop();
+    this.socket = null;
+  }
+}
+
+/** A performance mark for the startup breakdown (bench_ui.py); absent outside browsers. */
+function mark(name: string): void {
+  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(name);
+}
+
+function readable(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,278 @@
+// The host's records and wire messages, as documented in docs/operations.md
+// ("Records", "Wire messages") and docs/websocket-transport.md, plus the
+// view model the chat renders from.
+
+export type Party = 'user' | 'orchestrator' | 'agent';
+
+/** A row of `orchestrator_chat`, as `/load_chat` and `orchestrator_chat` events carry it. */
+export interface ChatRow {
+  id: string;
+  orchestrator_agent_id: string;
+  sender_type: Party;
+  receiver_type: Party;
+  message: string;
+  agent_id: string | null;
+  metadata: Record<string, unknown> | null;
+  created_at: string;
+  updated_at?: string;
+  timestamp?: string;
+}
+
+export interface Orchestrator {
+  id: string;
+  session_id: string | null;
+  status: string;
+  working_dir?: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  total_cost: number;
+  updated_at?: string;
+}
+
+// ---- HTTP (docs/websocket-transport.md, "HTTP") ----
+
+export interface LoadChatResponse {
+  status: 'success';
+  messages: ChatRow[];
+  turn_count: number;
+  has_more: boolean;
+  orchestrator?: Orchestrator;
+}
+
+export interface SendChatResponse {
+  status: 'accepted';
+  message_id: string;
+  turn_id: string;
+  queued: boolean;
+}
+
+export interface GetOrchestratorResponse {
+  status: 'success';
+  orchestrator: Orchestrator;
+}
+
+export interface InterruptResponse {
+  status: 'success';
+  interrupted: boolean;
+}
+
+export interface HealthResponse {
+  status: string;
+  uptime_s?: number;
+  host_version?: string;
+}
+
+// ---- WebSocket: host events, each with the orchestrator's `seq` ----
+
+interface Sequenced {
+  seq: number;
+  timestamp?: string;
+}
+
+export interface OrchestratorChatEvent extends Sequenced {
+  type: 'orchestrator_chat';
+  message: ChatRow;
+}
+
+export interface ChatStreamEvent extends Sequenced {
+  type: 'chat_stream';
+  orchestrator_agent_id: string;
+  message_id: string;
+  chunk: string;
+  is_complete: boolean;
+  /** The streamed draft never became final (the backend retried the block). */
+  withdrawn?: boolean;
+}
+
+export interface ChatTypingEvent extends Sequenced {
+  type: 'chat_typing';
+  orchestrator_agent_id: string;
+  is_typing: boolean;
+}
+
+export interface ThinkingBlockEvent extends Sequenced {
+  type: 'thinking_block';
+  data: { id: string; orchestrator_agent_id: string; turn_id?: string; thinking: string; timestamp: string };
+}
+
+export interface ToolUseBlockEvent extends Sequenced {
+  type: 'tool_use_block';
+  data: {
+    id: string;
+    orchestrator_agent_id: string;
+    turn_id?: string;
+    tool_name: string;
+    tool_input: unknown;
+    tool_use_id: string | null;
+    timestamp: string;
+  };
+}
+
+export interface ToolResultBlockEvent extends Sequenced {
+  type: 'tool_result_block';
+  data: { orchestrator_agent_id: string; turn_id?: string; tool_use_id: string | null; content: unknown; is_error: boolean; timestamp: string };
+}
+
+export interface OrchestratorUpdatedEvent extends Sequenced {
+  type: 'orchestrator_updated';
+  orchestrator: Partial<Orchestrator> & { id: string };
+}
+
+export interface TurnQueuedEvent extends Sequenced {
+  type: 'turn_queued';
+  orchestrator_agent_id: string;
+  turn_id: string;
+  position: number;
+}
+
+export interface TurnCompleteEvent extends Sequenced {
+  type: 'turn_complete';
+  orchestrator_agent_id: string;
+  turn_id: string;
+  status: string;
+}
+
+export interface TurnErrorEvent extends Sequenced {
+  type: 'error';
+  orchestrator_agent_id: string;
+  turn_id?: string | null;
+  message: string;
+  error_class: string;
+  retryable: boolean;
+}
+
+export interface BackendRetryEvent extends Sequenced {
+  type: 'backend_retry';
+  orchestrator_agent_id: string;
+  turn_id?: string;
+  detail: { attempt?: number; max_retries?: number; delay_ms?: number; error?: string };
+}
+
+/** Any other sequenced event: counted and logged, never fatal (new kinds land before the UI knows them). */
+export interface UnknownHostEvent extends Sequenced {
+  type: string;
+  [field: string]: unknown;
+}
+
+export type HostEvent =
+  | OrchestratorChatEvent
+  | ChatStreamEvent
+  | ChatTypingEvent
+  | ThinkingBlockEvent
+  | ToolUseBlockEvent
+  | ToolResultBlockEvent
+  | OrchestratorUpdatedEvent
+  | TurnQueuedEvent
+  | TurnCompleteEvent
+  | TurnErrorEvent
+  | BackendRetryEvent;
+
+// ---- WebSocket: frames the transport sends one client (no `seq`) ----
+
+export interface ConnectionEstablishedFrame {
+  type: 'connection_established';
+  client_id: string;
+  heartbeat_s?: number;
+}
+
+export interface ResumedFrame {
+  type: 'resumed';
+  orchestrator_agent_id: string;
+  replayed: number;
+  last_seq: number;
+}
+
+export interface ReloadRequiredFrame {
+  type: 'reload_required';
+  orchestrator_agent_id: string;
+  last_seq: number;
+  message: string;
+}
+
+/** A refused client request (`error` without `seq`); host turn errors carry `seq`. */
+export interface RequestErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  in_reply_to?: string;
+}
+
+// ---- The chat's view model ----
+
+export type MessageState =
+  /** Sent from this page, waiting for the host to accept it. */
+  | 'sending'
+  /** The host refused it or could not be reached; the bubble offers a retry. */
+  | 'failed'
+  /** Tokens are arriving. */
+  | 'streaming'
+  /** The authoritative row. */
+  | 'final';
+
+export interface MessageItem {
+  kind: 'message';
+  key: string;
+  /** The row id once known (for a reply: from its first chunk). */
+  id: string | null;
+  role: Party;
+  text: string;
+  state: MessageState;
+  createdAt: string;
+  turnId: string | null;
+  /** Saved after an interrupt or failure: only what had streamed. */
+  partial: boolean;
+  /** Waiting behind another turn. */
+  queued: boolean;
+  error: string | null;
+}
+
+export interface ThinkingItem {
+  kind: 'thinking';
+  key: string;
+  text: string;
+  createdAt: string;
+  turnId: string | null;
+}
+
+export interface ToolItem {
+  kind: 'tool';
+  key: string;
+  toolName: string;
+  toolInput: unknown;
+  toolUseId: string | null;
+  createdAt: string;
+  turnId: string | null;
+  result: { content: unknown; isError: boolean } | null;
+}
+
+export interface NoticeItem {
+  kind: 'notice';
+  key: string;
+  level: 'error' | 'info';
+  title: string;
+  message: string;
+  createdAt: string;
+  turnId: string | null;
+  /** The message a retry sends again, when retrying makes sense. */
+  retryText: string | null;
+}
+
+export type ChatItem = MessageItem | ThinkingItem | ToolItem | NoticeItem;
+
+export type ConnectionPhase =
+  /** Finding the orchestrator and loading history. */
+  | 'loading'
+  | 'connecting'
+  /** Connected; catching up on missed events. */
+  | 'syncing'
+  | 'open'
+  /** Waiting `retryInMs` before the next attempt. */
+  | 'waiting';
+
+export interface ConnectionState {
+  phase: ConnectionPhase;
+  attempt: number;
+  retryAt: number | null;
+  /** Why the last attempt failed, in words for the user. */
+  detail: string | null;
+}

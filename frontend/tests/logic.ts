@@ -1,0 +1,14 @@
+// What the logic tests (`node --test frontend/tests`) exercise: the modules
+// that neither touch the DOM nor the network.
+export { Backoff, defaultBackoff, jitteredDelay, nominalDelay } from '../src/services/backoff';
+export { SequenceGate } from '../src/services/sequenceGate';
+export { ChatSocket, describeClose } from '../src/services/chatSocket';
+export { ApiError, createApi } from '../src/services/api';
+export { describeTurnError } from '../src/services/errorMessages';
+export { emptyTimeline, groupByTurn, itemsInOrder, TimelineEditor } from '../src/stores/chatTimeline';
+export { appendHostEvents, emptyEventLog, maxEventEntries } from '../src/stores/eventLog';
+export { initialState, isWorking, messageCount, orchestratorReducer, turnCount } from '../src/stores/orchestratorState';
+export { OrchestratorStore } from '../src/stores/orchestratorStore';
+export { ReactiveStore } from '../src/lib/reactiveStore';
+export { immediateScheduler, manualScheduler } from '../src/lib/frameScheduler';
+export { splitMarkdownBlocks } from '../src/lib/markdownBlocks';
