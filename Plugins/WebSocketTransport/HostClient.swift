@@ -14,12 +14,23 @@ struct HostClient: Sendable {
         try await request(Data("{\"op\":\"\(op)\"}".utf8), op: op)
     }
 
+    /// Issues the call now (in the caller's order) and hands the decoded reply to `reply`, on any thread.
+    func start(_ call: HostCall, reply: @escaping @Sendable (Result<[String: JSONValue], APIError>) -> Void) {
+        host.request(call.json) { result in
+            reply(result.mapError(APIError.init).flatMap { Self.object($0, op: call.op) })
+        }
+    }
+
     private func request(_ json: Data, op: String) async throws(APIError) -> [String: JSONValue] {
         let reply: Data
         do { reply = try await host.request(json) } catch { throw APIError(error) }
+        return try Self.object(reply, op: op).get()
+    }
+
+    private static func object(_ reply: Data, op: String) -> Result<[String: JSONValue], APIError> {
         guard case .object(let object)? = try? JSON.decode(JSONValue.self, from: reply) else {
-            throw APIError(.badGateway, "invalid_host_reply", "the host answered \(op) with something that is not a JSON object")
+            return .failure(APIError(.badGateway, "invalid_host_reply", "the host answered \(op) with something that is not a JSON object"))
         }
-        return object
+        return .success(object)
     }
 }

@@ -20,15 +20,23 @@ final class HostGate: @unchecked Sendable {
 
     /// Issuing the request is non-blocking, so it may happen under the lock; the reply comes later, from the host.
     func request(_ json: Data) async throws -> Data {
-        try await awaitCompletion { completion in
-            let issued: Bool = lock.withLock {
-                guard open else { return false }
-                withBytes(json) { host.table.pointee.request(host.table, $0, completion) }
-                return true
-            }
-            if !issued {
-                completion.complete(.failure(PluginError(.unavailable, code: "shutting_down", "the server is shutting down")))
-            }
+        try await awaitCompletion { issue(json, $0) }
+    }
+
+    /// Issues the request now, so requests reach the host in the order they are issued
+    /// (the host admits them in that order: one client's messages keep theirs).
+    func request(_ json: Data, reply: @escaping @Sendable (Result<Data, PluginError>) -> Void) {
+        issue(json, makeCompletion(reply))
+    }
+
+    private func issue(_ json: Data, _ completion: orch_completion) {
+        let issued: Bool = lock.withLock {
+            guard open else { return false }
+            withBytes(json) { host.table.pointee.request(host.table, $0, completion) }
+            return true
+        }
+        if !issued {
+            completion.complete(.failure(PluginError(.unavailable, code: "shutting_down", "the server is shutting down")))
         }
     }
 }

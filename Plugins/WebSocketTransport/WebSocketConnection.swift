@@ -286,7 +286,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         case resume(orchestratorID: String, lastSeq: UInt64)
     }
 
-    /// Runs a host request off the event loop and comes back to it with the reply.
+    /// Issues a host request from the event loop, so one client's frames reach the host in
+    /// the order it sent them, and comes back to the loop with the reply.
     @discardableResult
     private func ask(_ call: HostCall, _ header: ClientRequest.Header, then followUp: FollowUp) -> Bool {
         guard let context else { return false }
@@ -298,10 +299,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         inflight += 1
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        let host = hub.host
-        Task {
-            let result: Result<[String: JSONValue], APIError>
-            do throws(APIError) { result = .success(try await host.call(call)) } catch { result = .failure(error) }
+        hub.host.start(call) { result in
             eventLoop.execute { bound.value.answered(call, header, followUp, result) }
         }
         return true

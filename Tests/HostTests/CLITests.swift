@@ -111,13 +111,13 @@ import Testing
             """, address, orchestrator])
         #expect(reply.output.contains(#""status":"success""#), "\(reply.output)")
         first.terminate()
-        #expect(await first.exitStatus() == 0)
+        #expect(await first.exitStatus() == 0, "\(first.stderr.suffix(3000))")
         let second = try OrchProcess(["serve", "--config", path])
         #expect(await second.waitForOutput("orch ready"), "\(second.stderr)")
         #expect(second.stdout.contains("orchestrator \(orchestrator)"))
         #expect(second.stdout.contains("session swift-session resumed: 0 input + 0 output tokens, $0.000000"), "\(second.stdout)")
         second.terminate()
-        #expect(await second.exitStatus() == 0)
+        #expect(await second.exitStatus() == 0, "\(second.stderr.suffix(3000))")
     }
 
     @Test func pluginsListsEveryLibraryAndWhyAnyCannotLoad() async throws {

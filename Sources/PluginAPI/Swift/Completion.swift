@@ -23,6 +23,23 @@ public func awaitCompletion(_ issue: (orch_completion) -> Void) async throws -> 
     }
 }
 
+/// A completion that calls `handler` once with the result, from whichever thread completes it.
+/// Use it to issue a request synchronously, in the caller's order, without an async hop.
+public func makeCompletion(_ handler: @escaping @Sendable (Result<Data, PluginError>) -> Void) -> orch_completion {
+    orch_completion(ctx: Unmanaged.passRetained(HandlerBox(handler)).toOpaque(), fn: callHandler)
+}
+
+private final class HandlerBox {
+    let handler: @Sendable (Result<Data, PluginError>) -> Void
+    init(_ handler: @escaping @Sendable (Result<Data, PluginError>) -> Void) { self.handler = handler }
+}
+
+private let callHandler: orch_completion_fn = { ctx, status, body in
+    guard let ctx else { return }
+    let box = Unmanaged<HandlerBox>.fromOpaque(ctx).takeRetainedValue()
+    box.handler(status == ORCH_OK ? .success(body.data) : .failure(PluginError(status: Status(code: status), body: body.data)))
+}
+
 private final class ContinuationBox {
     let continuation: CheckedContinuation<Data, any Error>
     init(_ continuation: CheckedContinuation<Data, any Error>) { self.continuation = continuation }

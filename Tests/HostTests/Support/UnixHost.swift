@@ -67,6 +67,8 @@ final class UnixHost: @unchecked Sendable {
     /// SIGTERM, then the exit status (nil if it had to be killed).
     func stop() async -> Int32? {
         orch.terminate()
-        return await orch.exitStatus(timeout: .seconds(30))
+        let status = await orch.exitStatus(timeout: .seconds(30))
+        if status != 0 { print("orch exited with \(String(describing: status)); stderr:\n\(orch.stderr.suffix(3000))") }
+        return status
     }
 }

@@ -18,22 +18,25 @@ extension TurnEngine {
             let record = (try? await store.orchestrator(id: orchestratorID)) ?? orchestrator
             return try JSON.encode(LoadChatReply(messages: messages, turnCount: turnCount, hasMore: hasMore, orchestrator: record))
         }
-        requests.register("send_chat") { [unowned self] request, _ in
+        // Ordered: two messages from one client are saved and queued in the order it sent them.
+        requests.registerOrdered("send_chat") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String; var message: String; var wait: Bool? }
             let arguments = try request.decode(Arguments.self)
             let accepted = try await send(orchestratorID: arguments.orchestrator_agent_id, message: arguments.message)
-            guard arguments.wait == true else {
+            return {
+                guard arguments.wait == true else {
+                    return try JSON.encode([
+                        "status": JSONValue.string("accepted"), "message_id": .string(accepted.messageID),
+                        "turn_id": .string(accepted.turnID), "queued": .bool(accepted.queued),
+                    ])
+                }
+                let result = try await accepted.outcome.value().get()
                 return try JSON.encode([
-                    "status": JSONValue.string("accepted"), "message_id": .string(accepted.messageID),
-                    "turn_id": .string(accepted.turnID), "queued": .bool(accepted.queued),
+                    "status": JSONValue.string("success"), "response": .string(result.response),
+                    "session_id": result.sessionID.map(JSONValue.string) ?? .null, "usage": result.usage, "cost": .double(result.cost),
+                    "message_id": .string(result.messageID), "turn_id": .string(result.turnID),
                 ])
             }
-            let result = try await accepted.outcome.value().get()
-            return try JSON.encode([
-                "status": JSONValue.string("success"), "response": .string(result.response),
-                "session_id": result.sessionID.map(JSONValue.string) ?? .null, "usage": result.usage, "cost": .double(result.cost),
-                "message_id": .string(result.messageID), "turn_id": .string(result.turnID),
-            ])
         }
         requests.register("interrupt") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String }

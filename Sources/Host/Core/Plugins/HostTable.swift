@@ -3,8 +3,21 @@ import Logging
 import PluginAPI
 
 /// The host's answers to requests that plugins send (`host->request`).
+///
+/// A request is answered in two parts. `admit` runs the part whose order
+/// matters (for `send_chat`: saving the message and queueing its turn);
+/// requests from one plugin instance are admitted one at a time, in the order
+/// the plugin issued them. The returned remainder (waiting for the turn, or
+/// the whole of an unordered op) then runs concurrently with later requests.
 public protocol HostRequestHandler: Sendable {
-    func handle(_ request: Request, from plugin: String) async throws -> Data
+    func admit(_ request: Request, from plugin: String) async throws -> @Sendable () async throws -> Data
+}
+
+extension HostRequestHandler {
+    /// Both parts, for callers inside the host.
+    public func handle(_ request: Request, from plugin: String) async throws -> Data {
+        try await admit(request, from: plugin)()
+    }
 }
 
 /// Where events that plugins publish (`host->publish`) go.
@@ -18,6 +31,8 @@ public protocol HostEventSink: Sendable {
 final class HostTable: @unchecked Sendable {
     let label: String
     let logger: Logger
+    /// Requests in the order the plugin issued them, admitted one at a time.
+    let intake: AsyncStream<(Data, orch_completion)>.Continuation
     let requests: any HostRequestHandler
     let events: any HostEventSink
     /// The options JSON, in memory that never moves while the plugin may read it.
@@ -27,6 +42,18 @@ final class HostTable: @unchecked Sendable {
     init(label: String, config: Data, logger: Logger, requests: any HostRequestHandler, events: any HostEventSink) {
         self.label = label
         self.logger = logger
+        let (stream, intake) = AsyncStream<(Data, orch_completion)>.makeStream()
+        self.intake = intake
+        Task { [requests, label] in
+            for await (body, completion) in stream {
+                do {
+                    let rest = try await requests.admit(try Request(json: body), from: label)
+                    Task { await completion.complete { try await rest() } }
+                } catch {
+                    completion.complete(.failure(PluginError(error)))
+                }
+            }
+        }
         self.requests = requests
         self.events = events
         self.config = .allocate(capacity: max(config.count, 1))
@@ -44,6 +71,7 @@ final class HostTable: @unchecked Sendable {
     var configBytes: orch_bytes { orch_bytes(ptr: config.baseAddress, len: configLength) }
 
     deinit {
+        intake.finish()
         table.deallocate()
         config.deallocate()
     }
@@ -76,8 +104,7 @@ private let hostRequest: @convention(c) (UnsafePointer<orch_host>?, orch_bytes, 
         completion.complete(.failure(.internal("host->request called with a host table the host does not know")))
         return
     }
-    let body = json.data
-    Task { await completion.complete { try await table.requests.handle(try Request(json: body), from: table.label) } }
+    table.intake.yield((json.data, completion))
 }
 
 private let hostPublish: @convention(c) (UnsafePointer<orch_host>?, UnsafePointer<orch_event>?) -> Void = { host, event in
