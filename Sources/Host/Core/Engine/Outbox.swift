@@ -17,6 +17,8 @@ final class Outbox: @unchecked Sendable {
     private var enqueued = 0
     private var completed = 0
     private var waiters: [(Int, @Sendable (Bool) -> Void)] = []
+    /// A write is being retried because the store is unavailable.
+    private var failing = false
 
     init(logger: Logger, onOutage: @escaping @Sendable (PluginError) -> Void) {
         self.logger = logger
@@ -53,6 +55,13 @@ final class Outbox: @unchecked Sendable {
                 }
                 if !reported {
                     reported = true
+                    // Nobody should wait for writes that wait for the store: release the flushes.
+                    let released: [@Sendable (Bool) -> Void] = lock.withLock {
+                        failing = true
+                        defer { waiters = [] }
+                        return waiters.map(\.1)
+                    }
+                    released.forEach { $0(false) }
                     logger.warning("store unavailable while saving \(label); retrying until it is back: \(failure)")
                     onOutage(failure)
                 }
@@ -62,6 +71,7 @@ final class Outbox: @unchecked Sendable {
         }
         let ready: [@Sendable (Bool) -> Void] = lock.withLock {
             completed += 1
+            failing = false
             let done = waiters.filter { $0.0 <= completed }.map(\.1)
             waiters.removeAll { $0.0 <= completed }
             return done
@@ -69,16 +79,18 @@ final class Outbox: @unchecked Sendable {
         ready.forEach { $0(true) }
     }
 
-    /// Waits until every job queued so far is done, or `timeout` passes; returns whether they are done.
+    /// Waits until every job queued so far is done; returns false at once while the
+    /// store is unavailable (the writes go on in the background), or after `timeout`.
     func flush(timeout: Duration) async -> Bool {
         let target = lock.withLock { enqueued }
         return await waitUntil(timeout: timeout) { done in
-            let already = lock.withLock {
+            let already: Bool? = lock.withLock {
                 if completed >= target { return true }
+                if failing { return false }
                 waiters.append((target, done))
-                return false
+                return nil
             }
-            if already { done(true) }
+            if let already { done(already) }
         }
     }
 

@@ -10,8 +10,8 @@ public final class TurnEngine: @unchecked Sendable {
         public var workingDir: String
         public var maxMessageBytes: Int
         public var model: String
-        /// How long the end of a turn waits for its writes before reporting completion anyway.
-        public var flushTimeout: Duration = .seconds(3)
+        /// How long the end of a turn waits for its writes (while the store answers) before reporting completion anyway.
+        public var flushTimeout: Duration = .seconds(30)
 
         public init(workingDir: String, maxMessageBytes: Int, model: String) {
             self.workingDir = workingDir
@@ -157,7 +157,8 @@ public final class TurnEngine: @unchecked Sendable {
     /// Interrupts the running turn, if any.
     public func interrupt(orchestratorID id: String) async throws(PluginError) -> Bool {
         try checkOrchestratorID(id)
-        guard lock.withLock({ running }) != nil, let session = orchestrator.sessionID ?? pendingSession else { return false }
+        // The session of the running turn: a first turn's new session, or one started after a lost session.
+        guard let session = lock.withLock({ running == nil ? nil : currentSession }) else { return false }
         do {
             _ = try await backend.request(try JSON.encode(["op": "interrupt", "session_id": session]))
             return true
@@ -166,7 +167,7 @@ public final class TurnEngine: @unchecked Sendable {
         }
     }
 
-    private var pendingSession: String? { lock.withLock { currentSession } }
+    /// The session the running turn uses.
     private var currentSession: String?
     private var stopping = false
 
