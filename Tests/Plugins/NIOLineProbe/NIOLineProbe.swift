@@ -15,7 +15,8 @@ final class LineProbe: StorePlugin {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     init(host: PluginHost) throws {}
-    deinit { try? group.syncShutdownGracefully() }
+    /// Not a sync shutdown: the last reference may be dropped on one of the group's own threads.
+    deinit { group.shutdownGracefully { _ in } }
 
     struct Probe: Decodable { var address: String; var line: String }
 

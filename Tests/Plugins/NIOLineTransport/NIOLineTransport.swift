@@ -18,7 +18,7 @@ final class LineTransport: TransportPlugin {
     let host: PluginHost
     let listen: (host: String, port: Int)
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let state = NIOLockedValueBox<(server: Channel?, clients: [ObjectIdentifier: Channel])>((nil, [:]))
+    private let state = NIOLockedValueBox<(server: Channel?, clients: [ObjectIdentifier: Channel], stopped: Bool)>((nil, [:], false))
 
     init(host: PluginHost) throws {
         self.host = host
@@ -29,7 +29,9 @@ final class LineTransport: TransportPlugin {
         listen = (String(address[..<colon]), port)
     }
 
-    deinit { try? group.syncShutdownGracefully() }
+    /// Not a sync shutdown: the last reference may be dropped on one of the group's own threads
+    /// (a channel handler holds the transport), where a sync shutdown traps.
+    deinit { if !state.withLockedValue({ $0.stopped }) { group.shutdownGracefully { _ in } } }
 
     func start() async throws -> String {
         let server = try await ServerBootstrap(group: group)
@@ -46,7 +48,11 @@ final class LineTransport: TransportPlugin {
         let (server, clients) = state.withLockedValue { ($0.server, Array($0.clients.values)) }
         try? await server?.close()
         for client in clients { try? await client.close() }
+        state.withLockedValue { $0.stopped = true }
+        try? await group.shutdownGracefully()
     }
+
+    var isStopped: Bool { state.withLockedValue { $0.stopped } }
 
     func deliver(_ event: EventView) {
         var buffer = ByteBufferAllocator().buffer(capacity: event.json.len + 1)
@@ -85,10 +91,13 @@ final class LineHandler: ChannelInboundHandler, @unchecked Sendable {
         let line = Data(unwrapInboundIn(data).readableBytesView)
         let channel = context.channel
         let host = transport.host
+        let transport = transport
         Task {
             var reply: Data
             do { reply = try await host.request(line) } catch { reply = PluginError(error).body }
             reply.append(UInt8(ascii: "\n"))
+            // A reply that arrives after stop has no loop left to write on.
+            guard !transport.isStopped else { return }
             try? await channel.writeAndFlush(ByteBuffer(bytes: reply))
         }
     }
