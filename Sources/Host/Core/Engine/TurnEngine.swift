@@ -135,6 +135,8 @@ public final class TurnEngine: @unchecked Sendable {
         } catch {
             let failure = PluginError(error)
             logger.error("refused a message for \(orchestratorID): the store could not save it: \(failure)")
+            // A rule the store enforces is the client's to fix; anything else means the store is the problem.
+            guard [.unavailable, .timeout, .internal].contains(failure.status) else { throw failure }
             throw PluginError(.unavailable, code: "store_unavailable",
                               "the message was not saved, so nothing was run: \(failure.message); send it again once the store is back")
         }
