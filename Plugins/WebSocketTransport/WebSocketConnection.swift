@@ -122,7 +122,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func heartbeat(now: NIODeadline) {
-        guard let context, !closing else { return }
+        guard context != nil, !closing else { return }
         let interval = TimeAmount(hub.limits.heartbeat)
         if now - lastHeard > interval * 2 {
             hub.metrics.heartbeatTimeouts.increment()

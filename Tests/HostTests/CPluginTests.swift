@@ -58,7 +58,7 @@ import Testing
         let relayLogger = Logger(label: "test")
         let transport = try loader.makeTransport(
             try loader.library(try CPlugin.build(), relativeTo: "/"),
-            .init(label: "c-test", config: Data("{}".utf8), requests: testRequests(), events: BusRelay(bus: bus, logger: relayLogger)))
+            .init(label: "c-test", config: Data("{}".utf8), requests: testRequests(), events: PluginEventRelay(bus: bus, logger: relayLogger)))
         bus.attach(transport)
         #expect(try json(try await transport.start())["listening"] == .string("c-test:nowhere"))
         let seen = Recorder()
@@ -71,14 +71,5 @@ import Testing
         try await transport.stop()
         bus.detachAll()
         await transport.ref.destroy()
-    }
-}
-
-/// The relay the runtime uses, for tests that assemble a bus by hand.
-struct BusRelay: HostEventSink {
-    let bus: EventBus
-    let logger: Logger
-    func publish(_ event: EventView, from plugin: String) {
-        bus.publish(Event(kind: .wire, orchestratorID: event.orchestratorID.string, json: event.json.data))
     }
 }

@@ -84,4 +84,9 @@ public struct EventView {
     public var turnID: orch_bytes { has(\.turn_id) ? pointer.pointee.turn_id : .empty }
     public var text: orch_bytes { has(\.text) ? pointer.pointee.text : .empty }
     public var json: orch_bytes { has(\.json) ? pointer.pointee.json : .empty }
+
+    /// `json` parsed; `.null` when it is empty or not JSON, so a reader can look fields up without a failure path.
+    public var payload: JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: json.data)) ?? .null
+    }
 }

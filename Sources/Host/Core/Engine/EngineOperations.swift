@@ -84,8 +84,7 @@ extension TurnEngine {
     private func storeCall<T>(_ call: () async throws -> T) async throws -> T {
         do { return try await call() } catch {
             let failure = PluginError(error)
-            guard failure.status == .unavailable || failure.status == .timeout || failure.status == .internal else { throw failure }
-            throw PluginError(.unavailable, code: "store_unavailable", "the store is unavailable: \(failure.message)")
+            throw Self.storeFailure(failure, "the store is unavailable: \(failure.message)")
         }
     }
 

@@ -50,14 +50,14 @@ final class TurnAssembly: @unchecked Sendable {
             drafts[key, default: ""] += text
             publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false), text: text)
         case .blockFinal:
-            let info = (try? JSONDecoder().decode(JSONValue.self, from: event.json.data)) ?? .null
+            let info = event.payload
             if info["kind"]?.stringValue == "thinking" {
                 finishThinking(event.text.string)
             } else {
                 finishText(key: key, text: event.text.string, partial: info["partial"] == .bool(true))
             }
         case .status:
-            let status = (try? JSONDecoder().decode(JSONValue.self, from: event.json.data)) ?? .null
+            let status = event.payload
             if status["status"] == .string("turn_failed") { failedResult = status["result"] }
         case .draftWithdrawn:
             drafts[key] = nil
@@ -66,16 +66,16 @@ final class TurnAssembly: @unchecked Sendable {
                 publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true, withdrawn: true))
             }
         case .toolUse:
-            toolUse(event.json.data)
+            toolUse(event.payload)
         case .toolResult:
-            let result = (try? JSONDecoder().decode(JSONValue.self, from: event.json.data)) ?? .null
+            let result = event.payload
             publish(WireMessage.make(type: "tool_result_block", [
                 "data": .object(["orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
                                  "tool_use_id": result["tool_use_id"] ?? .null, "content": result["content"] ?? .null,
                                  "is_error": result["is_error"] ?? .bool(false), "timestamp": .string(Timestamp.now())]),
             ]))
         case .retry:
-            let retry = (try? JSONDecoder().decode(JSONValue.self, from: event.json.data)) ?? .null
+            let retry = event.payload
             publish(WireMessage.make(type: "backend_retry", [
                 "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "detail": retry,
             ]))
@@ -131,8 +131,7 @@ final class TurnAssembly: @unchecked Sendable {
         }
     }
 
-    private func toolUse(_ json: Data) {
-        let tool = (try? JSONDecoder().decode(JSONValue.self, from: json)) ?? .null
+    private func toolUse(_ tool: JSONValue) {
         let name = tool["name"]?.stringValue ?? "unknown"
         toolsUsed.append(name)
         let data: JSONValue = .object([

@@ -135,10 +135,7 @@ public final class TurnEngine: @unchecked Sendable {
         } catch {
             let failure = PluginError(error)
             logger.error("refused a message for \(orchestratorID): the store could not save it: \(failure)")
-            // A rule the store enforces is the client's to fix; anything else means the store is the problem.
-            guard [.unavailable, .timeout, .internal].contains(failure.status) else { throw failure }
-            throw PluginError(.unavailable, code: "store_unavailable",
-                              "the message was not saved, so nothing was run: \(failure.message); send it again once the store is back")
+            throw Self.storeFailure(failure, "the message was not saved, so nothing was run: \(failure.message); send it again once the store is back")
         }
         logger.info("chat user→orchestrator", metadata: ["orchestrator": "\(orchestratorID)", "turn": "\(turnID)", "preview": "\(Self.preview(message))"])
         publish(WireEvents.chat(saved), turnID: turnID)
@@ -312,6 +309,13 @@ public final class TurnEngine: @unchecked Sendable {
         if await !outbox.flush(timeout: timeout) {
             logger.error("shutting down with \(outbox.pending) store writes still unsaved: the store did not come back in time")
         }
+    }
+
+    /// A store failure as a client sees it: a rule the store enforces is the client's to fix
+    /// (passed on as is); anything else means the store is the problem (`store_unavailable`, `message`).
+    static func storeFailure(_ failure: PluginError, _ message: String) -> PluginError {
+        guard [.unavailable, .timeout, .internal].contains(failure.status) else { return failure }
+        return PluginError(.unavailable, code: "store_unavailable", message)
     }
 
     static func preview(_ text: String) -> String {

@@ -4,13 +4,18 @@ import PluginAPI
 
 /// Takes events that plugins publish (`host->publish`) onto the bus. A plugin
 /// event must carry a wire message: a JSON object with a string "type".
-struct PluginEventRelay: HostEventSink {
+public struct PluginEventRelay: HostEventSink {
     let bus: EventBus
     let logger: Logger
 
-    func publish(_ view: EventView, from plugin: String) {
+    public init(bus: EventBus, logger: Logger) {
+        self.bus = bus
+        self.logger = logger
+    }
+
+    public func publish(_ view: EventView, from plugin: String) {
         let json = view.json.data
-        guard let object = try? JSONDecoder().decode(JSONValue.self, from: json), object["type"]?.stringValue != nil else {
+        guard view.payload["type"]?.stringValue != nil else {
             logger.warning("dropped an event from \(plugin): its json must be an object with a string \"type\" (kind \(view.kind.rawValue), \(json.count) bytes)")
             return
         }
