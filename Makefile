@@ -44,9 +44,9 @@ build:
 
 c-plugins: $(UNIX_TRANSPORT)
 
-$(UNIX_TRANSPORT): $(wildcard Plugins/UnixSocketTransport/*.c Plugins/UnixSocketTransport/*.h) Sources/PluginAPI/C/include/orch_plugin.h
+$(UNIX_TRANSPORT): $(wildcard Plugins/UnixSocketTransport/Sources/*.c Plugins/UnixSocketTransport/Sources/*.h) Sources/PluginAPI/C/include/orch_plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(C_PLUGIN_FLAGS) $(wildcard Plugins/UnixSocketTransport/*.c) -o $@.tmp && mv $@.tmp $@
+	$(CC) $(C_PLUGIN_FLAGS) $(wildcard Plugins/UnixSocketTransport/Sources/*.c) -o $@.tmp && mv $@.tmp $@
 
 test: deps c-plugins
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)

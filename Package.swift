@@ -34,12 +34,12 @@ let plugins = [
     plugin("NIOLineTransport", path: "Tests/Plugins/NIOLineTransport", dependencies: nio),
     plugin("NIOLineProbe", path: "Tests/Plugins/NIOLineProbe", dependencies: nio),
     // Migrations are .sql files compiled into the library: a plugin is one file, with no resource bundle beside it.
-    plugin("PostgresStore", path: "Plugins/PostgresStore/Sources", dependencies: ["CLibPQ", "StoreSupport"],
+    plugin("PostgresStore", path: "Plugins/PostgresStore/Sources", dependencies: ["CLibPQ", "StoreModel", "StoreSupport"],
            resources: [.embedInCode("Migrations")]),
-    plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreSupport"],
+    plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreModel", "StoreSupport"],
            resources: [.embedInCode("Migrations")]),
-    plugin("ClaudeBackend", path: "Plugins/ClaudeBackend"),
-    plugin("WebSocketTransport", path: "Plugins/WebSocketTransport", dependencies: nio + [
+    plugin("ClaudeBackend", path: "Plugins/ClaudeBackend/Sources"),
+    plugin("WebSocketTransport", path: "Plugins/WebSocketTransport/Sources", dependencies: nio + [
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -77,35 +77,38 @@ let package = Package(
         .target(name: "COrchPlugin", path: "Sources/PluginAPI/C"),
         // Swift conveniences over the C contract, compiled into the host and into every Swift plugin.
         .target(name: "PluginAPI", dependencies: ["COrchPlugin"], path: "Sources/PluginAPI/Swift"),
+        // The store's model (records, operations, the typed `StoreAPI`): what only stores and the host import.
+        .target(name: "StoreModel", dependencies: ["PluginAPI"], path: "Sources/StoreModel"),
         .target(
             name: "OrchHost",
             dependencies: [
                 "PluginAPI",
+                "StoreModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            path: "Sources/Host/Core"
+            path: "Sources/OrchHost"
         ),
         .executableTarget(
             name: "orch",
             dependencies: ["OrchHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Host/CLI"
+            path: "Sources/orch"
         ),
-        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback"] + nio, path: "Sources/Bench"),
+        .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback"] + nio, path: "Sources/orch-bench"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         // `orch` itself is a dependency so the terminal client's logic (`orch chat`) is tested directly.
-        .testTarget(name: "HostTests", dependencies: ["OrchHost", "PostgresCluster", "AnthropicLoopback", "orch"], path: "Tests/HostTests"),
-        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "PostgresCluster"], path: "Tests/StoreTests"),
+        .testTarget(name: "HostTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback", "orch"], path: "Tests/HostTests"),
+        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster"], path: "Tests/StoreTests"),
         .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback"], path: "Tests/BackendTests"),
         // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
-        .target(name: "PostgresCluster", path: "Tests/PostgresCluster"),
+        .target(name: "PostgresCluster", path: "Sources/TestServers/PostgresCluster"),
         // A scriptable stand-in for the Anthropic Messages API, shared by the tests and benchmarks.
         .target(name: "AnthropicLoopback", dependencies: nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
-                path: "Tests/Support/AnthropicLoopback", exclude: ["README.md"]),
+                path: "Sources/TestServers/AnthropicLoopback", exclude: ["README.md"]),
         // The loopback as a process, scripted over stdin, for the browser tests (Tests/Browser).
-        .executableTarget(name: "anthropic-loopback", dependencies: ["AnthropicLoopback"], path: "Tests/Support/LoopbackServer"),
+        .executableTarget(name: "anthropic-loopback", dependencies: ["AnthropicLoopback"], path: "Sources/TestServers/anthropic-loopback"),
         // What both store plugins share beyond the ABI: worker threads, ids, migrations.
-        .target(name: "StoreSupport", dependencies: ["PluginAPI"], path: "Plugins/StoreSupport"),
+        .target(name: "StoreSupport", dependencies: ["StoreModel"], path: "Sources/StoreSupport"),
         .systemLibrary(name: "CLibPQ", path: "Plugins/PostgresStore/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Plugins/SQLiteStore/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .testTarget(

@@ -1,6 +1,6 @@
 """The real Orch stack for browser tests and the UI benchmark.
 
-`Loopback` runs the `anthropic-loopback` executable (Tests/Support/LoopbackServer):
+`Loopback` runs the `anthropic-loopback` executable (Sources/TestServers/anthropic-loopback):
 the scriptable Anthropic Messages API the real Claude Code CLI talks to.
 `OrchHost` runs the real `orch` binary with SQLiteStore, ClaudeBackend (pointed at
 the loopback) and WebSocketTransport serving frontend/dist. Nothing is mocked.

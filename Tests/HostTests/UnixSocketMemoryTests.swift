@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import StoreModel
 import Testing
 
 /// UnixSocketTransport under memory checkers: its pure parts under valgrind and

@@ -1,6 +1,7 @@
 import Foundation
 import OrchHost
 import PluginAPI
+import StoreModel
 import Testing
 
 /// The store contract of docs/operations.md, written once and run against

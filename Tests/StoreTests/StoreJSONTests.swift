@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import StoreModel
 import Testing
 
 /// The store's fast JSON path (JSONWriter/JSONReader) and the records'

@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import PluginAPI
+import StoreModel
 import StoreSupport
 
 /// One libpq connection, used by one worker thread only. It connects lazily,

@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import PluginAPI
+import StoreModel
 import StoreSupport
 
 /// The rows of a result, copied out as text (libpq's text format).

@@ -1,4 +1,5 @@
 import PluginAPI
+import StoreModel
 
 /// Every statement PostgresStore runs. All values travel as parameters ($n);
 /// nothing from a request is ever formatted into SQL text.

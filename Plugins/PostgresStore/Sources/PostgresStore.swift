@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import StoreModel
 import StoreSupport
 
 @_cdecl("orch_plugin_entry_v1")

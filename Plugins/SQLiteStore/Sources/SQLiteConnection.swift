@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import PluginAPI
+import StoreModel
 import StoreSupport
 
 /// A value bound to or read from a statement.

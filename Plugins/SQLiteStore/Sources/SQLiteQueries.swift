@@ -1,4 +1,5 @@
 import PluginAPI
+import StoreModel
 
 /// Every statement SQLiteStore runs. All values are bound as parameters (?);
 /// nothing from a request is ever formatted into SQL text.

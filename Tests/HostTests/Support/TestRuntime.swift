@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OrchHost
 import PluginAPI
+import StoreModel
 
 /// A whole host in-process, built from a config as `orch serve` builds it:
 /// real plugins, the real engine, and a recorder on the event bus.

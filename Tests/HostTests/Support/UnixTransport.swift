@@ -3,7 +3,7 @@ import Foundation
 /// The C transport as an operator builds it: `make c-plugins` (the Makefile's
 /// own rule and flags), run once per test process.
 enum UnixTransport {
-    static let sources = "\(Paths.repository)/Plugins/UnixSocketTransport"
+    static let sources = "\(Paths.repository)/Plugins/UnixSocketTransport/Sources"
     private static let built: Result<String, BuildFailure> = {
         let result: (status: Int32, output: String) = (try? run("/usr/bin/env", ["make", "-s", "-C", Paths.repository, "c-plugins"])) ?? (1, "make could not be run")
         guard result.status == 0 else { return .failure(BuildFailure(output: result.output)) }

@@ -1,0 +1,65 @@
+import Foundation
+import PluginAPI
+import StoreModel
+
+/// Decisions made once at startup: the working directory and which orchestrator to serve.
+public enum Launch {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case workingDirectoryMissing(path: String, source: String)
+        case unknownSession(id: String, hint: String)
+
+        public var description: String {
+            switch self {
+            case .workingDirectoryMissing(let path, let source):
+                "working directory \(path) (from \(source)) does not exist or is not a directory; create it or choose another with --cwd"
+            case .unknownSession(let id, let hint):
+                "no orchestrator has session \(id); \(hint)"
+            }
+        }
+    }
+
+    /// `--cwd` > `[host] working_dir` > the process's current directory. Must exist.
+    public static func workingDirectory(cli: String?, config: String?, current: String = FileManager.default.currentDirectoryPath) throws(Failure) -> String {
+        let (raw, source) = if let cli { (cli, "--cwd") } else if let config { (config, "[host] working_dir") } else { (current, "the current directory") }
+        let path = URL(fileURLWithPath: raw, relativeTo: URL(fileURLWithPath: current, isDirectory: true)).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .workingDirectoryMissing(path: path, source: source)
+        }
+        return path
+    }
+
+    /// With a session id: the orchestrator that has it, or a refusal naming what exists.
+    /// Without: the singleton orchestrator, created on first start and reused after.
+    public static func orchestrator(store: StoreAPI, sessionID: String?, workingDir: String) async throws -> (record: OrchestratorRecord, resumed: Bool) {
+        guard let sessionID else {
+            let (record, created) = try await store.getOrCreateOrchestrator(workingDir: workingDir)
+            return (record, !created && record.sessionID != nil)
+        }
+        do {
+            return (try await store.orchestrator(sessionID: sessionID), true)
+        } catch let error as PluginError where error.status == .notFound {
+            let existing = try? await store.getOrCreateOrchestrator(workingDir: workingDir)
+            let hint = existing.flatMap { $0.orchestrator.sessionID }.map { "the current orchestrator's session is \($0)" }
+                ?? "start without --session to create a new one"
+            throw Failure.unknownSession(id: sessionID, hint: hint)
+        }
+    }
+
+    /// Creates the turn engine for the runtime's store and backend and registers
+    /// its operations; meant for `OrchRuntime.start`'s `prepare` step. Returns
+    /// whether an existing session was resumed.
+    @discardableResult
+    public static func engine(in runtime: OrchRuntime, sessionID: String?, workingDir: String) async throws -> Bool {
+        guard let store = runtime.store, let backend = runtime.backend else { return false }
+        let launch = try await orchestrator(store: store.api, sessionID: sessionID, workingDir: workingDir)
+        let config = runtime.config
+        let engine = TurnEngine(
+            orchestrator: launch.record, store: store.api, backend: backend, bus: runtime.bus, logger: runtime.logger,
+            settings: .init(workingDir: workingDir, maxMessageBytes: config.host.maxMessageBytes,
+                            model: config.backend.options["model"]?.stringValue ?? "default"))
+        engine.register(on: runtime.requests, runtime: runtime)
+        runtime.engine = engine
+        return launch.resumed
+    }
+}

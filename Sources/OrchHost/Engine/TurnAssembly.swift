@@ -1,0 +1,171 @@
+import Foundation
+import PluginAPI
+import StoreModel
+
+/// One turn's stream, turned into wire events and store writes as the
+/// backend's events arrive. The backend calls in order and never concurrently
+/// (the header's sink contract), so the state needs no lock of its own beyond
+/// what the final summary reads after the turn.
+final class TurnAssembly: @unchecked Sendable {
+    let turnID: String
+    let orchestratorID: String
+    let model: String
+    private let bus: EventBus
+    private let outbox: Outbox
+    private let store: StoreAPI
+    private let lock = NSLock()
+    /// Backend block key → the reply message id clients see in chat_stream.
+    private var replyIDs: [String: String] = [:]
+    /// Text streamed for blocks that have not been finalized yet.
+    private var drafts: [String: String] = [:]
+    private var draftOrder: [String] = []
+    private(set) var finalTexts: [String] = []
+    private(set) var toolsUsed: [String] = []
+    /// A failed turn's accounting, which the backend reports just before its error (`STATUS turn_failed`).
+    private(set) var failedResult: JSONValue?
+
+    init(turnID: String, orchestratorID: String, model: String, bus: EventBus, outbox: Outbox, store: StoreAPI) {
+        self.turnID = turnID
+        self.orchestratorID = orchestratorID
+        self.model = model
+        self.bus = bus
+        self.outbox = outbox
+        self.store = store
+    }
+
+    private func replyID(for key: String) -> String {
+        if let id = replyIDs[key] { return id }
+        let id = UUID().uuidString.lowercased()
+        replyIDs[key] = id
+        return id
+    }
+
+    func handle(_ event: EventView) {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = event.messageID.string
+        switch event.kind {
+        case .textDelta:
+            let text = event.text.string
+            if drafts[key] == nil { draftOrder.append(key) }
+            drafts[key, default: ""] += text
+            publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false), text: text)
+        case .blockFinal:
+            let info = event.payload
+            if info["kind"]?.stringValue == "thinking" {
+                finishThinking(event.text.string)
+            } else {
+                finishText(key: key, text: event.text.string, partial: info["partial"] == .bool(true))
+            }
+        case .status:
+            let status = event.payload
+            if status["status"] == .string("turn_failed") { failedResult = status["result"] }
+        case .draftWithdrawn:
+            drafts[key] = nil
+            draftOrder.removeAll { $0 == key }
+            if let id = replyIDs[key] {
+                publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true, withdrawn: true))
+            }
+        case .toolUse:
+            toolUse(event.payload)
+        case .toolResult:
+            let result = event.payload
+            publish(WireMessage.make(type: "tool_result_block", [
+                "data": .object(["orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+                                 "tool_use_id": result["tool_use_id"] ?? .null, "content": result["content"] ?? .null,
+                                 "is_error": result["is_error"] ?? .bool(false), "timestamp": .string(Timestamp.now())]),
+            ]))
+        case .retry:
+            let retry = event.payload
+            publish(WireMessage.make(type: "backend_retry", [
+                "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "detail": retry,
+            ]))
+        default:
+            break // thinking deltas are shown once the block is final; unknown kinds are ignored by contract
+        }
+    }
+
+    /// `text` repeats a chat_stream chunk, so a transport that wants only the text need not parse JSON.
+    private func publish(_ json: Data, text: String = "") {
+        bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID, text: text, json: json))
+    }
+
+    /// `partial`: the backend kept text streamed before its process died; the row says so.
+    private func finishText(key: String, text: String, partial: Bool) {
+        let id = replyID(for: key)
+        drafts[key] = nil
+        draftOrder.removeAll { $0 == key }
+        finalTexts.append(text)
+        publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
+        var metadata: [String: JSONValue] = ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
+                                             "tools_used": .array(toolsUsed.map(JSONValue.string))]
+        if partial { metadata["partial"] = .bool(true) }
+        save(id: id, text: text, metadata: metadata)
+    }
+
+    /// Persists the reply row in the background; clients see it at once, with the id it will have in the store.
+    private func save(id: String, text: String, metadata: [String: JSONValue]) {
+        let now = Timestamp.now()
+        let row = ChatMessageRecord(id: id, orchestratorID: orchestratorID, sender: .orchestrator, receiver: .user, message: text,
+                                    agentID: nil, metadata: .object(metadata), createdAt: now, updatedAt: now)
+        publish(WireEvents.chat(row))
+        let store = store
+        outbox.enqueue("reply \(id)") {
+            _ = try await store.insertChat(NewChatMessage(orchestratorID: row.orchestratorID, sender: .orchestrator, receiver: .user,
+                                                          message: text, metadata: row.metadata, id: id))
+        }
+    }
+
+    private func finishThinking(_ thinking: String) {
+        let id = UUID().uuidString.lowercased()
+        let now = Timestamp.now()
+        publish(WireMessage.make(type: "thinking_block", ["data": .object([
+            "id": .string(id), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "thinking": .string(thinking), "timestamp": .string(now),
+        ])]))
+        let (store, orchestratorID, turnID) = (store, orchestratorID, turnID)
+        outbox.enqueue("thinking block \(id)") {
+            _ = try await store.insertSystemLog(level: "INFO", message: "orchestrator thinking", metadata: .object([
+                "type": .string("thinking_block"), "thinking": .string(thinking), "orchestrator_agent_id": .string(orchestratorID),
+                "turn_id": .string(turnID),
+            ]))
+        }
+    }
+
+    private func toolUse(_ tool: JSONValue) {
+        let name = tool["name"]?.stringValue ?? "unknown"
+        toolsUsed.append(name)
+        let data: JSONValue = .object([
+            "id": .string(UUID().uuidString.lowercased()), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "tool_name": .string(name), "tool_input": tool["input"] ?? .object([:]), "tool_use_id": tool["id"] ?? .null,
+            "timestamp": .string(Timestamp.now()),
+        ])
+        publish(WireMessage.make(type: "tool_use_block", ["data": data]))
+        let store = store
+        outbox.enqueue("tool use \(name)") {
+            var metadata = data
+            if case .object(var object) = data { object["type"] = .string("tool_use_block"); metadata = .object(object) }
+            _ = try await store.insertSystemLog(level: "INFO", message: "orchestrator tool use: \(name)", metadata: metadata)
+        }
+    }
+
+    /// On failure or interrupt: what was streamed but never finalized is saved, marked, so nothing the user saw is lost.
+    func savePartial(outcome: String, error: PluginError) {
+        lock.lock()
+        defer { lock.unlock() }
+        for key in draftOrder {
+            guard let text = drafts[key], !text.isEmpty else { continue }
+            let id = replyID(for: key)
+            publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
+            save(id: id, text: text, metadata: ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
+                                               "partial": .bool(true), "outcome": .string(outcome), "error_class": .string(error.code)])
+            finalTexts.append(text)
+        }
+        drafts = [:]
+        draftOrder = []
+    }
+
+    var response: String { lock.withLock { finalTexts.joined(separator: "\n\n") } }
+    var accountingOfFailure: JSONValue? { lock.withLock { failedResult } }
+
+}

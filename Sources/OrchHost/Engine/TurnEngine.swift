@@ -1,0 +1,326 @@
+import Foundation
+import Logging
+import PluginAPI
+import StoreModel
+
+/// Runs the orchestrator's turns, one at a time, in arrival order:
+/// persist the user message → run the backend, streaming its events → save
+/// each finished block → update session, tokens and cost.
+public final class TurnEngine: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var workingDir: String
+        public var maxMessageBytes: Int
+        public var model: String
+        /// How long the end of a turn waits for its writes (while the store answers) before reporting completion anyway.
+        public var flushTimeout: Duration = .seconds(30)
+
+        public init(workingDir: String, maxMessageBytes: Int, model: String) {
+            self.workingDir = workingDir
+            self.maxMessageBytes = maxMessageBytes
+            self.model = model
+        }
+    }
+
+    public struct Accepted: Sendable {
+        public var messageID: String
+        public var turnID: String
+        public var queued: Bool
+        /// Resolves when the turn ends.
+        public let outcome: Outcome
+    }
+
+    public struct TurnResult: Sendable {
+        public var turnID: String
+        public var messageID: String
+        public var response: String
+        public var sessionID: String?
+        public var usage: JSONValue
+        public var cost: Double
+    }
+
+    /// A turn's eventual result, awaited by `send_chat` with `wait: true`.
+    public final class Outcome: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<TurnResult, PluginError>?
+        private var waiters: [CheckedContinuation<Result<TurnResult, PluginError>, Never>] = []
+
+        func resolve(_ value: Result<TurnResult, PluginError>) {
+            let waiting: [CheckedContinuation<Result<TurnResult, PluginError>, Never>] = lock.withLock {
+                guard result == nil else { return [] }
+                result = value
+                defer { waiters = [] }
+                return waiters
+            }
+            waiting.forEach { $0.resume(returning: value) }
+        }
+
+        public func value() async -> Result<TurnResult, PluginError> {
+            await withCheckedContinuation { continuation in
+                let ready: Result<TurnResult, PluginError>? = lock.withLock {
+                    if let result { return result }
+                    waiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+
+    struct Pending: Sendable {
+        var turnID: String
+        var messageID: String
+        var message: String
+        var outcome: Outcome
+    }
+
+    public let store: StoreAPI
+    let backend: BackendClient
+    let bus: EventBus
+    let logger: Logger
+    public let settings: Settings
+    private let lock = NSLock()
+    private var orchestratorRecord: OrchestratorRecord
+    private var waiting = 0
+    private var running: Pending?
+    private let queue: AsyncStream<Pending>.Continuation
+    private var worker: Task<Void, Never>?
+    private(set) lazy var outbox = Outbox(logger: logger) { [weak self] error in self?.reportStoreOutage(error) }
+
+    public init(orchestrator: OrchestratorRecord, store: StoreAPI, backend: BackendClient, bus: EventBus, logger: Logger, settings: Settings) {
+        self.orchestratorRecord = orchestrator
+        self.store = store
+        self.backend = backend
+        self.bus = bus
+        self.logger = logger
+        self.settings = settings
+        let (stream, continuation) = AsyncStream<Pending>.makeStream()
+        self.queue = continuation
+        worker = Task { [weak self] in
+            for await turn in stream {
+                guard let self else { return }
+                await self.execute(turn)
+            }
+        }
+    }
+
+    public var orchestrator: OrchestratorRecord { lock.withLock { orchestratorRecord } }
+    public var orchestratorID: String { orchestrator.id }
+
+    /// Checks an orchestrator id from a client: malformed and unknown are different mistakes.
+    public func checkOrchestratorID(_ id: String) throws(PluginError) {
+        guard UUID(uuidString: id) != nil else {
+            throw .invalid("invalid_uuid", "orchestrator_agent_id \"\(id.prefix(80))\" is not a UUID")
+        }
+        guard id.lowercased() == orchestratorID else {
+            throw .notFound("unknown_orchestrator", "orchestrator \(id) is not served here; this host serves \(orchestratorID) (see /get_orchestrator)")
+        }
+    }
+
+    /// Validates and persists the user message, then queues its turn. The
+    /// message is saved before anything runs; if it cannot be saved, nothing runs.
+    public func send(orchestratorID id: String, message: String) async throws(PluginError) -> Accepted {
+        try checkOrchestratorID(id)
+        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalid("empty_message", "message is empty; type something to send")
+        }
+        let size = message.utf8.count
+        guard size <= settings.maxMessageBytes else {
+            throw .invalid("message_too_large", "message is \(size) bytes; the limit is \(settings.maxMessageBytes) ([host] max_message_bytes)")
+        }
+        let turnID = UUID().uuidString.lowercased()
+        let saved: ChatMessageRecord
+        do {
+            saved = try await store.insertChat(NewChatMessage(
+                orchestratorID: orchestratorID, sender: .user, receiver: .orchestrator, message: message,
+                metadata: .object(["turn_id": .string(turnID)])))
+        } catch {
+            let failure = PluginError(error)
+            logger.error("refused a message for \(orchestratorID): the store could not save it: \(failure)")
+            throw Self.storeFailure(failure, "the message was not saved, so nothing was run: \(failure.message); send it again once the store is back")
+        }
+        logger.info("chat user→orchestrator", metadata: ["orchestrator": "\(orchestratorID)", "turn": "\(turnID)", "preview": "\(Self.preview(message))"])
+        publish(WireEvents.chat(saved), turnID: turnID)
+        let outcome = Outcome()
+        let position: Int = lock.withLock {
+            waiting += 1
+            return waiting - 1 + (running == nil ? 0 : 1)
+        }
+        if position > 0 {
+            publish(WireMessage.make(type: "turn_queued", [
+                "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "position": .int(Int64(position)),
+            ]), turnID: turnID)
+        }
+        queue.yield(Pending(turnID: turnID, messageID: saved.id, message: message, outcome: outcome))
+        return Accepted(messageID: saved.id, turnID: turnID, queued: position > 0, outcome: outcome)
+    }
+
+    /// Interrupts the running turn, if any.
+    public func interrupt(orchestratorID id: String) async throws(PluginError) -> Bool {
+        try checkOrchestratorID(id)
+        // The session of the running turn: a first turn's new session, or one started after a lost session.
+        guard let session = lock.withLock({ running == nil ? nil : currentSession }) else { return false }
+        do {
+            _ = try await backend.request(try JSON.encode(["op": "interrupt", "session_id": session]))
+            return true
+        } catch {
+            throw PluginError(error)
+        }
+    }
+
+    /// The session the running turn uses.
+    private var currentSession: String?
+    private var stopping = false
+
+    private func publish(_ json: Data, turnID: String? = nil) {
+        bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID ?? "", json: json))
+    }
+
+    private func execute(_ turn: Pending) async {
+        if lock.withLock({ stopping }) {
+            lock.withLock { waiting -= 1 }
+            publish(WireMessage.make(type: "turn_complete", [
+                "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turn.turnID), "status": .string("cancelled"),
+            ]), turnID: turn.turnID)
+            turn.outcome.resolve(.failure(PluginError(.cancelled, code: "host_shutting_down",
+                                                      "the host shut down before this turn ran; the message is saved, send it again")))
+            return
+        }
+        let (known, sessionID): (OrchestratorRecord, String) = lock.withLock {
+            waiting -= 1
+            running = turn
+            let session = orchestratorRecord.sessionID ?? UUID().uuidString.lowercased()
+            currentSession = session
+            return (orchestratorRecord, session)
+        }
+        let resume = known.sessionID != nil
+        publish(WireEvents.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
+        let assembly = TurnAssembly(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
+        let outcome: Result<TurnResult, PluginError>
+        do {
+            let reply = try await runBackend(turn, assembly: assembly, session: sessionID, resume: resume)
+            outcome = .success(try finish(turn, assembly: assembly, reply: reply.body, sessionID: reply.session))
+        } catch {
+            let failure = PluginError(error)
+            let interrupted = failure.status == .cancelled || failure.code == "interrupted"
+            assembly.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
+            if let result = assembly.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
+            if !interrupted { logger.error("turn \(turn.turnID) failed: \(failure)") }
+            publish(WireEvents.error(orchestratorID: known.id, turnID: turn.turnID, failure), turnID: turn.turnID)
+            systemLog(interrupted ? "INFO" : "ERROR", "turn \(interrupted ? "interrupted" : "failed"): \(failure.message)",
+                      ["turn_id": .string(turn.turnID), "error_class": .string(failure.code)])
+            outcome = .failure(failure)
+        }
+        _ = await outbox.flush(timeout: settings.flushTimeout)
+        publish(WireEvents.typing(orchestratorID: known.id, isTyping: false), turnID: turn.turnID)
+        let status = switch outcome {
+        case .success: "success"
+        case .failure(let error): error.status == .cancelled || error.code == "interrupted" ? "interrupted" : "failed"
+        }
+        publish(WireMessage.make(type: "turn_complete", [
+            "orchestrator_agent_id": .string(known.id), "turn_id": .string(turn.turnID), "status": .string(status),
+        ]), turnID: turn.turnID)
+        lock.withLock { running = nil }
+        turn.outcome.resolve(outcome)
+    }
+
+    /// Runs the turn on the backend. A session the backend no longer knows (its
+    /// files were removed) is not fatal: the turn runs again in a new session.
+    private func runBackend(_ turn: Pending, assembly: TurnAssembly, session: String, resume: Bool) async throws -> (body: Data, session: String) {
+        func attempt(_ session: String, _ resume: Bool) async throws -> Data {
+            let request: [String: JSONValue] = [
+                "turn_id": .string(turn.turnID), "orchestrator_id": .string(orchestratorID), "session_id": .string(session),
+                "resume": .bool(resume), "message": .string(turn.message), "working_dir": .string(settings.workingDir),
+            ]
+            return try await backend.runTurn(try JSON.encode(request)) { assembly.handle($0) }
+        }
+        do {
+            return (try await attempt(session, resume), session)
+        } catch let error as PluginError where resume && error.code == "session_not_found" {
+            let fresh = UUID().uuidString.lowercased()
+            logger.warning("session \(session) is gone from the backend (\(error.message)); continuing in a new session \(fresh)")
+            systemLog("WARNING", "session \(session) could not be resumed; started \(fresh)", ["turn_id": .string(turn.turnID)])
+            lock.withLock { currentSession = fresh }
+            return (try await attempt(fresh, false), fresh)
+        }
+    }
+
+    /// After a successful turn: account for it and log the reply.
+    private func finish(_ turn: Pending, assembly: TurnAssembly, reply: Data, sessionID: String) throws -> TurnResult {
+        let result = try JSONDecoder().decode(JSONValue.self, from: reply)
+        let (session, usage, cost) = account(result, turnID: turn.turnID, fallbackSession: sessionID)
+        let id = orchestratorID
+        logger.info("chat orchestrator→user", metadata: ["orchestrator": "\(id)", "turn": "\(turn.turnID)",
+                                                         "preview": "\(Self.preview(assembly.response))", "cost_usd": "\(cost)"])
+        return TurnResult(turnID: turn.turnID, messageID: turn.messageID, response: assembly.response, sessionID: session, usage: usage, cost: cost)
+    }
+
+    /// Remembers the turn's session at once (the next turn needs it even while the store
+    /// is down), then saves session, tokens and cost through the outbox, in order.
+    @discardableResult
+    private func account(_ result: JSONValue, turnID: String, fallbackSession: String) -> (session: String, usage: JSONValue, cost: Double) {
+        let session = result["session_id"]?.stringValue ?? fallbackSession
+        let usage = result["usage"] ?? .object([:])
+        let cost = result["cost_usd"]?.doubleValue ?? 0
+        let input = (usage["input_tokens"]?.intValue ?? 0) + (usage["cache_creation_input_tokens"]?.intValue ?? 0)
+            + (usage["cache_read_input_tokens"]?.intValue ?? 0)
+        let output = usage["output_tokens"]?.intValue ?? 0
+        let previousSession: String? = lock.withLock {
+            defer { orchestratorRecord.sessionID = session }
+            return orchestratorRecord.sessionID
+        }
+        let (store, id) = (store, orchestratorID)
+        outbox.enqueue("usage of turn \(turnID)") { [weak self] in
+            if previousSession != session { _ = try await store.updateSession(orchestratorID: id, sessionID: session) }
+            let updated = try await store.addUsage(orchestratorID: id, inputTokens: input, outputTokens: output, costUSD: cost)
+            self?.updated(updated, turnID: turnID)
+        }
+        return (session, usage, cost)
+    }
+
+    private func updated(_ record: OrchestratorRecord, turnID: String) {
+        lock.withLock { orchestratorRecord = record }
+        publish(WireEvents.orchestratorUpdated(record), turnID: turnID)
+    }
+
+    private func reportStoreOutage(_ error: PluginError) {
+        publish(WireEvents.error(orchestratorID: orchestratorID, turnID: nil, PluginError(
+            .unavailable, code: "store_unavailable",
+            "the store is unavailable (\(error.message)); replies are kept and saved when it is back")))
+    }
+
+    /// A system event, logged and written to system_logs (best effort, in order with the turn's writes).
+    func systemLog(_ level: String, _ message: String, _ metadata: [String: JSONValue] = [:]) {
+        var fields = metadata
+        fields["orchestrator_agent_id"] = .string(orchestratorID)
+        let (store, metadata) = (store, JSONValue.object(fields))
+        outbox.enqueue("system log") { _ = try await store.insertSystemLog(level: level, message: message, metadata: metadata) }
+    }
+
+    /// Interrupts the running turn, lets queued turns be refused, and waits for the writes in flight.
+    public func shutdown(timeout: Duration) async {
+        lock.withLock { stopping = true }
+        queue.finish()
+        if lock.withLock({ running }) != nil { _ = try? await interrupt(orchestratorID: orchestratorID) }
+        _ = await waitUntil(timeout: timeout) { done in
+            Task { [weak self] in
+                await self?.worker?.value
+                done(true)
+            }
+        }
+        if await !outbox.flush(timeout: timeout) {
+            logger.error("shutting down with \(outbox.pending) store writes still unsaved: the store did not come back in time")
+        }
+    }
+
+    /// A store failure as a client sees it: a rule the store enforces is the client's to fix
+    /// (passed on as is); anything else means the store is the problem (`store_unavailable`, `message`).
+    static func storeFailure(_ failure: PluginError, _ message: String) -> PluginError {
+        guard [.unavailable, .timeout, .internal].contains(failure.status) else { return failure }
+        return PluginError(.unavailable, code: "store_unavailable", message)
+    }
+
+    static func preview(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > 80 ? String(flat.prefix(80)) + "…" : flat
+    }
+}

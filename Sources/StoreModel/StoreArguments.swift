@@ -1,0 +1,277 @@
+import PluginAPI
+
+/// The JSON arguments of the store operations (docs/operations.md). Each type
+/// is encoded by `StoreAPI` and decoded then `validated()` by `StoreOperations`,
+/// so the JSON mapping and the checks live here only.
+public protocol StoreArguments: Codable, Sendable {
+    /// The same arguments with ids canonical and every rule of `StoreRules` checked.
+    func validated() throws(PluginError) -> Self
+}
+
+public struct NoArguments: StoreArguments {
+    public init() {}
+    public func validated() -> NoArguments { self }
+}
+
+/// `get_or_create_orchestrator` and `create_orchestrator`.
+public struct NewOrchestrator: StoreArguments, Equatable {
+    public var systemPrompt: String?
+    public var workingDir: String?
+    public var metadata: JSONValue?
+
+    public init(systemPrompt: String? = nil, workingDir: String? = nil, metadata: JSONValue? = nil) {
+        self.systemPrompt = systemPrompt
+        self.workingDir = workingDir
+        self.metadata = metadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case metadata
+        case systemPrompt = "system_prompt"
+        case workingDir = "working_dir"
+    }
+
+    public func validated() throws(PluginError) -> NewOrchestrator {
+        var valid = self
+        valid.metadata = try StoreRules.metadata(metadata)
+        return valid
+    }
+}
+
+/// `get_orchestrator`, `delete_orchestrator`.
+public struct IDArguments: StoreArguments {
+    public var id: String
+    public init(id: String) { self.id = id }
+    public func validated() throws(PluginError) -> IDArguments { .init(id: try StoreRules.uuid(id, field: "id")) }
+}
+
+/// `get_orchestrator_by_session`.
+public struct SessionArguments: StoreArguments {
+    public var sessionID: String
+    public init(sessionID: String) { self.sessionID = sessionID }
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id" }
+    public func validated() throws(PluginError) -> SessionArguments {
+        .init(sessionID: try StoreRules.nonEmpty(sessionID, field: "session_id"))
+    }
+}
+
+/// `turn_count`, `explain_chat_history`.
+public struct OrchestratorArguments: StoreArguments {
+    public var orchestratorID: String
+    public init(orchestratorID: String) { self.orchestratorID = orchestratorID }
+    enum CodingKeys: String, CodingKey { case orchestratorID = "orchestrator_agent_id" }
+    public func validated() throws(PluginError) -> OrchestratorArguments {
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"))
+    }
+}
+
+/// `update_session`.
+public struct UpdateSessionArguments: StoreArguments {
+    public var orchestratorID: String
+    public var sessionID: String
+    public init(orchestratorID: String, sessionID: String) {
+        self.orchestratorID = orchestratorID
+        self.sessionID = sessionID
+    }
+    enum CodingKeys: String, CodingKey {
+        case orchestratorID = "orchestrator_agent_id"
+        case sessionID = "session_id"
+    }
+    public func validated() throws(PluginError) -> UpdateSessionArguments {
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+              sessionID: try StoreRules.nonEmpty(sessionID, field: "session_id"))
+    }
+}
+
+/// `set_status`.
+public struct SetStatusArguments: StoreArguments {
+    public var orchestratorID: String
+    public var status: String
+    public init(orchestratorID: String, status: String) {
+        self.orchestratorID = orchestratorID
+        self.status = status
+    }
+    enum CodingKeys: String, CodingKey {
+        case status
+        case orchestratorID = "orchestrator_agent_id"
+    }
+    public func validated() throws(PluginError) -> SetStatusArguments {
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+              status: try StoreRules.status(status))
+    }
+}
+
+/// `add_usage`: one turn's tokens and cost, added to the running totals.
+public struct AddUsageArguments: StoreArguments {
+    public var orchestratorID: String
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+    public var costUSD: Double
+    public init(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, costUSD: Double) {
+        self.orchestratorID = orchestratorID
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costUSD = costUSD
+    }
+    enum CodingKeys: String, CodingKey {
+        case orchestratorID = "orchestrator_agent_id"
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+        case costUSD = "cost_usd"
+    }
+    public func validated() throws(PluginError) -> AddUsageArguments {
+        _ = try StoreRules.cost(costUSD)
+        return .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+                     inputTokens: try StoreRules.tokens(inputTokens, field: "input_tokens"),
+                     outputTokens: try StoreRules.tokens(outputTokens, field: "output_tokens"), costUSD: costUSD)
+    }
+    /// The cost exactly, once validated.
+    public var cost: PicoDollars { PicoDollars(dollars: costUSD) ?? .zero }
+}
+
+/// `chat_history`.
+public struct ChatHistoryArguments: StoreArguments {
+    public var orchestratorID: String
+    public var limit: Int?
+    public var before: String?
+    public init(orchestratorID: String, limit: Int? = nil, before: String? = nil) {
+        self.orchestratorID = orchestratorID
+        self.limit = limit
+        self.before = before
+    }
+    enum CodingKeys: String, CodingKey {
+        case limit, before
+        case orchestratorID = "orchestrator_agent_id"
+    }
+    /// After validation `limit` is always set.
+    public func validated() throws(PluginError) -> ChatHistoryArguments {
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+              limit: try StoreRules.historyLimit(limit), before: try StoreRules.optionalUUID(before, field: "before"))
+    }
+}
+
+/// `insert_agent`.
+public struct NewAgent: StoreArguments, Equatable {
+    public var orchestratorID: String
+    public var name: String
+    public var model: String
+    public var systemPrompt: String?
+    public var workingDir: String?
+    public var metadata: JSONValue?
+    public init(orchestratorID: String, name: String, model: String, systemPrompt: String? = nil,
+                workingDir: String? = nil, metadata: JSONValue? = nil) {
+        self.orchestratorID = orchestratorID
+        self.name = name
+        self.model = model
+        self.systemPrompt = systemPrompt
+        self.workingDir = workingDir
+        self.metadata = metadata
+    }
+    enum CodingKeys: String, CodingKey {
+        case name, model, metadata
+        case orchestratorID = "orchestrator_agent_id"
+        case systemPrompt = "system_prompt"
+        case workingDir = "working_dir"
+    }
+    public func validated() throws(PluginError) -> NewAgent {
+        var valid = self
+        valid.orchestratorID = try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id")
+        valid.name = try StoreRules.nonEmpty(name, field: "name")
+        valid.model = try StoreRules.nonEmpty(model, field: "model")
+        valid.metadata = try StoreRules.metadata(metadata)
+        return valid
+    }
+}
+
+/// `insert_agent_log`: one hook event or response block of a sub-agent.
+public struct NewAgentLog: StoreArguments, Equatable {
+    public var agentID: String
+    public var eventCategory: String
+    public var eventType: String
+    public var content: String?
+    public var payload: JSONValue?
+    public var sessionID: String?
+    public var taskSlug: String?
+    public var entryIndex: Int?
+    public init(agentID: String, eventCategory: String, eventType: String, content: String? = nil,
+                payload: JSONValue? = nil, sessionID: String? = nil, taskSlug: String? = nil, entryIndex: Int? = nil) {
+        self.agentID = agentID
+        self.eventCategory = eventCategory
+        self.eventType = eventType
+        self.content = content
+        self.payload = payload
+        self.sessionID = sessionID
+        self.taskSlug = taskSlug
+        self.entryIndex = entryIndex
+    }
+    enum CodingKeys: String, CodingKey {
+        case content, payload
+        case agentID = "agent_id"
+        case eventCategory = "event_category"
+        case eventType = "event_type"
+        case sessionID = "session_id"
+        case taskSlug = "task_slug"
+        case entryIndex = "entry_index"
+    }
+    public func validated() throws(PluginError) -> NewAgentLog {
+        var valid = self
+        valid.agentID = try StoreRules.uuid(agentID, field: "agent_id")
+        valid.eventCategory = try StoreRules.eventCategory(eventCategory)
+        valid.eventType = try StoreRules.nonEmpty(eventType, field: "event_type")
+        valid.payload = try StoreRules.metadata(payload, field: "payload")
+        return valid
+    }
+}
+
+/// `insert_system_log`.
+public struct NewSystemLog: StoreArguments, Equatable {
+    public var level: String
+    public var message: String
+    public var metadata: JSONValue?
+    public var filePath: String?
+    public init(level: String, message: String, metadata: JSONValue? = nil, filePath: String? = nil) {
+        self.level = level
+        self.message = message
+        self.metadata = metadata
+        self.filePath = filePath
+    }
+    enum CodingKeys: String, CodingKey {
+        case level, message, metadata
+        case filePath = "file_path"
+    }
+    public func validated() throws(PluginError) -> NewSystemLog {
+        var valid = self
+        valid.level = try StoreRules.level(level)
+        valid.metadata = try StoreRules.metadata(metadata)
+        return valid
+    }
+}
+
+/// `delete_system_logs`.
+public struct DeleteSystemLogsArguments: StoreArguments {
+    public var ids: [String]
+    public init(ids: [String]) { self.ids = ids }
+    public func validated() throws(PluginError) -> DeleteSystemLogsArguments {
+        var valid: [String] = []
+        for (index, id) in ids.enumerated() { valid.append(try StoreRules.uuid(id, field: "ids[\(index)]")) }
+        return .init(ids: valid)
+    }
+}
+
+/// `bulk_insert_chat`: seeds `count` alternating user/orchestrator messages (benchmarks).
+public struct BulkInsertChatArguments: StoreArguments {
+    public var orchestratorID: String
+    public var count: Int
+    public init(orchestratorID: String, count: Int) {
+        self.orchestratorID = orchestratorID
+        self.count = count
+    }
+    enum CodingKeys: String, CodingKey {
+        case count
+        case orchestratorID = "orchestrator_agent_id"
+    }
+    public func validated() throws(PluginError) -> BulkInsertChatArguments {
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+              count: try StoreRules.bulkCount(count))
+    }
+}

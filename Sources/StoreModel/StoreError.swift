@@ -1,0 +1,52 @@
+import PluginAPI
+
+/// The errors stores report, named once so both stores word them alike
+/// (codes are listed in docs/operations.md, "Store operations").
+public enum StoreError {
+    public static func unknownOrchestrator(_ id: String) -> PluginError {
+        .notFound("unknown_orchestrator", "no orchestrator has id \(id); get the current one with get_or_create_orchestrator")
+    }
+
+    public static func unknownSession(_ sessionID: String) -> PluginError {
+        .notFound("unknown_session", "no active (non-archived) orchestrator has session_id \"\(sessionID)\"; start without a session to get a fresh one")
+    }
+
+    public static func unknownMessage(_ id: String, orchestratorID: String) -> PluginError {
+        .notFound("unknown_message", "\"before\" names message \(id), which is not a chat message of orchestrator \(orchestratorID); pass an id from an earlier chat_history reply")
+    }
+
+    public static func unknownAgent(_ id: String) -> PluginError {
+        .notFound("unknown_agent", "no agent has id \(id); create it with insert_agent first")
+    }
+
+    public static func duplicateID(_ id: String) -> PluginError {
+        .init(.conflict, code: "duplicate_id", "a chat message with id \(id) already exists; omit \"id\" to let the store choose one")
+    }
+
+    public static func duplicateAgentName(_ name: String, orchestratorID: String) -> PluginError {
+        .init(.conflict, code: "duplicate_agent_name", "orchestrator \(orchestratorID) already has an agent named \"\(name)\"; choose another name")
+    }
+
+    public static func sessionInUse(_ sessionID: String) -> PluginError {
+        .init(.conflict, code: "session_in_use", "session_id \"\(sessionID)\" already belongs to another orchestrator; a Claude session continues one orchestrator only")
+    }
+
+    public static func costOverflow(_ orchestratorID: String) -> PluginError {
+        .invalid("invalid_usage", "adding this cost would overflow orchestrator \(orchestratorID)'s total_cost; costs are per turn, in US dollars")
+    }
+
+    /// The database cannot be reached or dropped the connection: the caller may retry.
+    public static func unavailable(_ store: String, _ reason: String) -> PluginError {
+        .unavailable("store_unavailable", "\(store): the database is unavailable (\(reason)); the operation was not done, retry once the database is back")
+    }
+
+    public static func timedOut(_ store: String, milliseconds: Int) -> PluginError {
+        .init(.timeout, code: "statement_timeout", "\(store): the statement ran longer than statement_timeout_ms (\(milliseconds) ms) and was cancelled; retry, or raise statement_timeout_ms")
+    }
+
+    /// The database was written by a newer plugin: refuse rather than misread it.
+    public static func schemaTooNew(_ store: String, found: Int, supported: Int, where location: String) -> PluginError {
+        .init(.conflict, code: "schema_too_new",
+              "\(store): the database \(location) has schema version \(found), newer than this plugin understands (\(supported)); upgrade orch, or point the store at another database")
+    }
+}

@@ -1,0 +1,85 @@
+import PluginAPI
+
+/// The JSON replies of the store operations (docs/operations.md).
+
+/// `health`.
+public struct StoreHealth: Codable, Sendable, Equatable {
+    public var ok: Bool
+    /// The plugin's name, e.g. "SQLiteStore".
+    public var store: String
+    /// The newest migration applied to the database.
+    public var schemaVersion: Int
+    /// How many migrations this instance applied when it started (0 when the schema was current).
+    public var migrationsApplied: Int
+
+    public init(ok: Bool, store: String, schemaVersion: Int, migrationsApplied: Int) {
+        self.ok = ok
+        self.store = store
+        self.schemaVersion = schemaVersion
+        self.migrationsApplied = migrationsApplied
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, store
+        case schemaVersion = "schema_version"
+        case migrationsApplied = "migrations_applied"
+    }
+}
+
+public struct OrchestratorReply: Codable, Sendable {
+    public var orchestrator: OrchestratorRecord
+    /// Only in the reply of `get_or_create_orchestrator`.
+    public var created: Bool?
+    public init(orchestrator: OrchestratorRecord, created: Bool?) {
+        self.orchestrator = orchestrator
+        self.created = created
+    }
+}
+
+public struct ChatMessageReply: Codable, Sendable {
+    public var message: ChatMessageRecord
+    public init(message: ChatMessageRecord) { self.message = message }
+}
+
+public struct ChatHistoryReply: Codable, Sendable {
+    public var messages: [ChatMessageRecord]
+    public var hasMore: Bool
+    public init(messages: [ChatMessageRecord], hasMore: Bool) {
+        self.messages = messages
+        self.hasMore = hasMore
+    }
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case hasMore = "has_more"
+    }
+}
+
+public struct TurnCountReply: Codable, Sendable {
+    public var turnCount: Int
+    enum CodingKeys: String, CodingKey { case turnCount = "turn_count" }
+}
+
+public struct AgentReply: Codable, Sendable {
+    public var agent: AgentRecord
+    public init(agent: AgentRecord) { self.agent = agent }
+}
+
+public struct IDReply: Codable, Sendable {
+    public var id: String
+}
+
+public struct DeletedReply<Count: Codable & Sendable>: Codable, Sendable {
+    public var deleted: Count
+}
+
+public struct RowCountsReply: Codable, Sendable {
+    public var tables: [String: Int]
+}
+
+public struct InsertedReply: Codable, Sendable {
+    public var inserted: Int
+}
+
+public struct PlanReply: Codable, Sendable {
+    public var plan: String
+}

@@ -1,0 +1,115 @@
+import Foundation
+import PluginAPI
+
+/// The validation both stores share, applied before any SQL runs, so a bad
+/// argument gets the same error whichever database is behind the store.
+public enum StoreRules {
+    public static let statuses = ["idle", "executing", "waiting", "blocked", "complete"]
+    public static let levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
+    public static let eventCategories = ["hook", "response", "adw_step"]
+    /// Every table a store owns, in the order `row_counts` reports them.
+    public static let tables = ["orchestrator_agents", "orchestrator_chat", "agents", "agent_logs", "system_logs"]
+
+    public static let defaultHistoryLimit = 50
+    public static let maxHistoryLimit = 1000
+    public static let maxBulkRows = 1_000_000
+    /// Bounds on one add_usage: a turn costing more is a bug upstream, not a charge to record.
+    public static let maxTokensPerAdd: Int64 = 1_000_000_000_000
+    public static let maxCostPerAdd = PicoDollars(1_000_000 * PicoDollars.perDollar)
+
+    /// A UUID in canonical lowercase form; `field` names the argument in the error.
+    public static func uuid(_ text: String, field: String) throws(PluginError) -> String {
+        guard text.utf8.count == 36, let parsed = UUID(uuidString: text) else {
+            throw .invalid("invalid_uuid", "\"\(field)\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"\(text.prefix(80))\"")
+        }
+        return parsed.uuidString.lowercased()
+    }
+
+    public static func optionalUUID(_ text: String?, field: String) throws(PluginError) -> String? {
+        guard let text else { return nil }
+        return try uuid(text, field: field)
+    }
+
+    public static func party(_ text: String, field: String) throws(PluginError) -> Party {
+        guard let party = Party(rawValue: text) else {
+            throw .invalid("invalid_sender", "\"\(field)\" must be one of user, orchestrator, agent; got \"\(text.prefix(80))\"")
+        }
+        return party
+    }
+
+    /// `agent_id` is required exactly when a side is `agent` (the original's CHECK constraint).
+    public static func checkAgent(sender: Party, receiver: Party, agentID: String?) throws(PluginError) {
+        let involvesAgent = sender == .agent || receiver == .agent
+        if involvesAgent, agentID == nil {
+            throw .invalid("agent_id_required", "a message \(sender.rawValue) → \(receiver.rawValue) involves an agent, so \"agent_id\" must name it")
+        }
+        if !involvesAgent, let agentID {
+            throw .invalid("agent_id_forbidden", "a message \(sender.rawValue) → \(receiver.rawValue) involves no agent, so \"agent_id\" must be absent; got \(agentID)")
+        }
+    }
+
+    public static func historyLimit(_ limit: Int?) throws(PluginError) -> Int {
+        let limit = limit ?? defaultHistoryLimit
+        guard (1...maxHistoryLimit).contains(limit) else {
+            throw .invalid("invalid_limit", "\"limit\" must be between 1 and \(maxHistoryLimit); got \(limit)")
+        }
+        return limit
+    }
+
+    public static func bulkCount(_ count: Int) throws(PluginError) -> Int {
+        guard (1...maxBulkRows).contains(count) else {
+            throw .invalid("invalid_count", "\"count\" must be between 1 and \(maxBulkRows); got \(count)")
+        }
+        return count
+    }
+
+    public static func status(_ status: String) throws(PluginError) -> String {
+        guard statuses.contains(status) else {
+            throw .invalid("invalid_status", "\"status\" must be one of \(statuses.joined(separator: ", ")); got \"\(status.prefix(80))\"")
+        }
+        return status
+    }
+
+    public static func level(_ level: String) throws(PluginError) -> String {
+        guard levels.contains(level) else {
+            throw .invalid("invalid_level", "\"level\" must be one of \(levels.joined(separator: ", ")); got \"\(level.prefix(80))\"")
+        }
+        return level
+    }
+
+    public static func eventCategory(_ category: String) throws(PluginError) -> String {
+        guard eventCategories.contains(category) else {
+            throw .invalid("invalid_event_category", "\"event_category\" must be one of \(eventCategories.joined(separator: ", ")); got \"\(category.prefix(80))\"")
+        }
+        return category
+    }
+
+    public static func tokens(_ count: Int64, field: String) throws(PluginError) -> Int64 {
+        guard (0...maxTokensPerAdd).contains(count) else {
+            throw .invalid("invalid_usage", "\"\(field)\" must be a token count between 0 and \(maxTokensPerAdd); got \(count)")
+        }
+        return count
+    }
+
+    public static func cost(_ dollars: Double) throws(PluginError) -> PicoDollars {
+        guard let cost = PicoDollars(dollars: dollars), cost >= .zero, cost <= maxCostPerAdd else {
+            throw .invalid("invalid_usage", "\"cost_usd\" must be a number of US dollars between 0 and \(maxCostPerAdd.dollars); got \(dollars)")
+        }
+        return cost
+    }
+
+    /// Metadata is a JSON object; absent means `{}`.
+    public static func metadata(_ value: JSONValue?, field: String = "metadata") throws(PluginError) -> JSONValue {
+        switch value {
+        case nil, .null?: return .object([:])
+        case .object?: return value!
+        case let other?:
+            throw .invalid("invalid_metadata", "\"\(field)\" must be a JSON object; got \(other.typeName)")
+        }
+    }
+
+    public static func nonEmpty(_ text: String, field: String) throws(PluginError) -> String {
+        guard !text.isEmpty else { throw .invalid("empty_\(field)", "\"\(field)\" must not be empty") }
+        return text
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import PluginAPI
+import StoreModel
+
+/// A result row of either database, read by column position. Both stores
+/// select the record columns in the same order, so the records are built here once.
+/// Accessors throw instead of trapping: a surprise in the database must become
+/// an error reply, never a crash of the host.
+public protocol RecordRow {
+    func optional(_ column: Int) -> String?
+    func int64(_ column: Int) throws(PluginError) -> Int64
+    func bool(_ column: Int) throws(PluginError) -> Bool
+    /// US dollars, from the database's exact representation.
+    func cost(_ column: Int) throws(PluginError) -> Double
+}
+
+extension RecordRow {
+    public func text(_ column: Int) throws(PluginError) -> String {
+        guard let value = optional(column) else { throw .internal("column \(column) is unexpectedly NULL") }
+        return value
+    }
+
+    public func json(_ column: Int) throws(PluginError) -> JSONValue {
+        let value = try text(column)
+        if value == "{}" { return .object([:]) } // most rows: skip the decoder
+        do { return try JSONDecoder().decode(JSONValue.self, from: Data(value.utf8)) } catch {
+            throw .internal("column \(column) does not hold JSON: \(value.prefix(100))")
+        }
+    }
+
+    public func party(_ column: Int) throws(PluginError) -> Party {
+        let value = try text(column)
+        guard let party = Party(rawValue: value) else { throw .internal("column \(column) holds an unknown party \"\(value.prefix(40))\"") }
+        return party
+    }
+
+    /// Columns: id, session_id, system_prompt, status, working_dir, input_tokens,
+    /// output_tokens, total_cost, archived, metadata, created_at, updated_at.
+    public func orchestrator() throws(PluginError) -> OrchestratorRecord {
+        OrchestratorRecord(
+            id: try text(0), sessionID: optional(1), systemPrompt: optional(2), status: try text(3),
+            workingDir: optional(4), inputTokens: try int64(5), outputTokens: try int64(6),
+            totalCost: try cost(7), archived: try bool(8), metadata: try json(9),
+            createdAt: try text(10), updatedAt: try text(11))
+    }
+
+    /// Columns: id, orchestrator_agent_id, sender_type, receiver_type, message,
+    /// agent_id, metadata, created_at, updated_at.
+    public func chatMessage() throws(PluginError) -> ChatMessageRecord {
+        ChatMessageRecord(
+            id: try text(0), orchestratorID: try text(1), sender: try party(2), receiver: try party(3),
+            message: try text(4), agentID: optional(5), metadata: try json(6),
+            createdAt: try text(7), updatedAt: try text(8))
+    }
+
+    /// Columns: id, orchestrator_agent_id, name, model, system_prompt, working_dir, status,
+    /// session_id, input_tokens, output_tokens, total_cost, archived, metadata, created_at, updated_at.
+    public func agent() throws(PluginError) -> AgentRecord {
+        AgentRecord(
+            id: try text(0), orchestratorID: try text(1), name: try text(2), model: try text(3),
+            systemPrompt: optional(4), workingDir: optional(5), status: try text(6), sessionID: optional(7),
+            inputTokens: try int64(8), outputTokens: try int64(9), totalCost: try cost(10),
+            archived: try bool(11), metadata: try json(12), createdAt: try text(13), updatedAt: try text(14))
+    }
+}
+
+extension Array where Element: RecordRow {
+    public func chatMessages() throws(PluginError) -> [ChatMessageRecord] {
+        var messages: [ChatMessageRecord] = []
+        messages.reserveCapacity(count)
+        for row in self { messages.append(try row.chatMessage()) }
+        return messages
+    }
+}
