@@ -62,7 +62,7 @@ enum TurnBench {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let runtime = OrchRuntime(config: config, logger: logger)
-        try await runtime.start { try await Launch.engine(in: $0, sessionID: nil, workingDir: directory.path) }
+        try await runtime.start(serving: Launch.Plan(workingDir: directory.path))
         return runtime
     }
 }

@@ -85,7 +85,7 @@ enum WebSocketBench {
                 "orchestrator_agent_id": .string(orchestrator), "message_id": .string(message),
                 "chunk": .string("t=\(monotonicNanoseconds())"), "is_complete": .bool(false),
             ]
-            bus.publish(Event(kind: .wire, orchestratorID: orchestrator, json: WireMessage.make(type: "chat_stream", fields)))
+            bus.publish(Event(kind: .wire, orchestratorID: orchestrator, json: WireMessages.make(.chatStream, fields)))
         }
         let result = await lines.next() ?? "no result"
         let frames = max(1, count * chunks)

@@ -24,18 +24,15 @@ struct Serve: AsyncParsableCommand {
         let logger = Logging.bootstrapOrch(level: config.host.logLevel)
         let startedAt = ContinuousClock.now
         let runtime = OrchRuntime(config: config, logger: logger)
-        var resumed = false
         do {
-            try await runtime.start { runtime in
-                resumed = try await Launch.engine(in: runtime, sessionID: session, workingDir: workingDir)
-            }
+            try await runtime.start(serving: Launch.Plan(sessionID: session, workingDir: workingDir))
         } catch let error as Launch.Failure {
             throw fail(error.description, code: 4)
         } catch {
             throw fail("\(error)", code: 3)
         }
         let elapsed = ContinuousClock.now - startedAt
-        summarize(runtime, workingDir: workingDir, resumed: resumed)
+        summarize(runtime, workingDir: workingDir)
         // "ready" only once the handlers are in place: a SIGTERM sent on seeing it must not kill us uncleanly.
         let signal = await waitForTermination {
             say("orch ready in \(elapsed.formatted(.units(allowed: [.milliseconds], width: .narrow)))")
@@ -45,13 +42,13 @@ struct Serve: AsyncParsableCommand {
         say("orch stopped")
     }
 
-    private func summarize(_ runtime: OrchRuntime, workingDir: String, resumed: Bool) {
+    private func summarize(_ runtime: OrchRuntime, workingDir: String) {
         for instance in runtime.instances {
             say("loaded \(instance.kind.rawValue) \(instance.library.name) \(instance.library.version) (ABI \(instance.library.abi)) from \(instance.library.path)")
         }
         if let orchestrator = runtime.engine?.orchestrator {
             say("orchestrator \(orchestrator.id)")
-            if resumed, let session = orchestrator.sessionID {
+            if runtime.resumedSession, let session = orchestrator.sessionID {
                 say("session \(session) resumed: \(orchestrator.inputTokens) input + \(orchestrator.outputTokens) output tokens, $\(String(format: "%.6f", orchestrator.totalCost))")
             } else {
                 say("session: new")

@@ -189,6 +189,31 @@ export interface ReloadRequiredFrame {
   message: string;
 }
 
+/** Replies to a request the client tagged with `request_id` (the console uses HTTP for these; listed so the type set matches docs/schemas). */
+export interface AckFrame {
+  type: 'ack';
+  in_reply_to: string;
+  request_id?: string | number;
+  [field: string]: unknown;
+}
+
+export interface PongFrame {
+  type: 'pong';
+  in_reply_to: string;
+  request_id?: string | number;
+  timestamp: string;
+}
+
+export interface ChatHistoryFrame {
+  type: 'chat_history';
+  in_reply_to: string;
+  request_id?: string | number;
+  messages: ChatRow[];
+  turn_count: number;
+  has_more: boolean;
+  orchestrator: Orchestrator;
+}
+
 /** A refused client request (`error` without `seq`); host turn errors carry `seq`. */
 export interface RequestErrorFrame {
   type: 'error';

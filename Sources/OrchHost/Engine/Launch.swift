@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PluginAPI
 import StoreModel
 
@@ -46,20 +47,25 @@ public enum Launch {
         }
     }
 
-    /// Creates the turn engine for the runtime's store and backend and registers
-    /// its operations; meant for `OrchRuntime.start`'s `prepare` step. Returns
-    /// whether an existing session was resumed.
-    @discardableResult
-    public static func engine(in runtime: OrchRuntime, sessionID: String?, workingDir: String) async throws -> Bool {
-        guard let store = runtime.store, let backend = runtime.backend else { return false }
-        let launch = try await orchestrator(store: store.api, sessionID: sessionID, workingDir: workingDir)
-        let config = runtime.config
+    /// What `OrchRuntime.start` needs to serve an orchestrator: `--session` and the working directory.
+    public struct Plan: Sendable {
+        public var sessionID: String?
+        public var workingDir: String
+
+        public init(sessionID: String? = nil, workingDir: String) {
+            self.sessionID = sessionID
+            self.workingDir = workingDir
+        }
+    }
+
+    /// The turn engine for the plan's orchestrator, on the runtime's store and backend.
+    static func engine(_ plan: Plan, config: OrchConfig, store: StoreAPI, backend: BackendClient, bus: EventBus,
+                       logger: Logger) async throws -> (engine: TurnEngine, resumed: Bool) {
+        let launch = try await orchestrator(store: store, sessionID: plan.sessionID, workingDir: plan.workingDir)
         let engine = TurnEngine(
-            orchestrator: launch.record, store: store.api, backend: backend, bus: runtime.bus, logger: runtime.logger,
-            settings: .init(workingDir: workingDir, maxMessageBytes: config.host.maxMessageBytes,
+            orchestrator: launch.record, store: store, backend: backend, bus: bus, logger: logger,
+            settings: .init(workingDir: plan.workingDir, maxMessageBytes: config.host.maxMessageBytes,
                             model: config.backend.options["model"]?.stringValue ?? "default"))
-        engine.register(on: runtime.requests, runtime: runtime)
-        runtime.engine = engine
-        return launch.resumed
+        return (engine, launch.resumed)
     }
 }

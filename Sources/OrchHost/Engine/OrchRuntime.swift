@@ -14,8 +14,10 @@ public final class OrchRuntime: @unchecked Sendable {
     public private(set) var backend: BackendClient?
     public private(set) var transports: [TransportClient] = []
     public private(set) var listening: [String] = []
-    /// The turn engine, once `start`'s `prepare` step has created it.
-    public var engine: TurnEngine?
+    /// The turn engine, when `start` was asked to serve an orchestrator.
+    public private(set) var engine: TurnEngine?
+    /// Whether the served orchestrator continued an existing session.
+    public private(set) var resumedSession = false
     private let startedAt = ContinuousClock.now
 
     public init(config: OrchConfig, logger: Logger) {
@@ -34,10 +36,10 @@ public final class OrchRuntime: @unchecked Sendable {
 
     /// Opens every configured library first, so a missing or incompatible plugin
     /// is reported before any plugin runs; then creates store, backend and
-    /// transports, and starts the transports. On failure, whatever was created
-    /// is shut down again before the error is rethrown. `prepare` runs after
-    /// the plugins exist and before any transport listens (the engine starts there).
-    public func start(prepare: (OrchRuntime) async throws -> Void = { _ in }) async throws {
+    /// transports, starts the turn engine for `orchestrator` (when given) and
+    /// only then the transports. On failure, whatever was created is shut down
+    /// again before the error is rethrown.
+    public func start(serving orchestrator: Launch.Plan? = nil) async throws {
         var libraries: [PluginLibrary] = []
         for (_, choice) in config.plugins {
             libraries.append(try loader.library(choice.plugin, relativeTo: config.baseDirectory))
@@ -55,7 +57,10 @@ public final class OrchRuntime: @unchecked Sendable {
                 transports.append(transport)
                 bus.attach(transport)
             }
-            try await prepare(self)
+            if let orchestrator, let store, let backend {
+                let launched = try await Launch.engine(orchestrator, config: config, store: store.api, backend: backend, bus: bus, logger: logger)
+                (engine, resumedSession) = (launched.engine, launched.resumed)
+            }
             for transport in transports {
                 let reply = try await transport.start()
                 let address = (try? JSONDecoder().decode([String: String].self, from: reply))?["listening"] ?? String(decoding: reply, as: UTF8.self)
@@ -87,19 +92,5 @@ public final class OrchRuntime: @unchecked Sendable {
     public var uptimeSeconds: Double {
         let elapsed = ContinuousClock.now - startedAt
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    private func registerOperations() {
-        requests.register("ping") { _, _ in try JSON.encode(["pong": JSONValue.bool(true), "host_version": .string(hostVersion)]) }
-        requests.register("health") { [weak self] _, _ in
-            guard let self else { throw PluginError.unavailable("shutting_down", "the host is shutting down") }
-            let plugins: [JSONValue] = instances.map {
-                .object(["name": .string($0.library.name), "kind": .string($0.kind.rawValue), "version": .string($0.library.version)])
-            }
-            return try JSON.encode([
-                "status": JSONValue.string("ok"), "host_version": .string(hostVersion),
-                "uptime_s": .double(uptimeSeconds), "plugins": .array(plugins),
-            ])
-        }
     }
 }

@@ -26,51 +26,14 @@ public final class TurnEngine: @unchecked Sendable {
         public var turnID: String
         public var queued: Bool
         /// Resolves when the turn ends.
-        public let outcome: Outcome
-    }
-
-    public struct TurnResult: Sendable {
-        public var turnID: String
-        public var messageID: String
-        public var response: String
-        public var sessionID: String?
-        public var usage: JSONValue
-        public var cost: Double
-    }
-
-    /// A turn's eventual result, awaited by `send_chat` with `wait: true`.
-    public final class Outcome: @unchecked Sendable {
-        private let lock = NSLock()
-        private var result: Result<TurnResult, PluginError>?
-        private var waiters: [CheckedContinuation<Result<TurnResult, PluginError>, Never>] = []
-
-        func resolve(_ value: Result<TurnResult, PluginError>) {
-            let waiting: [CheckedContinuation<Result<TurnResult, PluginError>, Never>] = lock.withLock {
-                guard result == nil else { return [] }
-                result = value
-                defer { waiters = [] }
-                return waiters
-            }
-            waiting.forEach { $0.resume(returning: value) }
-        }
-
-        public func value() async -> Result<TurnResult, PluginError> {
-            await withCheckedContinuation { continuation in
-                let ready: Result<TurnResult, PluginError>? = lock.withLock {
-                    if let result { return result }
-                    waiters.append(continuation)
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        }
+        public let outcome: TurnOutcome
     }
 
     struct Pending: Sendable {
         var turnID: String
         var messageID: String
         var message: String
-        var outcome: Outcome
+        var outcome: TurnOutcome
     }
 
     public let store: StoreAPI
@@ -139,16 +102,14 @@ public final class TurnEngine: @unchecked Sendable {
             throw Self.storeFailure(failure, "the message was not saved, so nothing was run: \(failure.message); send it again once the store is back")
         }
         logger.info("chat user→orchestrator", metadata: ["orchestrator": "\(orchestratorID)", "turn": "\(turnID)", "preview": "\(Self.preview(message))"])
-        publish(WireEvents.chat(saved), turnID: turnID)
-        let outcome = Outcome()
+        publish(WireMessages.chat(saved), turnID: turnID)
+        let outcome = TurnOutcome()
         let position: Int = lock.withLock {
             waiting += 1
             return waiting - 1 + (running == nil ? 0 : 1)
         }
         if position > 0 {
-            publish(WireMessage.make(type: "turn_queued", [
-                "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "position": .int(Int64(position)),
-            ]), turnID: turnID)
+            publish(WireMessages.turnQueued(orchestratorID: orchestratorID, turnID: turnID, position: position), turnID: turnID)
         }
         queue.yield(Pending(turnID: turnID, messageID: saved.id, message: message, outcome: outcome))
         return Accepted(messageID: saved.id, turnID: turnID, queued: position > 0, outcome: outcome)
@@ -178,9 +139,7 @@ public final class TurnEngine: @unchecked Sendable {
     private func execute(_ turn: Pending) async {
         if lock.withLock({ stopping }) {
             lock.withLock { waiting -= 1 }
-            publish(WireMessage.make(type: "turn_complete", [
-                "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turn.turnID), "status": .string("cancelled"),
-            ]), turnID: turn.turnID)
+            publish(WireMessages.turnComplete(orchestratorID: orchestratorID, turnID: turn.turnID, status: "cancelled"), turnID: turn.turnID)
             turn.outcome.resolve(.failure(PluginError(.cancelled, code: "host_shutting_down",
                                                       "the host shut down before this turn ran; the message is saved, send it again")))
             return
@@ -193,45 +152,43 @@ public final class TurnEngine: @unchecked Sendable {
             return (orchestratorRecord, session)
         }
         let resume = known.sessionID != nil
-        publish(WireEvents.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
-        let assembly = TurnAssembly(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
-        let outcome: Result<TurnResult, PluginError>
+        publish(WireMessages.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
+        let recorder = TurnRecorder(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
+        let outcome: Result<CompletedTurn, PluginError>
         do {
-            let reply = try await runBackend(turn, assembly: assembly, session: sessionID, resume: resume)
-            outcome = .success(try finish(turn, assembly: assembly, reply: reply.body, sessionID: reply.session))
+            let reply = try await runBackend(turn, recorder: recorder, session: sessionID, resume: resume)
+            outcome = .success(try finish(turn, recorder: recorder, reply: reply.body, sessionID: reply.session))
         } catch {
             let failure = PluginError(error)
             let interrupted = failure.status == .cancelled || failure.code == "interrupted"
-            assembly.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
-            if let result = assembly.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
+            recorder.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
+            if let result = recorder.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
             if !interrupted { logger.error("turn \(turn.turnID) failed: \(failure)") }
-            publish(WireEvents.error(orchestratorID: known.id, turnID: turn.turnID, failure), turnID: turn.turnID)
+            publish(WireMessages.error(orchestratorID: known.id, turnID: turn.turnID, failure), turnID: turn.turnID)
             systemLog(interrupted ? "INFO" : "ERROR", "turn \(interrupted ? "interrupted" : "failed"): \(failure.message)",
                       ["turn_id": .string(turn.turnID), "error_class": .string(failure.code)])
             outcome = .failure(failure)
         }
         _ = await outbox.flush(timeout: settings.flushTimeout)
-        publish(WireEvents.typing(orchestratorID: known.id, isTyping: false), turnID: turn.turnID)
+        publish(WireMessages.typing(orchestratorID: known.id, isTyping: false), turnID: turn.turnID)
         let status = switch outcome {
         case .success: "success"
         case .failure(let error): error.status == .cancelled || error.code == "interrupted" ? "interrupted" : "failed"
         }
-        publish(WireMessage.make(type: "turn_complete", [
-            "orchestrator_agent_id": .string(known.id), "turn_id": .string(turn.turnID), "status": .string(status),
-        ]), turnID: turn.turnID)
+        publish(WireMessages.turnComplete(orchestratorID: known.id, turnID: turn.turnID, status: status), turnID: turn.turnID)
         lock.withLock { running = nil }
         turn.outcome.resolve(outcome)
     }
 
     /// Runs the turn on the backend. A session the backend no longer knows (its
     /// files were removed) is not fatal: the turn runs again in a new session.
-    private func runBackend(_ turn: Pending, assembly: TurnAssembly, session: String, resume: Bool) async throws -> (body: Data, session: String) {
+    private func runBackend(_ turn: Pending, recorder: TurnRecorder, session: String, resume: Bool) async throws -> (body: Data, session: String) {
         func attempt(_ session: String, _ resume: Bool) async throws -> Data {
             let request: [String: JSONValue] = [
                 "turn_id": .string(turn.turnID), "orchestrator_id": .string(orchestratorID), "session_id": .string(session),
                 "resume": .bool(resume), "message": .string(turn.message), "working_dir": .string(settings.workingDir),
             ]
-            return try await backend.runTurn(try JSON.encode(request)) { assembly.handle($0) }
+            return try await backend.runTurn(try JSON.encode(request)) { recorder.handle($0) }
         }
         do {
             return (try await attempt(session, resume), session)
@@ -245,13 +202,13 @@ public final class TurnEngine: @unchecked Sendable {
     }
 
     /// After a successful turn: account for it and log the reply.
-    private func finish(_ turn: Pending, assembly: TurnAssembly, reply: Data, sessionID: String) throws -> TurnResult {
+    private func finish(_ turn: Pending, recorder: TurnRecorder, reply: Data, sessionID: String) throws -> CompletedTurn {
         let result = try JSONDecoder().decode(JSONValue.self, from: reply)
         let (session, usage, cost) = account(result, turnID: turn.turnID, fallbackSession: sessionID)
         let id = orchestratorID
         logger.info("chat orchestrator→user", metadata: ["orchestrator": "\(id)", "turn": "\(turn.turnID)",
-                                                         "preview": "\(Self.preview(assembly.response))", "cost_usd": "\(cost)"])
-        return TurnResult(turnID: turn.turnID, messageID: turn.messageID, response: assembly.response, sessionID: session, usage: usage, cost: cost)
+                                                         "preview": "\(Self.preview(recorder.response))", "cost_usd": "\(cost)"])
+        return CompletedTurn(turnID: turn.turnID, messageID: turn.messageID, response: recorder.response, sessionID: session, usage: usage, cost: cost)
     }
 
     /// Remembers the turn's session at once (the next turn needs it even while the store
@@ -279,11 +236,11 @@ public final class TurnEngine: @unchecked Sendable {
 
     private func updated(_ record: OrchestratorRecord, turnID: String) {
         lock.withLock { orchestratorRecord = record }
-        publish(WireEvents.orchestratorUpdated(record), turnID: turnID)
+        publish(WireMessages.orchestratorUpdated(record), turnID: turnID)
     }
 
     private func reportStoreOutage(_ error: PluginError) {
-        publish(WireEvents.error(orchestratorID: orchestratorID, turnID: nil, PluginError(
+        publish(WireMessages.error(orchestratorID: orchestratorID, turnID: nil, PluginError(
             .unavailable, code: "store_unavailable",
             "the store is unavailable (\(error.message)); replies are kept and saved when it is back")))
     }

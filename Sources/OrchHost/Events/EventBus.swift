@@ -55,7 +55,7 @@ public final class EventBus: @unchecked Sendable {
             sequences[event.orchestratorID] = seq
             event.seq = seq
             event.kind = .wire
-            event.json = WireMessage.stamp(event.json, seq: seq)
+            event.json = JSONSplice.prepending("\"seq\":\(seq)", to: event.json)
             windows[event.orchestratorID, default: ReplayWindow(capacity: windowSize)].append(event)
             queue.append(event)
             if draining { return false }

@@ -2,29 +2,6 @@ import Foundation
 import Logging
 import PluginAPI
 
-/// The host's answers to requests that plugins send (`host->request`).
-///
-/// A request is answered in two parts. `admit` runs the part whose order
-/// matters (for `send_chat`: saving the message and queueing its turn);
-/// requests from one plugin instance are admitted one at a time, in the order
-/// the plugin issued them. The returned remainder (waiting for the turn, or
-/// the whole of an unordered op) then runs concurrently with later requests.
-public protocol HostRequestHandler: Sendable {
-    func admit(_ request: Request, from plugin: String) async throws -> @Sendable () async throws -> Data
-}
-
-extension HostRequestHandler {
-    /// Both parts, for callers inside the host.
-    public func handle(_ request: Request, from plugin: String) async throws -> Data {
-        try await admit(request, from: plugin)()
-    }
-}
-
-/// Where events that plugins publish (`host->publish`) go.
-public protocol HostEventSink: Sendable {
-    func publish(_ event: EventView, from plugin: String)
-}
-
 /// The `orch_host` table one plugin instance receives, and the Swift state
 /// behind its `ctx`. It outlives the instance: it is released only after
 /// `destroy` has returned.
@@ -47,8 +24,8 @@ final class HostTable: @unchecked Sendable {
         Task { [requests, label] in
             for await (body, completion) in stream {
                 do {
-                    let rest = try await requests.admit(try Request(json: body), from: label)
-                    Task { await completion.complete { try await rest() } }
+                    let admitted = try await requests.admit(try Request(json: body), from: label)
+                    Task { await completion.complete { try await admitted.reply() } }
                 } catch {
                     completion.complete(.failure(PluginError(error)))
                 }

@@ -35,7 +35,7 @@ final class TestRuntime: @unchecked Sendable {
         let runtime = OrchRuntime(config: config, logger: Logger(label: "test"))
         let test = TestRuntime(runtime: runtime)
         runtime.bus.subscribe { [wire = test.wire] in wire.record($0) }
-        try await runtime.start { try await Launch.engine(in: $0, sessionID: sessionID, workingDir: workingDir) }
+        try await runtime.start(serving: Launch.Plan(sessionID: sessionID, workingDir: workingDir))
         return test
     }
 

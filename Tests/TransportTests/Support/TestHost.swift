@@ -70,13 +70,13 @@ final class TestHost: @unchecked Sendable {
 
     /// Publishes a wire message of this orchestrator, as the turn engine does; returns its seq.
     @discardableResult
-    func publish(_ type: String, _ fields: [String: JSONValue]) -> UInt64 {
-        bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, json: WireMessage.make(type: type, fields)))
+    func publish(_ type: WireMessageType, _ fields: [String: JSONValue]) -> UInt64 {
+        bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, json: WireMessages.make(type, fields)))
     }
 
     @discardableResult
     func publishChunk(_ chunk: String, messageID: String, complete: Bool = false) -> UInt64 {
-        publish("chat_stream", ["orchestrator_agent_id": .string(orchestratorID), "message_id": .string(messageID),
+        publish(.chatStream, ["orchestrator_agent_id": .string(orchestratorID), "message_id": .string(messageID),
                                 "chunk": .string(chunk), "is_complete": .bool(complete)])
     }
 
@@ -163,16 +163,16 @@ final class TestHost: @unchecked Sendable {
         let user: JSONValue = .object(["id": .string(userID), "orchestrator_agent_id": .string(orchestratorID), "sender_type": .string("user"),
                                        "receiver_type": .string("orchestrator"), "message": .string(message)])
         lock.withLock { chat.append(user) }
-        publish("orchestrator_chat", ["message": user])
-        publish("chat_typing", ["orchestrator_agent_id": .string(orchestratorID), "is_typing": .bool(true)])
+        publish(.orchestratorChat, ["message": user])
+        publish(.chatTyping, ["orchestrator_agent_id": .string(orchestratorID), "is_typing": .bool(true)])
         for chunk in replyChunks { publishChunk(chunk, messageID: replyID) }
         let answer: JSONValue = .object(["id": .string(replyID), "orchestrator_agent_id": .string(orchestratorID), "sender_type": .string("orchestrator"),
                                          "receiver_type": .string("user"), "message": .string(reply)])
         lock.withLock { chat.append(answer) }
-        publish("orchestrator_chat", ["message": answer])
-        publish("chat_typing", ["orchestrator_agent_id": .string(orchestratorID), "is_typing": .bool(false)])
+        publish(.orchestratorChat, ["message": answer])
+        publish(.chatTyping, ["orchestrator_agent_id": .string(orchestratorID), "is_typing": .bool(false)])
         publishChunk("", messageID: replyID, complete: true)
-        publish("orchestrator_updated", ["orchestrator": orchestrator])
+        publish(.orchestratorUpdated, ["orchestrator": orchestrator])
         lock.withLock { turnRunning = false }
         return reply
     }

@@ -6,7 +6,7 @@ import StoreModel
 /// backend's events arrive. The backend calls in order and never concurrently
 /// (the header's sink contract), so the state needs no lock of its own beyond
 /// what the final summary reads after the turn.
-final class TurnAssembly: @unchecked Sendable {
+final class TurnRecorder: @unchecked Sendable {
     let turnID: String
     let orchestratorID: String
     let model: String
@@ -49,7 +49,7 @@ final class TurnAssembly: @unchecked Sendable {
             let text = event.text.string
             if drafts[key] == nil { draftOrder.append(key) }
             drafts[key, default: ""] += text
-            publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false), text: text)
+            publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false), text: text)
         case .blockFinal:
             let info = event.payload
             if info["kind"]?.stringValue == "thinking" {
@@ -64,22 +64,14 @@ final class TurnAssembly: @unchecked Sendable {
             drafts[key] = nil
             draftOrder.removeAll { $0 == key }
             if let id = replyIDs[key] {
-                publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true, withdrawn: true))
+                publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true, withdrawn: true))
             }
         case .toolUse:
             toolUse(event.payload)
         case .toolResult:
-            let result = event.payload
-            publish(WireMessage.make(type: "tool_result_block", [
-                "data": .object(["orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
-                                 "tool_use_id": result["tool_use_id"] ?? .null, "content": result["content"] ?? .null,
-                                 "is_error": result["is_error"] ?? .bool(false), "timestamp": .string(Timestamp.now())]),
-            ]))
+            publish(WireMessages.toolResultBlock(orchestratorID: orchestratorID, turnID: turnID, result: event.payload))
         case .retry:
-            let retry = event.payload
-            publish(WireMessage.make(type: "backend_retry", [
-                "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "detail": retry,
-            ]))
+            publish(WireMessages.backendRetry(orchestratorID: orchestratorID, turnID: turnID, detail: event.payload))
         default:
             break // thinking deltas are shown once the block is final; unknown kinds are ignored by contract
         }
@@ -96,7 +88,7 @@ final class TurnAssembly: @unchecked Sendable {
         drafts[key] = nil
         draftOrder.removeAll { $0 == key }
         finalTexts.append(text)
-        publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
+        publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
         var metadata: [String: JSONValue] = ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                              "tools_used": .array(toolsUsed.map(JSONValue.string))]
         if partial { metadata["partial"] = .bool(true) }
@@ -108,7 +100,7 @@ final class TurnAssembly: @unchecked Sendable {
         let now = Timestamp.now()
         let row = ChatMessageRecord(id: id, orchestratorID: orchestratorID, sender: .orchestrator, receiver: .user, message: text,
                                     agentID: nil, metadata: .object(metadata), createdAt: now, updatedAt: now)
-        publish(WireEvents.chat(row))
+        publish(WireMessages.chat(row))
         let store = store
         outbox.enqueue("reply \(id)") {
             _ = try await store.insertChat(NewChatMessage(orchestratorID: row.orchestratorID, sender: .orchestrator, receiver: .user,
@@ -119,10 +111,7 @@ final class TurnAssembly: @unchecked Sendable {
     private func finishThinking(_ thinking: String) {
         let id = UUID().uuidString.lowercased()
         let now = Timestamp.now()
-        publish(WireMessage.make(type: "thinking_block", ["data": .object([
-            "id": .string(id), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
-            "thinking": .string(thinking), "timestamp": .string(now),
-        ])]))
+        publish(WireMessages.thinkingBlock(id: id, orchestratorID: orchestratorID, turnID: turnID, thinking: thinking, timestamp: now))
         let (store, orchestratorID, turnID) = (store, orchestratorID, turnID)
         outbox.enqueue("thinking block \(id)") {
             _ = try await store.insertSystemLog(level: "INFO", message: "orchestrator thinking", metadata: .object([
@@ -135,12 +124,8 @@ final class TurnAssembly: @unchecked Sendable {
     private func toolUse(_ tool: JSONValue) {
         let name = tool["name"]?.stringValue ?? "unknown"
         toolsUsed.append(name)
-        let data: JSONValue = .object([
-            "id": .string(UUID().uuidString.lowercased()), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
-            "tool_name": .string(name), "tool_input": tool["input"] ?? .object([:]), "tool_use_id": tool["id"] ?? .null,
-            "timestamp": .string(Timestamp.now()),
-        ])
-        publish(WireMessage.make(type: "tool_use_block", ["data": data]))
+        let data = WireMessages.toolUseData(orchestratorID: orchestratorID, turnID: turnID, name: name, tool: tool)
+        publish(WireMessages.toolUseBlock(data))
         let store = store
         outbox.enqueue("tool use \(name)") {
             var metadata = data
@@ -156,7 +141,7 @@ final class TurnAssembly: @unchecked Sendable {
         for key in draftOrder {
             guard let text = drafts[key], !text.isEmpty else { continue }
             let id = replyID(for: key)
-            publish(WireEvents.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
+            publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
             save(id: id, text: text, metadata: ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                                "partial": .bool(true), "outcome": .string(outcome), "error_class": .string(error.code)])
             finalTexts.append(text)

@@ -2,29 +2,34 @@ import Foundation
 import PluginAPI
 import StoreModel
 
-/// The host operations transports call (docs/operations.md, "Host operations"),
-/// served by the turn engine.
-extension TurnEngine {
-    public func register(on requests: HostRequests, runtime: OrchRuntime) {
+/// Every operation the host serves to plugins through `host->request`
+/// (docs/protocol.md, "Host operations"), registered in one place.
+extension OrchRuntime {
+    func registerOperations() {
+        requests.register("ping") { _, _ in try JSON.encode(["pong": JSONValue.bool(true), "host_version": .string(hostVersion)]) }
+        requests.register("health") { [unowned self] _, _ in try await health() }
         requests.register("get_orchestrator") { [unowned self] _, _ in
-            let record = (try? await store.orchestrator(id: orchestratorID)) ?? orchestrator
+            let engine = try served()
+            let record = (try? await engine.store.orchestrator(id: engine.orchestratorID)) ?? engine.orchestrator
             return try JSON.encode(["orchestrator": record])
         }
         requests.register("load_chat") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String; var limit: Int?; var before: String? }
             let arguments = try request.decode(Arguments.self)
-            try checkOrchestratorID(arguments.orchestrator_agent_id)
-            let (messages, hasMore) = try await storeCall { try await store.chatHistory(orchestratorID: orchestratorID, limit: arguments.limit, before: arguments.before) }
-            let turnCount = try await storeCall { try await store.turnCount(orchestratorID: orchestratorID) }
-            let record = (try? await store.orchestrator(id: orchestratorID)) ?? orchestrator
+            let engine = try served()
+            try engine.checkOrchestratorID(arguments.orchestrator_agent_id)
+            let (store, id) = (engine.store, engine.orchestratorID)
+            let (messages, hasMore) = try await storeCall { try await store.chatHistory(orchestratorID: id, limit: arguments.limit, before: arguments.before) }
+            let turnCount = try await storeCall { try await store.turnCount(orchestratorID: id) }
+            let record = (try? await store.orchestrator(id: id)) ?? engine.orchestrator
             return try JSON.encode(LoadChatReply(messages: messages, turnCount: turnCount, hasMore: hasMore, orchestrator: record))
         }
         // Ordered: two messages from one client are saved and queued in the order it sent them.
         requests.registerOrdered("send_chat") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String; var message: String; var wait: Bool? }
             let arguments = try request.decode(Arguments.self)
-            let accepted = try await send(orchestratorID: arguments.orchestrator_agent_id, message: arguments.message)
-            return {
+            let accepted = try await served().send(orchestratorID: arguments.orchestrator_agent_id, message: arguments.message)
+            return Admitted {
                 guard arguments.wait == true else {
                     return try JSON.encode([
                         "status": JSONValue.string("accepted"), "message_id": .string(accepted.messageID),
@@ -41,14 +46,15 @@ extension TurnEngine {
         }
         requests.register("interrupt") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String }
-            let interrupted = try await interrupt(orchestratorID: try request.decode(Arguments.self).orchestrator_agent_id)
+            let interrupted = try await served().interrupt(orchestratorID: try request.decode(Arguments.self).orchestrator_agent_id)
             return try JSON.encode(["interrupted": interrupted])
         }
         requests.register("resume") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String; var last_seq: UInt64 }
             let arguments = try request.decode(Arguments.self)
-            try checkOrchestratorID(arguments.orchestrator_agent_id)
-            switch bus.replay(orchestratorID: orchestratorID, after: arguments.last_seq) {
+            let engine = try served()
+            try engine.checkOrchestratorID(arguments.orchestrator_agent_id)
+            switch bus.replay(orchestratorID: engine.orchestratorID, after: arguments.last_seq) {
             case .events(let events):
                 // The wire messages are already JSON: splice them in rather than re-encoding.
                 var reply = Data(#"{"status":"ok","events":["#.utf8)
@@ -65,27 +71,40 @@ extension TurnEngine {
                 ])
             }
         }
-        requests.register("health") { [unowned self] _, _ in
-            async let storeHealth = probe { _ = try await self.store.health() }
-            async let backendHealth = probe { _ = try await self.backend.request(Data(#"{"op":"status"}"#.utf8)) }
-            let (storeStatus, backendStatus) = await (storeHealth, backendHealth)
-            let plugins: [JSONValue] = runtime.instances.map {
+    }
+
+    /// The engine, or the refusal a plugin gets from a host that serves no orchestrator (a plugin test's host).
+    private func served() throws(PluginError) -> TurnEngine {
+        guard let engine else { throw PluginError.unavailable("no_orchestrator", "this host serves no orchestrator (it was started without one)") }
+        return engine
+    }
+
+    /// The host, its plugins and, when an orchestrator is served, whether its store and backend answer.
+    private func health() async throws -> Data {
+        var reply: [String: JSONValue] = [
+            "status": .string("ok"), "host_version": .string(hostVersion), "uptime_s": .double(uptimeSeconds),
+            "plugins": .array(instances.map {
                 .object(["name": .string($0.library.name), "kind": .string($0.kind.rawValue), "version": .string($0.library.version)])
-            }
+            }),
+        ]
+        if let engine, let backend {
+            async let storeHealth = probe { _ = try await engine.store.health() }
+            async let backendHealth = probe { _ = try await backend.request(Data(#"{"op":"status"}"#.utf8)) }
+            let (storeStatus, backendStatus) = await (storeHealth, backendHealth)
             let ok = storeStatus["ok"] == .bool(true) && backendStatus["ok"] == .bool(true)
-            return try JSON.encode([
-                "status": JSONValue.string(ok ? "ok" : "degraded"), "store": storeStatus, "backend": backendStatus,
-                "plugins": .array(plugins), "uptime_s": .double(runtime.uptimeSeconds), "host_version": .string(hostVersion),
-                "orchestrator_agent_id": .string(orchestratorID),
-            ])
+            reply["status"] = .string(ok ? "ok" : "degraded")
+            reply["store"] = storeStatus
+            reply["backend"] = backendStatus
+            reply["orchestrator_agent_id"] = .string(engine.orchestratorID)
         }
+        return try JSON.encode(reply)
     }
 
     /// A store failure reaching a client says the store is the problem, not the client.
     private func storeCall<T>(_ call: () async throws -> T) async throws -> T {
         do { return try await call() } catch {
             let failure = PluginError(error)
-            throw Self.storeFailure(failure, "the store is unavailable: \(failure.message)")
+            throw TurnEngine.storeFailure(failure, "the store is unavailable: \(failure.message)")
         }
     }
 
@@ -108,19 +127,5 @@ struct LoadChatReply: Encodable {
         case messages, orchestrator
         case turnCount = "turn_count"
         case hasMore = "has_more"
-    }
-}
-
-/// Runs `body`, giving up after `timeout` (the body keeps running but its result is ignored).
-func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> Void) async -> Result<Void, any Error> {
-    await withCheckedContinuation { continuation in
-        let shot = OneShot(continuation)
-        Task {
-            do { try await body(); shot.resume(.success(())) } catch { shot.resume(.failure(error)) }
-        }
-        Task {
-            try? await Task.sleep(for: timeout)
-            shot.resume(.failure(PluginError(.timeout, code: "timeout", "no answer within \(timeout)")))
-        }
     }
 }

@@ -1,0 +1,14 @@
+import Foundation
+
+/// RFC 3339 UTC timestamps with microseconds, as the stores write them.
+public enum Timestamp {
+    public static func now() -> String {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        var seconds = time_t(time.tv_sec)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int(time.tv_nsec / 1000))
+    }
+}

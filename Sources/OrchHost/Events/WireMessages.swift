@@ -1,0 +1,137 @@
+import Foundation
+import PluginAPI
+import StoreModel
+
+/// Every server→client message type: the wire vocabulary (docs/protocol.md,
+/// "Wire messages"; one JSON Schema each in docs/schemas/server-to-client).
+/// A test holds this list, the schemas and `frontend/src/types.ts` equal.
+public enum WireMessageType: String, CaseIterable, Sendable {
+    // Host events: built below, published on the bus, stamped with `seq`, replayed on resume.
+    case orchestratorChat = "orchestrator_chat"
+    case chatStream = "chat_stream"
+    case chatTyping = "chat_typing"
+    case thinkingBlock = "thinking_block"
+    case toolUseBlock = "tool_use_block"
+    case toolResultBlock = "tool_result_block"
+    case orchestratorUpdated = "orchestrator_updated"
+    case turnQueued = "turn_queued"
+    case turnComplete = "turn_complete"
+    case backendRetry = "backend_retry"
+    /// Both a host event (a turn failed, with `seq`) and a transport's refusal of one request (without).
+    case error
+    // Replies a transport sends one client (no `seq`); each transport builds its own.
+    case connectionEstablished = "connection_established"
+    case ack
+    case pong
+    case chatHistory = "chat_history"
+    case resumed
+    case reloadRequired = "reload_required"
+
+    /// Published by the host (as opposed to written by a transport for one client).
+    public var isHostEvent: Bool {
+        switch self {
+        case .connectionEstablished, .ack, .pong, .chatHistory, .resumed, .reloadRequired: false
+        default: true
+        }
+    }
+}
+
+/// The builders of the host's events, each message built once: either
+/// rendered by hand (the per-token path) or encoded in one pass.
+/// `seq` is stamped by the bus.
+public enum WireMessages {
+    /// The hot path, one per token: rendered by hand, no encoder.
+    public static func chatStream(orchestratorID: String, messageID: String, chunk: String, isComplete: Bool, withdrawn: Bool = false) -> Data {
+        var json = #"{"type":"chat_stream","orchestrator_agent_id":""#
+        json += orchestratorID
+        json += #"","message_id":""#
+        json += messageID
+        json += #"","chunk":"#
+        JSONString.appendQuoted(chunk, to: &json)
+        json += isComplete ? #","is_complete":true"# : #","is_complete":false"#
+        if withdrawn { json += #","withdrawn":true"# }
+        json += "}"
+        return Data(json.utf8)
+    }
+
+    /// The record as the store returns it, plus the `timestamp` the original's clients read.
+    public static func chat(_ message: ChatMessageRecord) -> Data {
+        var record = (try? JSON.encode(message)) ?? Data("{}".utf8)
+        var timestamp = ""
+        JSONString.appendQuoted(message.createdAt, to: &timestamp)
+        JSONSplice.appending(#""timestamp":\#(timestamp)"#, to: &record)
+        var json = Data(#"{"message":"#.utf8)
+        json.append(record)
+        json.append(contentsOf: Array(#","type":"orchestrator_chat"}"#.utf8))
+        return json
+    }
+
+    public static func typing(orchestratorID: String, isTyping: Bool) -> Data {
+        make(.chatTyping, ["orchestrator_agent_id": .string(orchestratorID), "is_typing": .bool(isTyping), "timestamp": .string(Timestamp.now())])
+    }
+
+    public static func thinkingBlock(id: String, orchestratorID: String, turnID: String, thinking: String, timestamp: String) -> Data {
+        make(.thinkingBlock, ["data": .object([
+            "id": .string(id), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "thinking": .string(thinking), "timestamp": .string(timestamp),
+        ])])
+    }
+
+    /// `data` is also what the store keeps of the tool use (system_logs metadata), so the caller builds it once.
+    public static func toolUseBlock(_ data: JSONValue) -> Data {
+        make(.toolUseBlock, ["data": data])
+    }
+
+    public static func toolUseData(orchestratorID: String, turnID: String, name: String, tool: JSONValue) -> JSONValue {
+        .object([
+            "id": .string(UUID().uuidString.lowercased()), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "tool_name": .string(name), "tool_input": tool["input"] ?? .object([:]), "tool_use_id": tool["id"] ?? .null,
+            "timestamp": .string(Timestamp.now()),
+        ])
+    }
+
+    public static func toolResultBlock(orchestratorID: String, turnID: String, result: JSONValue) -> Data {
+        make(.toolResultBlock, ["data": .object([
+            "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "tool_use_id": result["tool_use_id"] ?? .null, "content": result["content"] ?? .null,
+            "is_error": result["is_error"] ?? .bool(false), "timestamp": .string(Timestamp.now()),
+        ])])
+    }
+
+    public static func backendRetry(orchestratorID: String, turnID: String, detail: JSONValue) -> Data {
+        make(.backendRetry, ["orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "detail": detail])
+    }
+
+    public static func orchestratorUpdated(_ orchestrator: OrchestratorRecord) -> Data {
+        make(.orchestratorUpdated, ["orchestrator": .object([
+            "id": .string(orchestrator.id), "session_id": orchestrator.sessionID.map(JSONValue.string) ?? .null,
+            "input_tokens": .int(orchestrator.inputTokens), "output_tokens": .int(orchestrator.outputTokens),
+            "total_cost": .double(orchestrator.totalCost), "status": .string(orchestrator.status),
+            "updated_at": .string(orchestrator.updatedAt),
+        ])])
+    }
+
+    public static func turnQueued(orchestratorID: String, turnID: String, position: Int) -> Data {
+        make(.turnQueued, ["orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "position": .int(Int64(position))])
+    }
+
+    /// `status`: success, failed, interrupted or cancelled (docs/schemas/server-to-client/turn_complete.json).
+    public static func turnComplete(orchestratorID: String, turnID: String, status: String) -> Data {
+        make(.turnComplete, ["orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID), "status": .string(status)])
+    }
+
+    public static func error(orchestratorID: String, turnID: String?, _ error: PluginError) -> Data {
+        make(.error, [
+            "orchestrator_agent_id": .string(orchestratorID), "turn_id": turnID.map(JSONValue.string) ?? .null,
+            "message": .string(error.message), "error_class": .string(error.code), "retryable": .bool(error.retryable),
+            "timestamp": .string(Timestamp.now()),
+        ])
+    }
+
+    /// A message of a known type; keys are sorted for stable output.
+    public static func make(_ type: WireMessageType, _ fields: [String: JSONValue]) -> Data {
+        var object = fields
+        object["type"] = .string(type.rawValue)
+        return (try? JSON.encode(object)) ?? Data("{\"type\":\"\(type.rawValue)\"}".utf8)
+    }
+}
