@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 
-/// A row of `orchestrator_chat`, as stores return it (docs/operations.md, "Records").
+/// A row of `orchestrator_chat`, as stores return it (docs/protocol.md, "Records").
 public struct ChatMessageRecord: Codable, Sendable, Equatable {
     public var id: String
     public var orchestratorID: String

@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 
-/// A row of `orchestrator_agents`, as stores return it (docs/operations.md, "Records").
+/// A row of `orchestrator_agents`, as stores return it (docs/protocol.md, "Records").
 public struct OrchestratorRecord: Codable, Sendable, Equatable {
     public var id: String
     public var sessionID: String?

@@ -133,7 +133,7 @@ public struct StoreAPI: Sendable {
             }
             return try JSON.decode(Reply.self, from: reply)
         } catch {
-            throw PluginError.internal("the store's reply to \(op.rawValue) does not match docs/operations.md: \(error); reply: \(String(decoding: reply.prefix(300), as: UTF8.self))")
+            throw PluginError.internal("the store's reply to \(op.rawValue) does not match docs/protocol.md: \(error); reply: \(String(decoding: reply.prefix(300), as: UTF8.self))")
         }
     }
 

@@ -1,6 +1,6 @@
 import PluginAPI
 
-/// The JSON arguments of the store operations (docs/operations.md). Each type
+/// The JSON arguments of the store operations (docs/protocol.md). Each type
 /// is encoded by `StoreAPI` and decoded then `validated()` by `StoreOperations`,
 /// so the JSON mapping and the checks live here only.
 public protocol StoreArguments: Codable, Sendable {

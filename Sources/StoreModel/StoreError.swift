@@ -1,7 +1,7 @@
 import PluginAPI
 
 /// The errors stores report, named once so both stores word them alike
-/// (codes are listed in docs/operations.md, "Store operations").
+/// (codes are listed in docs/protocol.md, "Store operations").
 public enum StoreError {
     public static func unknownOrchestrator(_ id: String) -> PluginError {
         .notFound("unknown_orchestrator", "no orchestrator has id \(id); get the current one with get_or_create_orchestrator")

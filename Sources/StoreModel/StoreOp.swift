@@ -1,6 +1,6 @@
 import PluginAPI
 
-/// The operation names of `orch.store/1` (docs/operations.md, "Store operations").
+/// The operation names of `orch.store/1` (docs/protocol.md, "Store operations").
 public enum StoreOp: String, Sendable, CaseIterable {
     case health
     case getOrCreateOrchestrator = "get_or_create_orchestrator"

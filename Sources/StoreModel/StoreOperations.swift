@@ -4,7 +4,7 @@ import PluginAPI
 /// What a store plugin implements: the store operations as typed methods that
 /// receive validated arguments. The default `handle` decodes each request,
 /// applies `StoreRules` and encodes the reply, so every store speaks exactly
-/// the JSON of docs/operations.md.
+/// the JSON of docs/protocol.md.
 public protocol StoreOperations: StorePlugin {
     func health() async throws -> StoreHealth
     func getOrCreateOrchestrator(_ defaults: NewOrchestrator) async throws -> (orchestrator: OrchestratorRecord, created: Bool)

@@ -1,6 +1,6 @@
 import PluginAPI
 
-/// The JSON replies of the store operations (docs/operations.md).
+/// The JSON replies of the store operations (docs/protocol.md).
 
 /// `health`.
 public struct StoreHealth: Codable, Sendable, Equatable {

@@ -4,7 +4,7 @@ import PluginAPI
 import StoreModel
 import Testing
 
-/// The store contract of docs/operations.md, written once and run against
+/// The store contract of docs/protocol.md, written once and run against
 /// every store plugin, through the ABI: each test loads the built library with
 /// the host's loader and talks to it with `StoreClient.api` (or raw JSON for
 /// what the typed API cannot say). Serialized, so each test can check that it

@@ -1,4 +1,4 @@
-// The host's records and wire messages, as documented in docs/operations.md
+// The host's records and wire messages, as documented in docs/protocol.md
 // ("Records", "Wire messages") and docs/websocket-transport.md, plus the
 // view model the chat renders from.
 

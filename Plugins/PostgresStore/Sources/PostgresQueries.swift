@@ -4,7 +4,7 @@ import StoreModel
 /// Every statement PostgresStore runs. All values travel as parameters ($n);
 /// nothing from a request is ever formatted into SQL text.
 enum PostgresQueries {
-    /// RFC 3339 UTC with microseconds, as docs/operations.md specifies timestamps.
+    /// RFC 3339 UTC with microseconds, as docs/protocol.md specifies timestamps.
     private static func timestamp(_ column: String) -> String {
         "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Timestamps for rows, in the format docs/operations.md specifies
+/// Timestamps for rows, in the format docs/protocol.md specifies
 /// (`2026-11-26T02:13:59.123456Z`), strictly increasing within the process so
 /// that two rows never share one, however fast they are written.
 enum MicrosecondClock {

@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// The transport's only way to get work done: `host->request` with the operations of
-/// docs/operations.md, replies decoded as JSON objects, failures as `APIError`s.
+/// docs/protocol.md, replies decoded as JSON objects, failures as `APIError`s.
 struct HostClient: Sendable {
     let host: HostGate
 

@@ -17,7 +17,7 @@ extension StoreClient {
     }
 }
 
-/// RFC 3339 UTC with exactly six fractional digits, as docs/operations.md specifies.
+/// RFC 3339 UTC with exactly six fractional digits, as docs/protocol.md specifies.
 func isTimestamp(_ text: String) -> Bool {
     text.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z/) != nil
 }

@@ -9,7 +9,7 @@ struct HostTool: Sendable, Equatable {
     var inputSchema: JSONValue
 }
 
-/// The host operations behind host-provided tools (docs/operations.md, "Host
+/// The host operations behind host-provided tools (docs/protocol.md, "Host
 /// operations used by backends"): `list_tools` when a CLI process starts,
 /// `call_tool` when the agent calls one.
 struct HostTools: Sendable {

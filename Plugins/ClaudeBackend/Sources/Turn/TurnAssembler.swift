@@ -17,7 +17,7 @@ struct TurnFacts: Sendable {
 }
 
 /// Turns the CLI's messages during one turn into the host's ordered events
-/// (docs/operations.md, "Backend turns"). Used only on the process's reader
+/// (docs/protocol.md, "Backend turns"). Used only on the process's reader
 /// thread, so it needs no lock.
 ///
 /// Streamed deltas are drafts keyed `<api message id>:<block index>`; the

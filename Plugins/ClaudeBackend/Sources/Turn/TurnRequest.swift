@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 
-/// The `start_turn` JSON (docs/operations.md, "Backend turns"), validated.
+/// The `start_turn` JSON (docs/protocol.md, "Backend turns"), validated.
 struct TurnRequest: Sendable {
     var turnID: String
     var orchestratorID: String

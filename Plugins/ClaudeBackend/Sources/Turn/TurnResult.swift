@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 
-/// A turn's accounting as the host receives it (docs/operations.md, "Backend turns").
+/// A turn's accounting as the host receives it (docs/protocol.md, "Backend turns").
 enum TurnResult {
     static func json(_ result: CLIMessage, sessionID: String, cost: Double, duration: Duration, model: String?) -> JSONValue {
         let usage = result.usage ?? CLIMessage.Usage()

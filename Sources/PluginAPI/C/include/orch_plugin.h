@@ -210,7 +210,7 @@ struct orch_host {
     void (*log)(const orch_host *host, orch_log_level level, orch_bytes message);
 
     /* Ask the host to do something: a JSON object with "op" (see
-     * docs/plugin-abi.md for the operations: "health", "load_chat",
+     * docs/protocol.md, "Host operations": "health", "load_chat",
      * "send_chat", "get_orchestrator", "interrupt", "resume", ...).
      * Completes exactly once through `completion`. [any-thread][non-blocking] */
     void (*request)(const orch_host *host, orch_bytes json, orch_completion completion);
@@ -255,7 +255,7 @@ typedef void (*orch_destroy_fn)(orch_instance *instance);
 typedef void (*orch_request_fn)(orch_instance *instance, orch_bytes json, orch_completion completion);
 
 /* "orch.store/1": persistence. All operations go through `request`; the op
- * names and their JSON are listed in docs/plugin-abi.md ("Store operations"). */
+ * names and their JSON are listed in docs/protocol.md ("Store operations"). */
 typedef struct orch_store_v1 {
     uint32_t struct_size;
     orch_create_fn create;
