@@ -38,7 +38,7 @@ let plugins = [
            resources: [.embedInCode("Migrations")]),
     plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreModel", "StoreSupport"],
            resources: [.embedInCode("Migrations")]),
-    plugin("ClaudeBackend", path: "Plugins/ClaudeBackend/Sources"),
+    plugin("ClaudeBackend", path: "Plugins/ClaudeBackend/Sources", dependencies: ["CTiedSpawn"]),
     plugin("WebSocketTransport", path: "Plugins/WebSocketTransport/Sources", dependencies: nio + [
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -110,6 +110,8 @@ let package = Package(
         // What both store plugins share beyond the ABI: worker threads, ids, migrations.
         .target(name: "StoreSupport", dependencies: ["StoreModel"], path: "Sources/StoreSupport"),
         .systemLibrary(name: "CLibPQ", path: "Plugins/PostgresStore/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Forks ClaudeBackend's CLI processes tied to the host's life (PR_SET_PDEATHSIG).
+        .target(name: "CTiedSpawn", path: "Plugins/ClaudeBackend/CTiedSpawn"),
         .systemLibrary(name: "CSQLite", path: "Plugins/SQLiteStore/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .testTarget(
             name: "TransportTests",

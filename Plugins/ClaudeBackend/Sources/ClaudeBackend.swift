@@ -19,13 +19,17 @@ final class ClaudeBackend: BackendPlugin {
         let link = HostLink(host)
         let config = try BackendConfig(json: host.config, pluginDirectory: Self.libraryDirectory)
         self.host = link
+        let run = BackendRun(directory: config.configDirectory)
+        for line in run.start() { link.log(.warning, line) }
         self.context = SessionContext(config: config, host: link, stats: LatencyStats(),
-                                      cli: CLIPath(configured: config.cliPath, environment: ProcessInfo.processInfo.environment.merging(config.environment) { $1 }))
+                                      cli: CLIPath(configured: config.cliPath, environment: ProcessInfo.processInfo.environment.merging(config.environment) { $1 }),
+                                      run: run)
         self.sessions = Sessions(context: context)
     }
 
     deinit {
         sessions.shutdown(grace: 3)
+        context.run.finish()
         host.detach()
     }
 

@@ -13,7 +13,7 @@ struct LaunchCommand: Sendable, Equatable {
     static let entrypoint = "sdk-swift"
 
     init(config: BackendConfig, executable: String, sessionID: String, resume: Bool, directory: String,
-         hostTools: Bool, inherited: [String: String] = ProcessInfo.processInfo.environment) {
+         hostTools: Bool, run: String, inherited: [String: String] = ProcessInfo.processInfo.environment) {
         self.executable = executable
         self.directory = directory
         var arguments = ["--output-format", "stream-json", "--verbose", "--system-prompt-file", config.systemPromptFile]
@@ -42,6 +42,8 @@ struct LaunchCommand: Sendable, Equatable {
         if hostTools && config.tools == nil { environment["ENABLE_TOOL_SEARCH"] = "false" }
         environment.merge(config.environment) { $1 }
         environment["CLAUDE_CODE_MAX_RETRIES"] = String(config.maxRetries)
+        // Marks the CLI and every tool it starts as this run's (see BackendRun).
+        environment[BackendRun.marker] = run
         if let directory = config.configDirectory { environment["CLAUDE_CONFIG_DIR"] = directory }
         environment["PWD"] = directory
         self.environment = environment

@@ -1,3 +1,4 @@
+import CTiedSpawn
 import Foundation
 
 /// How a child process ended.
@@ -25,8 +26,8 @@ struct SpawnError: Error, Sendable {
     var reason: String { String(cString: strerror(code)) }
 }
 
-/// A child process with piped stdio, started with `posix_spawn` in its own
-/// process group (the host owns terminal signals). Its stdout and stderr are
+/// A child process with piped stdio, started in its own process group (the
+/// host owns terminal signals) and killed by the kernel if the host dies. Its stdout and stderr are
 /// drained line by line on threads of its own, its exit is awaited on another
 /// (`waitpid`, no SIGCHLD handler), and stdin is written by a `StdinWriter`.
 ///
@@ -168,37 +169,20 @@ final class ChildProcess: @unchecked Sendable {
         return moved
     }
 
+    /// In its own process group and tied to the host's life (`orch_tied_spawn`): a host killed
+    /// with SIGKILL takes its CLIs with it instead of leaving them billing tokens for nobody.
     private static func spawn(_ pid: inout pid_t, _ executable: String, _ arguments: [String], _ environment: [String: String],
                               _ directory: String, stdin: Int32, stdout: Int32, stderr: Int32) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        guard GlibcExtras.addChdir(&actions, directory) else { return ENOSYS }
-        GlibcExtras.addClosefrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        // Ignored signals survive exec; give the child the defaults whatever the host ignores.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGCHLD, SIGUSR1, SIGUSR2, SIGTSTP, SIGTTIN, SIGTTOU, SIGXFSZ] {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
-        return posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let (code, spawned) = SpawnThread.shared.run { () -> (Int32, pid_t) in
+            var child: pid_t = 0
+            let code = orch_tied_spawn(&child, executable, argv, envp, directory, stdin, stdout, stderr)
+            return (code, child)
+        }
+        pid = spawned
+        return code
     }
 
     private static func wait(for pid: pid_t) -> ExitStatus {

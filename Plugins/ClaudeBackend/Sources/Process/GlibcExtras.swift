@@ -4,8 +4,6 @@ import Foundation
 /// _GNU_SOURCE), looked up at run time.
 enum GlibcExtras {
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    private typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     private typealias DLAddr = @convention(c) (UnsafeRawPointer, UnsafeMutableRawPointer) -> Int32
 
     /// glibc's Dl_info.
@@ -21,8 +19,6 @@ enum GlibcExtras {
     }
 
     private static let pipe2Function = symbol("pipe2", as: Pipe2.self)
-    private static let addChdirFunction = symbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
-    private static let addClosefromFunction = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddClosefrom.self)
     private static let dladdrFunction = symbol("dladdr", as: DLAddr.self)
 
     /// A pipe whose ends are close-on-exec from the start, so a child spawned
@@ -36,16 +32,6 @@ enum GlibcExtras {
             fds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
         }
         return (fds[0], fds[1])
-    }
-
-    /// glibc 2.29+; false when missing.
-    static func addChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ directory: String) -> Bool {
-        addChdirFunction?(actions, directory) == 0
-    }
-
-    /// glibc 2.34+; without it the child inherits descriptors not marked close-on-exec.
-    static func addClosefrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) {
-        _ = addClosefromFunction?(actions, lowest)
     }
 
     /// The path of the loaded library that contains `address`.

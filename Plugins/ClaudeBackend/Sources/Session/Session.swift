@@ -108,7 +108,7 @@ final class Session: @unchecked Sendable {
         let executable = try await context.cli.path()
         let tools = await HostTools(host: context.host).list()
         let command = LaunchCommand(config: context.config, executable: executable, sessionID: id, resume: resume,
-                                    directory: turn.workingDirectory, hostTools: !tools.isEmpty)
+                                    directory: turn.workingDirectory, hostTools: !tools.isEmpty, run: context.run.id)
         do {
             let started = try CLIConnection(command: command, sessionID: id, tools: tools, policy: context.config.permissionPolicy,
                                             host: context.host, stats: context.stats)

@@ -6,4 +6,5 @@ struct SessionContext: Sendable {
     let host: HostLink
     let stats: LatencyStats
     let cli: CLIPath
+    let run: BackendRun
 }
