@@ -99,7 +99,8 @@ struct ChatView {
 
     private mutating func stream(_ event: JSONValue) -> String {
         let id = event["message_id"]?.stringValue ?? ""
-        if event["is_complete"]?.boolValue == true {
+        // A block's end, or the turn's (which older hosts sent per block).
+        if event["block_complete"]?.boolValue == true || event["is_complete"]?.boolValue == true {
             guard streaming == id else { return "" }
             streaming = nil
             let withdrawn = event["withdrawn"]?.boolValue == true

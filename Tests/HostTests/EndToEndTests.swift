@@ -47,6 +47,28 @@ import Testing
         await claude.stop()
     }
 
+    /// Text, a tool call, more text: two reply blocks, one completion, after the last.
+    @Test func aTurnOfSeveralBlocksCompletesOnceAfterTheLast() async throws {
+        let claude = try await ClaudeSetup.start()
+        let host = try await claude.start(store: try sqliteStore())
+        claude.loopback.enqueue(.toolUse("Lookup", input: #"{"q":"x"}"#, saying: "Let me look that up."))
+        claude.loopback.enqueue(.text("That tool does not exist, so here is my answer."))
+        _ = try await host.send("look it up", wait: true)
+        #expect(await eventually { host.wire.types.contains("turn_complete") })
+        let stream = host.wire.of(type: "chat_stream")
+        let replies = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages.filter { $0.sender == .orchestrator }
+        #expect(replies.map(\.message) == ["Let me look that up.", "That tool does not exist, so here is my answer."])
+        #expect(stream.filter { $0["block_complete"] == .bool(true) }.compactMap { $0["message_id"]?.stringValue } == replies.map(\.id) + [replies[1].id])
+        let completions = stream.filter { $0["is_complete"] == .bool(true) }
+        #expect(completions.count == 1)
+        #expect(completions.first?["message_id"]?.stringValue == replies.last?.id)
+        #expect(completions.first?["seq"] == stream.last?["seq"], "the completion comes after every other chunk")
+        let types = host.wire.types
+        #expect(types.lastIndex(of: "orchestrator_chat")! < types.lastIndex(of: "chat_stream")!, "…and after the last block's row")
+        await host.stop()
+        await claude.stop()
+    }
+
     @Test func totalsAccumulateAndARestartedHostResumesTheSession() async throws {
         let toml = try sqliteStore()
         let claude = try await ClaudeSetup.start()

@@ -15,9 +15,13 @@ import Testing
         #expect(await eventually { host.wire.types.last == "orchestrator_updated" || host.wire.types.contains("orchestrator_updated") })
         #expect(host.wire.types == [
             "orchestrator_chat", "chat_typing", "chat_stream", "chat_stream", "chat_stream", "chat_stream", "chat_stream",
-            "orchestrator_chat", "orchestrator_updated", "chat_typing", "turn_complete",
+            "orchestrator_chat", "chat_stream", "orchestrator_updated", "chat_typing", "turn_complete",
         ])
-        #expect(host.wire.messages.map { $0["seq"]?.intValue ?? 0 } == Array(1...11))
+        #expect(host.wire.messages.map { $0["seq"]?.intValue ?? 0 } == Array(1...12))
+        // The block's end, then the turn's: one is_complete, after the reply's row.
+        let ends = host.wire.of(type: "chat_stream").filter { $0["chunk"] == .string("") }
+        #expect(ends.map { $0["block_complete"] } == [.bool(true), .bool(true)])
+        #expect(ends.map { $0["is_complete"] } == [.bool(false), .bool(true)])
         let chunks = host.wire.of(type: "chat_stream").filter { $0["is_complete"] == .bool(false) }.compactMap { $0["chunk"]?.stringValue }
         #expect(chunks.joined() == "You said: hi")
         let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages

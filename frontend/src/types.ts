@@ -79,7 +79,10 @@ export interface ChatStreamEvent extends Sequenced {
   orchestrator_agent_id: string;
   message_id: string;
   chunk: string;
+  /** The turn's reply is over: sent once per turn, after its last block. */
   is_complete: boolean;
+  /** This block's stream is over (its `orchestrator_chat` row follows or came). */
+  block_complete?: boolean;
   /** The streamed draft never became final (the backend retried the block). */
   withdrawn?: boolean;
 }

@@ -157,11 +157,13 @@ public final class TurnEngine: @unchecked Sendable {
         let outcome: Result<CompletedTurn, PluginError>
         do {
             let reply = try await runBackend(turn, recorder: recorder, session: sessionID, resume: resume)
+            recorder.finishTurn()
             outcome = .success(try finish(turn, recorder: recorder, reply: reply.body, sessionID: reply.session))
         } catch {
             let failure = PluginError(error)
             let interrupted = failure.status == .cancelled || failure.code == "interrupted"
             recorder.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
+            recorder.finishTurn()
             if let result = recorder.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
             if !interrupted { logger.error("turn \(turn.turnID) failed: \(failure)") }
             publish(WireMessages.error(orchestratorID: known.id, turnID: turn.turnID, failure), turnID: turn.turnID)

@@ -21,6 +21,8 @@ final class TurnRecorder: @unchecked Sendable {
     private var draftOrder: [String] = []
     private(set) var finalTexts: [String] = []
     private(set) var toolsUsed: [String] = []
+    /// The reply block that ended last: the turn's one `is_complete` names it.
+    private var lastReplyID: String?
     /// A failed turn's accounting, which the backend reports just before its error (`STATUS turn_failed`).
     private(set) var failedResult: JSONValue?
 
@@ -64,7 +66,7 @@ final class TurnRecorder: @unchecked Sendable {
             drafts[key] = nil
             draftOrder.removeAll { $0 == key }
             if let id = replyIDs[key] {
-                publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true, withdrawn: true))
+                publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: false, blockComplete: true, withdrawn: true))
             }
         case .toolUse:
             toolUse(event.payload)
@@ -88,7 +90,8 @@ final class TurnRecorder: @unchecked Sendable {
         drafts[key] = nil
         draftOrder.removeAll { $0 == key }
         finalTexts.append(text)
-        publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
+        lastReplyID = id
+        publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: false, blockComplete: true))
         var metadata: [String: JSONValue] = ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                              "tools_used": .array(toolsUsed.map(JSONValue.string))]
         if partial { metadata["partial"] = .bool(true) }
@@ -141,13 +144,20 @@ final class TurnRecorder: @unchecked Sendable {
         for key in draftOrder {
             guard let text = drafts[key], !text.isEmpty else { continue }
             let id = replyID(for: key)
-            publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true))
+            lastReplyID = id
+            publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: false, blockComplete: true))
             save(id: id, text: text, metadata: ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                                "partial": .bool(true), "outcome": .string(outcome), "error_class": .string(error.code)])
             finalTexts.append(text)
         }
         drafts = [:]
         draftOrder = []
+    }
+
+    /// The turn is over: one `chat_stream` with `is_complete: true`, after the last block (none if no text was streamed).
+    func finishTurn() {
+        guard let id = lock.withLock({ lastReplyID }) else { return }
+        publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: true, blockComplete: true))
     }
 
     var response: String { lock.withLock { finalTexts.joined(separator: "\n\n") } }

@@ -40,8 +40,11 @@ public enum WireMessageType: String, CaseIterable, Sendable {
 /// rendered by hand (the per-token path) or encoded in one pass.
 /// `seq` is stamped by the bus.
 public enum WireMessages {
-    /// The hot path, one per token: rendered by hand, no encoder.
-    public static func chatStream(orchestratorID: String, messageID: String, chunk: String, isComplete: Bool, withdrawn: Bool = false) -> Data {
+    /// The hot path, one per token: rendered by hand, no encoder. `blockComplete`: this
+    /// reply block's stream is over (its row follows); `isComplete`: the turn's reply is
+    /// over, sent once per turn after its last block, as the original contract means it.
+    public static func chatStream(orchestratorID: String, messageID: String, chunk: String, isComplete: Bool,
+                                  blockComplete: Bool = false, withdrawn: Bool = false) -> Data {
         var json = #"{"type":"chat_stream","orchestrator_agent_id":""#
         json += orchestratorID
         json += #"","message_id":""#
@@ -49,6 +52,7 @@ public enum WireMessages {
         json += #"","chunk":"#
         JSONString.appendQuoted(chunk, to: &json)
         json += isComplete ? #","is_complete":true"# : #","is_complete":false"#
+        if blockComplete { json += #","block_complete":true"# }
         if withdrawn { json += #","withdrawn":true"# }
         json += "}"
         return Data(json.utf8)

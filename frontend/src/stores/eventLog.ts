@@ -98,9 +98,10 @@ export function appendHostEvents(log: EventLog, events: readonly HostEvent[], no
       const key = `stream:${event.message_id}`;
       const at = streamLines.get(key);
       const previous = at === undefined ? undefined : entries[at];
-      const chunks = (previous?.chunks ?? 0) + (event.is_complete ? 0 : 1);
+      const ended = event.block_complete === true || event.is_complete;
+      const chunks = (previous?.chunks ?? 0) + (ended ? 0 : 1);
       const chars = (previous?.chars ?? 0) + event.chunk.length;
-      const state = event.withdrawn ? 'withdrawn' : event.is_complete ? 'complete' : 'streaming';
+      const state = event.withdrawn ? 'withdrawn' : ended ? 'complete' : 'streaming';
       const summary = `reply ${short(event.message_id)} ${state} · ${chunks} chunks · ${chars} chars`;
       const entry: EventEntry = { key, seq: event.seq, type: 'chat_stream', category: 'stream', summary, time: previous?.time ?? now, chunks, chars };
       if (at !== undefined) entries[at] = entry;
