@@ -7,6 +7,28 @@ import Testing
 /// A session's CLI process over time: reaped when idle, killed, interrupted,
 /// over its deadline, closed; and resumed afterwards with its history.
 @Suite(.serialized) struct SessionLifecycleTests {
+    @Test func aPrewarmedSessionServesItsFirstTurnFromTheProcessAlreadyRunning() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        let session = newSession()
+        let reply = try await harness.request(["op": "prewarm", "session_id": .string(session), "working_dir": .string(harness.workingDirectory)])
+        let pid = try #require(reply["pid"]?.intValue)
+        #expect(reply["prewarmed"] == true)
+        #expect(try await harness.pid(of: session) == Int32(pid))
+        #expect(harness.loopback.messageRequests.isEmpty, "no prompt is sent to start a session")
+        let turn = await harness.turn("hello", session: session)
+        #expect(turn.value?["session_id"] == .string(session), "\(String(describing: turn.error))")
+        #expect(harness.pids(of: session) == [Int32(pid)], "the turn used the prewarmed process")
+    }
+
+    @Test func prewarmOffLeavesTheStartToTheFirstTurn() async throws {
+        let harness = try await BackendHarness.start(["prewarm": false])
+        defer { Task { await harness.stop() } }
+        let session = newSession()
+        #expect(try await harness.request(["op": "prewarm", "session_id": .string(session), "working_dir": "/tmp"]) == ["prewarmed": false])
+        #expect(try await harness.pid(of: session) == nil)
+    }
+
     @Test func anIdleSessionIsReapedAndTheNextTurnResumesItInANewProcess() async throws {
         let harness = try await BackendHarness.start(["idle_timeout_s": .double(1)])
         defer { Task { await harness.stop() } }

@@ -125,7 +125,7 @@ import Testing
         await #expect(throws: PluginError(.invalid, code: "invalid_working_dir", #"start_turn: working_dir "/no/such/dir" is not an existing directory; create it or fix [host] working_dir"#, retryable: false)) {
             try await start(#"{"turn_id":"t","message":"hi","working_dir":"/no/such/dir"}"#)
         }
-        await #expect(throws: PluginError(.unsupported, code: "unsupported", #"ClaudeBackend has no op "bogus"; it serves status, interrupt, close_session"#, retryable: false)) {
+        await #expect(throws: PluginError(.unsupported, code: "unsupported", #"ClaudeBackend has no op "bogus"; it serves status, interrupt, prewarm, close_session"#, retryable: false)) {
             _ = try await harness.request(["op": .string("bogus")])
         }
         await #expect(throws: PluginError(.invalid, code: "invalid_request", #"interrupt: missing field "session_id""#, retryable: false)) {

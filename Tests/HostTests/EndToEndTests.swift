@@ -47,6 +47,24 @@ import Testing
         await claude.stop()
     }
 
+    /// The orchestrator's CLI starts with the host, so the first message does not wait for its cold start.
+    @Test func theFirstMessageFindsItsSessionAlreadyRunning() async throws {
+        let claude = try await ClaudeSetup.start()
+        let host = try await claude.start(store: try sqliteStore())
+        var warm: JSONValue?
+        #expect(await eventually(timeout: .seconds(30)) {
+            warm = elements(try? await host.backendRequest("status")["sessions"]).first { $0["alive"] == .bool(true) }
+            return warm != nil
+        }, "a live CLI before any message")
+        claude.loopback.enqueue(.text("Already warm."))
+        let reply = try await host.send("hi", wait: true)
+        #expect(reply["session_id"] == warm?["session_id"], "the first turn runs in the prewarmed session")
+        let sessions = elements(try await host.backendRequest("status")["sessions"])
+        #expect(sessions.map { $0["pid"] } == [warm?["pid"]], "…in the same process: no second start")
+        await host.stop()
+        await claude.stop()
+    }
+
     /// Text, a tool call, more text: two reply blocks, one completion, after the last.
     @Test func aTurnOfSeveralBlocksCompletesOnceAfterTheLast() async throws {
         let claude = try await ClaudeSetup.start()

@@ -51,13 +51,19 @@ final class ClaudeBackend: BackendPlugin {
             let id = try request.decode(SessionArgument.self).session_id
             let interrupted = await sessions.existing(id)?.interrupt() ?? false
             return try JSON.encode(["interrupted": interrupted])
+        case "prewarm":
+            struct PrewarmArguments: Decodable { var session_id: String; var working_dir: String; var resume: Bool? }
+            let arguments = try request.decode(PrewarmArguments.self)
+            guard context.config.prewarm else { return try JSON.encode(["prewarmed": false]) }
+            let pid = try await sessions.session(arguments.session_id).prewarm(directory: arguments.working_dir, resume: arguments.resume ?? false)
+            return try JSON.encode(["prewarmed": JSONValue.bool(true), "pid": .int(Int64(pid))])
         case "close_session":
             let id = try request.decode(SessionArgument.self).session_id
             guard let session = sessions.existing(id) else { return try JSON.encode(["closed": false]) }
             try await session.close()
             return try JSON.encode(["closed": true])
         default:
-            throw PluginError.unsupported("ClaudeBackend has no op \"\(request.op)\"; it serves status, interrupt, close_session")
+            throw PluginError.unsupported("ClaudeBackend has no op \"\(request.op)\"; it serves status, interrupt, prewarm, close_session")
         }
     }
 

@@ -60,6 +60,7 @@ public final class OrchRuntime: @unchecked Sendable {
             if let orchestrator, let store, let backend {
                 let launched = try await Launch.engine(orchestrator, config: config, store: store.api, backend: backend, bus: bus, logger: logger)
                 (engine, resumedSession) = (launched.engine, launched.resumed)
+                launched.engine.prewarm()
             }
             for transport in transports {
                 let reply = try await transport.start()

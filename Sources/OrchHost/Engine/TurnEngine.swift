@@ -130,6 +130,29 @@ public final class TurnEngine: @unchecked Sendable {
 
     /// The session the running turn uses.
     private var currentSession: String?
+    /// The session a first turn creates, chosen up front so `prewarm` can start its process.
+    private let firstSessionID = UUID().uuidString.lowercased()
+
+    /// Asks the backend to start the orchestrator's session now, in the background, so the
+    /// first message does not pay the model process's cold start. A backend without the
+    /// op (or with it turned off) just says so; nothing waits for this.
+    public func prewarm() {
+        let (record, firstSession) = lock.withLock { (orchestratorRecord, firstSessionID) }
+        let request: [String: JSONValue] = [
+            "op": .string("prewarm"), "session_id": .string(record.sessionID ?? firstSession),
+            "resume": .bool(record.sessionID != nil), "working_dir": .string(settings.workingDir),
+        ]
+        Task { [backend, logger] in
+            do {
+                let reply = try await backend.request(try JSON.encode(request))
+                logger.debug("prewarm: \(String(decoding: reply, as: UTF8.self))")
+            } catch {
+                let failure = PluginError(error)
+                if failure.status == .unsupported { return }
+                logger.warning("could not start the orchestrator's session ahead of its first message: \(failure.message); the first message will start it")
+            }
+        }
+    }
     private var stopping = false
 
     private func publish(_ json: Data, turnID: String? = nil) {
@@ -147,7 +170,7 @@ public final class TurnEngine: @unchecked Sendable {
         let (known, sessionID): (OrchestratorRecord, String) = lock.withLock {
             waiting -= 1
             running = turn
-            let session = orchestratorRecord.sessionID ?? UUID().uuidString.lowercased()
+            let session = orchestratorRecord.sessionID ?? firstSessionID
             currentSession = session
             return (orchestratorRecord, session)
         }

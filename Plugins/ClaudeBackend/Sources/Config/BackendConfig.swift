@@ -21,6 +21,8 @@ struct BackendConfig: Sendable {
     var turnTimeout: Duration
     var maxRetries: Int
     var configDirectory: String?
+    /// Start a session's CLI when the host asks (`prewarm`), before its first turn.
+    var prewarm: Bool
     var environment: [String: String]
 
     static let defaultIdleTimeoutSeconds = 600.0
@@ -42,11 +44,12 @@ struct BackendConfig: Sendable {
         var max_retries: Int?
         var config_dir: String?
         var env: [String: String]?
+        var prewarm: Bool?
     }
 
     private static let keys: Set<String> = [
         "cli_path", "model", "system_prompt_file", "permission_mode", "permission_policy", "allowed_tools", "tools",
-        "max_turns", "idle_timeout_s", "turn_timeout_s", "max_retries", "config_dir", "env",
+        "max_turns", "idle_timeout_s", "turn_timeout_s", "max_retries", "config_dir", "env", "prewarm",
     ]
 
     /// `pluginDirectory` is where the library lives: the default prompt is looked up from there too.
@@ -86,6 +89,7 @@ struct BackendConfig: Sendable {
         maxRetries = options.max_retries ?? Self.defaultMaxRetries
         configDirectory = try options.config_dir.map(Self.makeDirectory)
         self.environment = options.env ?? [:]
+        prewarm = options.prewarm ?? true
     }
 
     private static func seconds(_ value: Double?, default fallback: Double, key: String) throws(PluginError) -> Duration {

@@ -29,7 +29,7 @@ final class Session: @unchecked Sendable {
         lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
         let started = ContinuousClock.now
-        let connection = try await liveConnection(for: turn)
+        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume)
         let assembler = TurnAssembler(turn: turn, events: events)
         let limit = context.config.turnTimeout
         let deadline = Task {
@@ -58,6 +58,16 @@ final class Session: @unchecked Sendable {
         case .exited(let status):
             throw TurnFailure.fromExit(status, stderr: ending.stderr, stop: ending.stop, partialCharacters: ending.partialCharacters)
         }
+    }
+
+    /// Starts the CLI process now, without a prompt, so the first turn does not wait for its
+    /// cold start; it is closed after `idle_timeout_s` like any idle process. Returns its pid.
+    func prewarm(directory: String, resume: Bool) async throws -> Int32 {
+        await gate.acquire()
+        defer { gate.release() }
+        lock.withLock { idleTimer?.cancel() }
+        defer { scheduleIdleClose() }
+        return try await liveConnection(directory: directory, resume: resume).pid
     }
 
     /// Interrupts the running turn; false when none runs.
@@ -98,17 +108,17 @@ final class Session: @unchecked Sendable {
 
     // MARK: -
 
-    private func liveConnection(for turn: TurnRequest) async throws -> CLIConnection {
+    private func liveConnection(directory: String, resume requested: Bool) async throws -> CLIConnection {
         if let current = lock.withLock({ connection }), current.isAlive {
-            if current.command.directory == turn.workingDirectory { return current }
-            context.host.log(.info, "session \(id) moves to \(turn.workingDirectory); restarting its Claude CLI there")
+            if current.command.directory == directory { return current }
+            context.host.log(.info, "session \(id) moves to \(directory); restarting its Claude CLI there")
             await closeConnection()
         }
-        let resume = lock.withLock { known } || turn.resume
+        let resume = lock.withLock { known } || requested
         let executable = try await context.cli.path()
         let tools = await HostTools(host: context.host).list()
         let command = LaunchCommand(config: context.config, executable: executable, sessionID: id, resume: resume,
-                                    directory: turn.workingDirectory, hostTools: !tools.isEmpty, run: context.run.id)
+                                    directory: directory, hostTools: !tools.isEmpty, run: context.run.id)
         do {
             let started = try CLIConnection(command: command, sessionID: id, tools: tools, policy: context.config.permissionPolicy,
                                             host: context.host, stats: context.stats)
