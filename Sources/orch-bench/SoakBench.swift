@@ -29,7 +29,7 @@ enum SoakBench {
                 case "--chat-every-s": chatEvery = value
                 case "--history-every-s": historyEvery = value
                 case "--sample-every-s": sampleEvery = value
-                default: print("unknown flag \(flag); flags: --minutes M --clients N --chat-every-s S --history-every-s S --sample-every-s S")
+                default: say("unknown flag \(flag); flags: --minutes M --clients N --chat-every-s S --history-every-s S --sample-every-s S")
                 }
             }
         }
@@ -43,7 +43,7 @@ enum SoakBench {
         defer { try? FileManager.default.removeItem(at: directory) }
         let (orch, port) = try await startHost(in: directory, loopback: loopback)
         defer { orch.terminate(); orch.waitUntilExit() }
-        print("soak: orch pid \(orch.processIdentifier) on port \(port), \(settings.clients) watchers, a chat every \(settings.chatEvery) s, "
+        say("soak: orch pid \(orch.processIdentifier) on port \(port), \(settings.clients) watchers, a chat every \(settings.chatEvery) s, "
               + "history every \(settings.historyEvery) s, for \(settings.minutes) min")
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -69,7 +69,7 @@ enum SoakBench {
                 let minutes = Double((now - start).components.seconds) / 60
                 let megabytes = Double(residentBytes(pid: orch.processIdentifier)) / 1_048_576
                 samples.append((minutes, megabytes))
-                print(String(format: "  t=%6.2f min  rss=%7.2f MB  chats=%d histories=%d failures=%d", minutes, megabytes, chats, histories, failures))
+                say(String(format: "  t=%6.2f min  rss=%7.2f MB  chats=%d histories=%d failures=%d", minutes, megabytes, chats, histories, failures))
                 nextSample += .seconds(settings.sampleEvery)
             }
             if now >= nextChat {
@@ -78,7 +78,7 @@ enum SoakBench {
                     chats += 1
                 } catch {
                     failures += 1
-                    if failures <= 3 { print("  chat failed: \(error)") }
+                    if failures <= 3 { say("  chat failed: \(error)") }
                 }
                 nextChat += .seconds(settings.chatEvery)
             }
@@ -96,7 +96,7 @@ enum SoakBench {
     }
 
     static func report(_ samples: [(minutes: Double, megabytes: Double)], chats: Int, histories: Int, failures: Int) {
-        guard let first = samples.first, let last = samples.last else { return print("soak: no samples") }
+        guard let first = samples.first, let last = samples.last else { return say("soak: no samples") }
         let settled = samples.filter { $0.minutes >= 5 }
         let atFive = settled.first ?? first
         // Least-squares slope over the samples after the first 5 minutes.
@@ -106,9 +106,9 @@ enum SoakBench {
         let covariance = points.map { ($0.minutes - meanX) * ($0.megabytes - meanY) }.reduce(0, +)
         let variance = points.map { ($0.minutes - meanX) * ($0.minutes - meanX) }.reduce(0, +)
         let slope = variance > 0 ? covariance / variance : 0
-        print(String(format: "soak RSS: start %.2f MB, at 5 min %.2f MB, end %.2f MB (%.1f min), end − 5 min %+.2f MB (target within 5 MB), slope after 5 min %+.3f MB/min",
+        say(String(format: "soak RSS: start %.2f MB, at 5 min %.2f MB, end %.2f MB (%.1f min), end − 5 min %+.2f MB (target within 5 MB), slope after 5 min %+.3f MB/min",
                      first.megabytes, atFive.megabytes, last.megabytes, last.minutes, last.megabytes - atFive.megabytes, slope))
-        print("soak load: \(chats) chats, \(histories) history loads, \(failures) failed requests")
+        say("soak load: \(chats) chats, \(histories) history loads, \(failures) failed requests")
     }
 
     /// Starts `orch serve` (the binaries beside this one) and waits for its port.
@@ -162,5 +162,10 @@ enum SoakBench {
         let (data, response) = try await URLSession.shared.data(for: request)
         guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else { throw BenchFailure("\(url): \(String(decoding: data, as: UTF8.self))") }
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
+    /// Unbuffered: an hour-long run shows its samples as they come, even piped to a file.
+    private static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
