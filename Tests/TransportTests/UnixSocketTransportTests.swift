@@ -381,23 +381,6 @@ import Testing
 
     /// A config for a host that is expected to fail before it is ready.
     static func config(socket: String, options: String = "") throws -> String {
-        let directory = try Paths.temporaryDirectory()
-        let path = directory.appendingPathComponent("orch.toml").path
-        try """
-        [host]
-        plugin_dirs = ["\(Paths.buildDirectory)"]
-        [store]
-        plugin = "SQLiteStore"
-        [store.options]
-        path = "\(directory.appendingPathComponent("orch.sqlite").path)"
-        [backend]
-        plugin = "\(try CPlugin.build())"
-        [[transports]]
-        plugin = "\(try UnixTransport.library())"
-        [transports.options]
-        path = "\(socket)"
-        \(options)
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try UnixHost.writeConfig(in: try Paths.temporaryDirectory(), socket: socket, unixOptions: options)
     }
 }

@@ -22,6 +22,20 @@ public final class UnixHost: @unchecked Sendable {
                              environment: [String: String] = [:]) async throws -> UnixHost {
         let directory = try directory ?? Paths.temporaryDirectory()
         let socket = socket ?? directory.appendingPathComponent("orch.sock").path
+        let config = try writeConfig(in: directory, socket: socket, backend: backend, backendOptions: backendOptions, plugin: plugin,
+                                     unixOptions: unixOptions, transports: transports, host: host)
+        let orch = try OrchProcess(["serve", "--config", config], directory: directory.path, environment: environment)
+        guard await orch.waitForOutput("orch ready", timeout: .seconds(60)) else {
+            orch.terminate(signal: SIGKILL)
+            throw StartFailure(stdout: orch.stdout, stderr: orch.stderr)
+        }
+        return UnixHost(orch: orch, directory: directory, config: config, socket: socket)
+    }
+
+    /// Writes the `orch.toml` that `start` serves (also for hosts a test expects
+    /// to fail before they are ready) and returns its path; the arguments are `start`'s.
+    public static func writeConfig(in directory: URL, socket: String, backend: String? = nil, backendOptions: String = "",
+                                   plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "") throws -> String {
         let config = directory.appendingPathComponent("orch.toml").path
         try """
         [host]
@@ -42,12 +56,7 @@ public final class UnixHost: @unchecked Sendable {
         \(unixOptions)
         \(transports)
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let orch = try OrchProcess(["serve", "--config", config], directory: directory.path, environment: environment)
-        guard await orch.waitForOutput("orch ready", timeout: .seconds(60)) else {
-            orch.terminate(signal: SIGKILL)
-            throw StartFailure(stdout: orch.stdout, stderr: orch.stderr)
-        }
-        return UnixHost(orch: orch, directory: directory, config: config, socket: socket)
+        return config
     }
 
     private init(orch: OrchProcess, directory: URL, config: String, socket: String) {
