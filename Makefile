@@ -20,7 +20,7 @@ CC              ?= cc
 C_PLUGIN_FLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -fPIC -shared -fvisibility=hidden -pthread -I Sources/PluginAPI/C/include
 UNIX_TRANSPORT  := .build/c-plugins/libUnixSocketTransport.so
 
-.PHONY: run test build deps bench bench-ui clean frontend test-frontend test-browser c-plugins
+.PHONY: run test test-one build deps bench bench-ui clean frontend test-frontend test-browser c-plugins format lint
 
 run: deps build c-plugins frontend
 	.build/debug/orch serve --config $(CONFIG)
@@ -54,6 +54,23 @@ test: deps c-plugins
 	# parallel suites starve each other into timeouts; serially the whole run takes ~2 minutes.
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
 	$(MAKE) test-frontend test-browser
+
+# One Swift suite, or anything `swift test --filter` takes: `make test-one SUITE=StoreConformance`.
+# Tests/README.md lists the suites.
+test-one: deps c-plugins
+	@if [ -z "$(SUITE)" ]; then echo "usage: make test-one SUITE=<suite name or --filter pattern>, e.g. SUITE=StoreConformance"; exit 2; fi
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) --filter '$(SUITE)'
+
+# The Swift code in the style .swift-format describes (swift-format ships with the toolchain).
+SWIFT_SOURCES := Sources Plugins Tests
+
+format:
+	$(SWIFT) format --in-place --recursive --parallel $(SWIFT_SOURCES)
+
+# What `make format` would change; advice, so it never fails the build.
+lint:
+	-$(SWIFT) format lint --recursive --parallel $(SWIFT_SOURCES)
 
 bench: deps
 	$(SWIFT) build -c release --product orch-bench

@@ -95,11 +95,16 @@ let package = Package(
             path: "Sources/orch"
         ),
         .executableTarget(name: "orch-bench", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback"] + nio, path: "Sources/orch-bench"),
+        // What several test targets share: paths, recorders, waiting with deadlines, the seeded generator, a real
+        // `orch serve` over the Unix socket and its line client. A library, as NIOTestUtils is; it reaches `orch`'s
+        // ChatConnection through `package` access, so it also compiles in release builds.
+        .target(name: "OrchTesting", dependencies: ["OrchHost", "PluginAPI", "orch"], path: "Tests/Support/OrchTesting"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         // `orch` itself is a dependency so the terminal client's logic (`orch chat`) is tested directly.
-        .testTarget(name: "HostTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback", "orch"], path: "Tests/HostTests"),
+        .testTarget(name: "HostTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback", "orch", "OrchTesting"],
+                    path: "Tests/HostTests"),
         .testTarget(name: "StoreTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster"], path: "Tests/StoreTests"),
-        .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback"], path: "Tests/BackendTests"),
+        .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback", "OrchTesting"], path: "Tests/BackendTests"),
         // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
         .target(name: "PostgresCluster", path: "Sources/TestServers/PostgresCluster"),
         // A scriptable stand-in for the Anthropic Messages API, shared by the tests and benchmarks.
@@ -117,6 +122,7 @@ let package = Package(
             name: "TransportTests",
             dependencies: [
                 "OrchHost",
+                "OrchTesting",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,14 +6,16 @@ import Glibc
 #endif
 
 /// One connection to the UnixSocketTransport: JSON objects out, one per line;
-/// lines in, read with an optional deadline. Used by `orch chat` and its tests.
-final class ChatConnection: @unchecked Sendable {
-    enum Failure: Error, Equatable, CustomStringConvertible {
+/// lines in, read with an optional deadline. Used by `orch chat` and its tests
+/// (`package`, so the OrchTesting library reaches it without `@testable`, which
+/// release builds cannot compile).
+package final class ChatConnection: @unchecked Sendable {
+    package enum Failure: Error, Equatable, CustomStringConvertible {
         case pathTooLong(String)
         case cannotConnect(path: String, reason: String)
         case closed
 
-        var description: String {
+        package var description: String {
             switch self {
             case .pathTooLong(let path):
                 "the socket path \(path) is longer than a Unix socket allows (107 bytes); use a shorter path"
@@ -25,19 +27,19 @@ final class ChatConnection: @unchecked Sendable {
         }
     }
 
-    let path: String
+    package let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var scanned = 0
     private let writeLock = NSLock()
 
     /// Wraps a connected stream socket (`path` names it in messages).
-    init(path: String, fd: Int32) {
+    package init(path: String, fd: Int32) {
         self.path = path
         self.fd = fd
     }
 
-    static func connect(path: String) throws(Failure) -> ChatConnection {
+    package static func connect(path: String) throws(Failure) -> ChatConnection {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -61,14 +63,14 @@ final class ChatConnection: @unchecked Sendable {
     }
 
     /// Sends one JSON object as a line. Safe from any thread.
-    func send(_ message: JSONValue) throws {
+    package func send(_ message: JSONValue) throws {
         var line = try JSON.encode(message)
         line.append(UInt8(ascii: "\n"))
         try sendRaw(line)
     }
 
     /// Sends bytes exactly as given (tests use this for malformed input).
-    func sendRaw(_ bytes: Data) throws {
+    package func sendRaw(_ bytes: Data) throws {
         try writeLock.withLock {
             try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 var offset = 0
@@ -86,7 +88,7 @@ final class ChatConnection: @unchecked Sendable {
 
     /// The next line without its newline; nil at the end of the stream, or when
     /// `timeout` passes first. Call from one thread at a time.
-    func readLine(timeout: Duration? = nil) -> Data? {
+    package func readLine(timeout: Duration? = nil) -> Data? {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         while true {
             if let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -114,7 +116,7 @@ final class ChatConnection: @unchecked Sendable {
     /// Shuts the connection down; a blocked `readLine` then returns nil. The
     /// descriptor itself is closed when the last reference goes, so a reader
     /// can never reach a reused descriptor number.
-    func close() {
+    package func close() {
         shutdown(fd, Int32(SHUT_RDWR))
     }
 

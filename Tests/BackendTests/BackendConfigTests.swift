@@ -1,6 +1,7 @@
 import AnthropicLoopback
 import Foundation
 import OrchHost
+import OrchTesting
 import PluginAPI
 import Testing
 

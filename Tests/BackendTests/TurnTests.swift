@@ -1,6 +1,7 @@
 import AnthropicLoopback
 import Foundation
 import OrchHost
+import OrchTesting
 import PluginAPI
 import Testing
 
@@ -92,7 +93,7 @@ import Testing
         async let first = harness.turn("first", session: session, recorder: firstEvents)
         #expect(await eventually { !firstEvents.events.isEmpty })
         async let second = harness.turn("second while busy", session: session, recorder: secondEvents)
-        #expect(try await eventuallyAsync {
+        #expect(try await eventually(timeout: .seconds(15)) {
             let status = try await harness.status(of: session)
             return status?["running"] == .bool(true) && status?["queued"] == .int(1)
         })

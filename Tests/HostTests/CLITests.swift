@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import Testing
 
 /// The `orch` executable, run as an operator would run it.

@@ -1,5 +1,6 @@
 @testable import orch
 import Foundation
+import OrchTesting
 import PluginAPI
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import OrchHost
+import OrchTesting
 import PluginAPI
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import PluginAPI
 import Testing
 
@@ -36,7 +37,7 @@ import Testing
             let stalled = try await RawWebSocket.connect(port: host.port, reading: false)
             var readers: [TestSocket] = []
             for _ in 0..<5 { readers.append(try await TestSocket.connect(host.webSocketURL)) }
-            #expect(await eventuallyAsync { await host.connectionCount() == 6 })
+            #expect(await eventually { await host.connectionCount() == 6 })
             // Closed loop: each event must reach every reader before the next is published,
             // so the delay measured is the server's, not a backlog in the test's own clients.
             let message = UUID().uuidString.lowercased(), filler = String(repeating: "x", count: 4000)
@@ -55,7 +56,7 @@ import Testing
             }
             let metrics = try await RawHTTP.get(port: host.port, "/metrics").text
             #expect(metrics.contains("orch_ws_slow_clients_dropped_total 1"))
-            #expect(await eventuallyAsync { await host.connectionCount() == 0 })
+            #expect(await eventually { await host.connectionCount() == 0 })
             stalled.connection.close()
             // It comes back and resumes: the 64-event test window is long gone, so it is told to reload.
             let back = try await TestSocket.connect(host.webSocketURL)

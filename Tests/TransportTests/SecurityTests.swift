@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import OrchTesting
 import PluginAPI
 import Testing
 

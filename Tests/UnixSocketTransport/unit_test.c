@@ -1,8 +1,8 @@
 /*
  * Unit tests of UnixSocketTransport's pure parts: the JSON reader, the client
  * protocol and the options. Compiled with the plugin's sources and run by
- * Tests/HostTests/UnixSocketUnitTests.swift; prints each failure and exits 1
- * if any.
+ * Tests/TransportTests/UnixSocketMemoryTests.swift (under ASan+UBSan and
+ * valgrind); prints each failure and exits 1 if any.
  */
 #include "buf.h"
 #include "json.h"

@@ -2,6 +2,7 @@ import AnthropicLoopback
 import Foundation
 import Logging
 import OrchHost
+import OrchTesting
 import PluginAPI
 
 /// One ClaudeBackend instance, loaded from its built library as the host
@@ -156,16 +157,6 @@ final class LogCapture: @unchecked Sendable {
             capture.append("\(event.level): \(event.message)")
         }
     }
-}
-
-/// `eventually` for conditions that must await (a request to the plugin); polls with a deadline, never a fixed sleep.
-func eventuallyAsync(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
 }
 
 /// Whether a process id still names a live process.

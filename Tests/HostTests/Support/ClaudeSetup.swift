@@ -1,5 +1,6 @@
 import AnthropicLoopback
 import Foundation
+import OrchTesting
 
 /// The real ClaudeBackend pointed at a loopback Anthropic API, with its own
 /// CLI config directory (sessions live there, so a restarted host that shares

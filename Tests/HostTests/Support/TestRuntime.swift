@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchHost
+import OrchTesting
 import PluginAPI
 import StoreModel
 

@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import PluginAPI
 
 /// A minimal WebSocket client (RFC 6455) over a real TCP socket, as a browser

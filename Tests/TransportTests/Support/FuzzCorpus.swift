@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 
 /// Malformed client input, generated deterministically from a seed, each case with
 /// what the server must answer: an `error` frame with a code, or a close with a code.
@@ -16,13 +17,13 @@ struct FuzzCorpus: Sequence, IteratorProtocol {
         var label: String
     }
 
-    private var random: SplitMix64
+    private var random: SeededRandom
     private var remaining: Int
     private let orchestratorID = "5b0e9c52-7a11-4c3e-9d1f-3a2b1c0d9e8f"
     private let maxFrameBytes: Int
 
     init(seed: UInt64, count: Int, maxFrameBytes: Int) {
-        random = SplitMix64(seed: seed)
+        random = SeededRandom(seed: seed)
         remaining = count
         self.maxFrameBytes = maxFrameBytes
     }
@@ -41,7 +42,7 @@ struct FuzzCorpus: Sequence, IteratorProtocol {
     private mutating func payloadCase() -> Case {
         switch random.next() % 12 {
         case 0:
-            let bytes = (0..<Int(random.next() % 200 + 1)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let bytes = random.bytes(Int(random.next() % 200 + 1))
             return Case(bytes: RawWebSocket.frame(opcode: 0x1, payload: bytes), expected: .error(["invalid_utf8", "invalid_json"]), label: "random bytes")
         case 1:
             let scalars = (0..<Int(random.next() % 80 + 1)).map { _ in Character(UnicodeScalar(UInt8(random.next() % 94 + 33))) }
@@ -86,7 +87,7 @@ struct FuzzCorpus: Sequence, IteratorProtocol {
             let depth = Int(random.next() % 5000) + 600
             return text(String(repeating: "[", count: depth) + String(repeating: "]", count: depth), ["invalid_json"], "deep nesting")
         case 9:
-            let bytes = (0..<Int(random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let bytes = random.bytes(Int(random.next() % 300))
             return Case(bytes: RawWebSocket.frame(opcode: 0x2, payload: bytes), expected: .error(["binary_not_supported"]), label: "binary")
         case 10:
             // A fragmented bad message: two text fragments that together are invalid.
@@ -122,18 +123,5 @@ struct FuzzCorpus: Sequence, IteratorProtocol {
             let first = RawWebSocket.frame(opcode: 0x1, payload: Array("{".utf8), fin: false)
             return Case(bytes: first + RawWebSocket.frame(opcode: 0x1, payload: payload), expected: .close(1002), label: "interleaved message")
         }
-    }
-}
-
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64), so a failure reproduces.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OrchHost
+import OrchTesting
 import PluginAPI
 
 /// A host for the transport under test: the real EventBus and HostRequests, with the

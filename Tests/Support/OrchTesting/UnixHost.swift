@@ -2,26 +2,40 @@ import Foundation
 
 /// A real `orch serve` process whose transports include the UnixSocketTransport,
 /// on a fresh SQLite store, with the C test plugin as its backend by default.
-final class UnixHost: @unchecked Sendable {
-    let orch: OrchProcess
-    let directory: URL
-    let config: String
-    let socket: String
+public final class UnixHost: @unchecked Sendable {
+    public let orch: OrchProcess
+    public let directory: URL
+    public let config: String
+    public let socket: String
 
-    struct StartFailure: Error, CustomStringConvertible {
+    public struct StartFailure: Error, CustomStringConvertible {
         let stdout: String
         let stderr: String
-        var description: String { "orch serve did not become ready\nstdout: \(stdout)\nstderr: \(stderr)" }
+        public var description: String { "orch serve did not become ready\nstdout: \(stdout)\nstderr: \(stderr)" }
     }
 
     /// `unixOptions`: extra lines for the transport's options table; `transports`:
     /// more `[[transports]]` tables after it; `plugin`: the transport library;
     /// `host` and `backendOptions`: lines for those tables.
-    static func start(in directory: URL? = nil, socket: String? = nil, backend: String? = nil, backendOptions: String = "",
-                      plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "",
-                      environment: [String: String] = [:]) async throws -> UnixHost {
+    public static func start(in directory: URL? = nil, socket: String? = nil, backend: String? = nil, backendOptions: String = "",
+                             plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "",
+                             environment: [String: String] = [:]) async throws -> UnixHost {
         let directory = try directory ?? Paths.temporaryDirectory()
         let socket = socket ?? directory.appendingPathComponent("orch.sock").path
+        let config = try writeConfig(in: directory, socket: socket, backend: backend, backendOptions: backendOptions, plugin: plugin,
+                                     unixOptions: unixOptions, transports: transports, host: host)
+        let orch = try OrchProcess(["serve", "--config", config], directory: directory.path, environment: environment)
+        guard await orch.waitForOutput("orch ready", timeout: .seconds(60)) else {
+            orch.terminate(signal: SIGKILL)
+            throw StartFailure(stdout: orch.stdout, stderr: orch.stderr)
+        }
+        return UnixHost(orch: orch, directory: directory, config: config, socket: socket)
+    }
+
+    /// Writes the `orch.toml` that `start` serves (also for hosts a test expects
+    /// to fail before they are ready) and returns its path; the arguments are `start`'s.
+    public static func writeConfig(in directory: URL, socket: String, backend: String? = nil, backendOptions: String = "",
+                                   plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "") throws -> String {
         let config = directory.appendingPathComponent("orch.toml").path
         try """
         [host]
@@ -42,12 +56,7 @@ final class UnixHost: @unchecked Sendable {
         \(unixOptions)
         \(transports)
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let orch = try OrchProcess(["serve", "--config", config], directory: directory.path, environment: environment)
-        guard await orch.waitForOutput("orch ready", timeout: .seconds(60)) else {
-            orch.terminate(signal: SIGKILL)
-            throw StartFailure(stdout: orch.stdout, stderr: orch.stderr)
-        }
-        return UnixHost(orch: orch, directory: directory, config: config, socket: socket)
+        return config
     }
 
     private init(orch: OrchProcess, directory: URL, config: String, socket: String) {
@@ -58,14 +67,14 @@ final class UnixHost: @unchecked Sendable {
     }
 
     /// The orchestrator the host printed at startup.
-    var orchestratorID: String {
+    public var orchestratorID: String {
         orch.stdout.split(separator: "\n").first { $0.hasPrefix("orchestrator ") }.map { String($0.dropFirst("orchestrator ".count)) } ?? ""
     }
 
-    func connect(reading: Bool = true) throws -> LineClient { try LineClient(socket, reading: reading) }
+    public func connect(reading: Bool = true) throws -> LineClient { try LineClient(socket, reading: reading) }
 
     /// SIGTERM, then the exit status (nil if it had to be killed).
-    func stop() async -> Int32? {
+    public func stop() async -> Int32? {
         orch.terminate()
         let status = await orch.exitStatus(timeout: .seconds(30))
         if status != 0 { print("orch exited with \(String(describing: status)); stderr:\n\(orch.stderr.suffix(3000))") }

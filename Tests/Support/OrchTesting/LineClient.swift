@@ -1,28 +1,28 @@
-@testable import orch
 import Foundation
+import orch
 import PluginAPI
 
 /// A client of a line-delimited JSON transport for tests (the UnixSocketTransport,
 /// or the TCP NIOLineTransport): it sends JSON lines and keeps every line it
 /// receives, read on its own thread so waiting never blocks the Swift
 /// concurrency pool the tests share.
-final class LineClient: MessageLog, @unchecked Sendable {
-    let connection: ChatConnection
+public final class LineClient: MessageLog, @unchecked Sendable {
+    private let connection: ChatConnection
 
     /// Connects to a Unix socket; with `reading: false` nothing is read until
     /// `startReading()` (a client that stalls).
-    convenience init(_ path: String, reading: Bool = true) throws {
+    public convenience init(_ path: String, reading: Bool = true) throws {
         try self.init(ChatConnection.connect(path: path), reading: reading)
     }
 
-    init(_ connection: ChatConnection, reading: Bool = true) {
+    package init(_ connection: ChatConnection, reading: Bool = true) {
         self.connection = connection
         super.init()
         if reading { startReading() }
     }
 
     /// Connects over TCP to `host:port`.
-    static func tcp(_ address: String) throws -> LineClient {
+    public static func tcp(_ address: String) throws -> LineClient {
         guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
             throw ChatConnection.Failure.cannotConnect(path: address, reason: "not host:port")
         }
@@ -41,7 +41,7 @@ final class LineClient: MessageLog, @unchecked Sendable {
         return LineClient(ChatConnection(path: address, fd: fd))
     }
 
-    func startReading() {
+    public func startReading() {
         Thread { [self] in
             while let line = connection.readLine() {
                 record((try? JSON.decode(JSONValue.self, from: line)) ?? .null)
@@ -50,24 +50,24 @@ final class LineClient: MessageLog, @unchecked Sendable {
         }.start()
     }
 
-    func send(_ message: JSONValue) throws {
+    public func send(_ message: JSONValue) throws {
         recordSent(message)
         try connection.send(message)
     }
 
-    func sendRaw(_ bytes: Data) throws { try connection.sendRaw(bytes) }
-    func sendRaw(_ text: String) throws { try connection.sendRaw(Data(text.utf8)) }
-    func close() { connection.close() }
+    public func sendRaw(_ bytes: Data) throws { try connection.sendRaw(bytes) }
+    public func sendRaw(_ text: String) throws { try connection.sendRaw(Data(text.utf8)) }
+    public func close() { connection.close() }
 
     /// Sends a request and returns the reply of `replyType` that follows it.
-    func ask(_ message: JSONValue, reply replyType: String = "ack", timeout: Duration = .seconds(15)) async throws -> JSONValue? {
+    public func ask(_ message: JSONValue, reply replyType: String = "ack", timeout: Duration = .seconds(15)) async throws -> JSONValue? {
         let before = lines.count
         try send(message)
         return await next(replyType, after: before, timeout: timeout)
     }
 
     /// The orchestrator id, asked the way a client does.
-    func orchestratorID() async throws -> String {
+    public func orchestratorID() async throws -> String {
         try await ask(["type": "get_orchestrator"])?["orchestrator"]?["id"]?.stringValue ?? ""
     }
 }

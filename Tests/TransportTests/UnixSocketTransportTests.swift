@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import PluginAPI
 import Testing
 
@@ -173,8 +174,7 @@ import Testing
         let errorsBefore = client.of(type: "error").count
         var batch = Data()
         for _ in 0..<2000 {
-            let length = Int(random.next() % 200) + 1
-            var line = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }.map { $0 == 0x0A ? 0x41 : $0 }
+            var line = random.bytes(Int(random.next() % 200) + 1).map { $0 == 0x0A ? 0x41 : $0 }
             line[0] = UInt8(ascii: "#")
             batch.append(contentsOf: line)
             batch.append(0x0A)
@@ -381,36 +381,6 @@ import Testing
 
     /// A config for a host that is expected to fail before it is ready.
     static func config(socket: String, options: String = "") throws -> String {
-        let directory = try Paths.temporaryDirectory()
-        let path = directory.appendingPathComponent("orch.toml").path
-        try """
-        [host]
-        plugin_dirs = ["\(Paths.buildDirectory)"]
-        [store]
-        plugin = "SQLiteStore"
-        [store.options]
-        path = "\(directory.appendingPathComponent("orch.sqlite").path)"
-        [backend]
-        plugin = "\(try CPlugin.build())"
-        [[transports]]
-        plugin = "\(try UnixTransport.library())"
-        [transports.options]
-        path = "\(socket)"
-        \(options)
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for reproducible fuzz corpora.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        try UnixHost.writeConfig(in: try Paths.temporaryDirectory(), socket: socket, unixOptions: options)
     }
 }

@@ -2,16 +2,16 @@ import Foundation
 
 /// The real `orch` executable, run as an operator would, with its output
 /// collected line by line so tests can wait for what it prints.
-final class OrchProcess: @unchecked Sendable {
-    let process = Process()
+public final class OrchProcess: @unchecked Sendable {
+    public let process = Process()
     private let lock = NSLock()
     private var stdoutText = ""
     private var stderrText = ""
 
     /// What the process reads as stdin (`orch chat` reads messages there).
-    let input = Pipe()
+    public let input = Pipe()
 
-    init(_ arguments: [String], directory: String = Paths.repository, environment: [String: String] = [:]) throws {
+    public init(_ arguments: [String], directory: String = Paths.repository, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Paths.orch)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -34,24 +34,24 @@ final class OrchProcess: @unchecked Sendable {
     }
 
     /// Writes to the process's stdin; `closeInput` ends it.
-    func write(_ text: String) {
+    public func write(_ text: String) {
         signal(SIGPIPE, SIG_IGN) // a process that has exited must fail the write, not kill the tests
         try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
     }
-    func closeInput() { try? input.fileHandleForWriting.close() }
+    public func closeInput() { try? input.fileHandleForWriting.close() }
 
-    var stdout: String { lock.withLock { stdoutText } }
-    var stderr: String { lock.withLock { stderrText } }
+    public var stdout: String { lock.withLock { stdoutText } }
+    public var stderr: String { lock.withLock { stderrText } }
 
-    func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) async -> Bool {
+    public func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) async -> Bool {
         await eventually(timeout: timeout) { stdout.contains(text) || !process.isRunning }
             && stdout.contains(text)
     }
 
-    func terminate(signal: Int32 = SIGTERM) { kill(process.processIdentifier, signal) }
+    public func terminate(signal: Int32 = SIGTERM) { kill(process.processIdentifier, signal) }
 
     /// Waits for exit with a deadline; kills the process if it does not exit.
-    func exitStatus(timeout: Duration = .seconds(20)) async -> Int32? {
+    public func exitStatus(timeout: Duration = .seconds(20)) async -> Int32? {
         if await eventually(timeout: timeout, { !process.isRunning }) {
             // Let the pipes drain what was written just before exit.
             _ = await eventually(timeout: .milliseconds(200)) { false }
@@ -62,7 +62,7 @@ final class OrchProcess: @unchecked Sendable {
     }
 
     /// Runs orch to completion (for commands that exit by themselves).
-    static func run(_ arguments: [String]) async throws -> (status: Int32?, stdout: String, stderr: String) {
+    public static func run(_ arguments: [String]) async throws -> (status: Int32?, stdout: String, stderr: String) {
         let orch = try OrchProcess(arguments)
         let status = await orch.exitStatus()
         return (status, orch.stdout, orch.stderr)

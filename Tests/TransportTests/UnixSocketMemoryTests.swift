@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import PluginAPI
 import StoreModel
 import Testing

@@ -1,1 +1,0 @@
-../../HostTests/Support/Recorder.swift
