@@ -61,28 +61,39 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// The host owns SIGINT and SIGTERM; plugins must never install handlers.
+///
+/// A real handler (not SIG_IGN plus a dispatch source, which libdispatch on
+/// Linux registers asynchronously, so a signal sent right after "ready" could
+/// be lost) that writes the signal's number to a pipe: once `sigaction` has
+/// returned, no signal is missed. A thread of its own reads the pipe.
 func waitForTermination(whenListening ready: () -> Void = {}) async -> String {
     await withCheckedContinuation { continuation in
-        let queue = DispatchQueue(label: "orch.signals")
-        let once = OnceFlag()
-        var sources: [DispatchSourceSignal] = []
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                guard once.claim() else { return }
-                sources.forEach { $0.cancel() }
-                continuation.resume(returning: name)
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { fatalError("orch: cannot create the signal pipe: \(String(cString: strerror(errno)))") }
+        SignalPipe.writeEnd = fds[1]
+        let readEnd = fds[0]
+        let reader = Thread {
+            var number: UInt8 = 0
+            while read(readEnd, &number, 1) < 0 && errno == EINTR {}
+            continuation.resume(returning: Int32(number) == SIGINT ? "SIGINT" : "SIGTERM")
+        }
+        reader.name = "orch-signals"
+        reader.start()
+        for number in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(SignalPipe.writeEnd, &byte, 1)
             }
-            source.resume()
-            sources.append(source)
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
         ready()
     }
 }
 
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
-    func claim() -> Bool { lock.withLock { defer { claimed = true }; return !claimed } }
+/// The pipe's write end, read by the signal handler (which can capture nothing).
+enum SignalPipe {
+    nonisolated(unsafe) static var writeEnd: Int32 = -1
 }

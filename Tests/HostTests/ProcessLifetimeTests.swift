@@ -1,5 +1,6 @@
 import AnthropicLoopback
 import Foundation
+import OrchTesting
 import PluginAPI
 import Testing
 
