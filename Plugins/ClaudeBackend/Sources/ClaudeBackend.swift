@@ -11,22 +11,22 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 
 /// The `orch.backend/1` instance: turns go to their session (docs/claude-backend.md).
 final class ClaudeBackend: BackendPlugin {
-    private let host: HostLink
+    private let host: GuardedHost
     private let context: SessionContext
     private let sessions: Sessions
 
     init(host: PluginHost) throws {
-        let link = HostLink(host)
+        let guarded = GuardedHost(host, name: "ClaudeBackend")
         let config = try BackendConfig(json: host.config, pluginDirectory: Self.libraryDirectory)
-        self.host = link
-        self.context = SessionContext(config: config, host: link, stats: LatencyStats(),
+        self.host = guarded
+        self.context = SessionContext(config: config, host: guarded, stats: LatencyStats(),
                                       cli: CLIPath(configured: config.cliPath, environment: ProcessInfo.processInfo.environment.merging(config.environment) { $1 }))
         self.sessions = Sessions(context: context)
     }
 
     deinit {
         sessions.shutdown(grace: 3)
-        host.detach()
+        host.close()
     }
 
     func runTurn(_ turn: Request, events: EventSink) async throws -> Data {

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PluginAPI
+import PluginLogging
 import ServiceLifecycle
 
 /// The transport plugin: one Hummingbird server on its own event loops, serving the
@@ -14,7 +15,7 @@ import ServiceLifecycle
 final class WebSocketTransport: TransportPlugin {
     static let version = "1.0.0"
 
-    let host: HostGate
+    let host: GuardedHost
     let options: Options
     private let group: MultiThreadedEventLoopGroup
     private let registry: ConnectionRegistry
@@ -26,10 +27,10 @@ final class WebSocketTransport: TransportPlugin {
     private let running = NIOLockedValueBox<(services: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
     init(host: PluginHost) throws {
-        let gate = HostGate(host)
-        self.host = gate
+        let guarded = GuardedHost(host, name: "WebSocketTransport")
+        self.host = guarded
         options = try Options(json: host.config)
-        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: gate) }
+        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: guarded) }
         // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
         files = StaticFiles(root: options.staticDir)
         if files.isEmpty { host.log(.warning, "static_dir \(files.root) has no files; the UI will answer 404 until the frontend is built") }

@@ -7,13 +7,13 @@ import PluginAPI
 final class ControlHandler: @unchecked Sendable {
     private let policy: BackendConfig.PermissionPolicy
     private let toolServer: ToolServer?
-    private let host: HostLink
+    private let host: GuardedHost
     private let reply: @Sendable (Data) -> Void
     private let lock = NSLock()
     /// Answers still being worked on, by request id, so the CLI can withdraw them.
     private var running: [String: Task<Void, Never>] = [:]
 
-    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: HostLink, reply: @escaping @Sendable (Data) -> Void) {
+    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: GuardedHost, reply: @escaping @Sendable (Data) -> Void) {
         self.policy = policy
         self.toolServer = toolServer
         self.host = host

@@ -1,0 +1,33 @@
+import Logging
+import PluginAPI
+
+// The ABI's log levels (`ORCH_LOG_*`) and swift-log's are the same seven, in the same
+// order; these are the one place that says which is which, for plugins and the host.
+
+extension LogLevel {
+    public init(_ level: Logger.Level) {
+        self = switch level {
+        case .trace: .trace
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        case .critical: .critical
+        }
+    }
+}
+
+extension Logger.Level {
+    public init(_ level: LogLevel) {
+        self = switch level {
+        case .trace: .trace
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        case .critical: .critical
+        }
+    }
+}
