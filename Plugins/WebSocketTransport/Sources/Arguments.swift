@@ -35,10 +35,7 @@ struct Arguments {
     /// A UUID, normalized to the lowercase form the host and stores use.
     func uuid(_ key: String, required isRequired: Bool = true) throws(APIError) -> String? {
         guard let text = isRequired ? try required(key) : try string(key) else { return nil }
-        guard let uuid = UUID(uuidString: text) else {
-            throw .badRequest("invalid_uuid", "\(key) must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"\(text.prefix(80))\"")
-        }
-        return uuid.uuidString.lowercased()
+        do { return try ChatRequestRules.validateUUID(text, field: key) } catch { throw APIError(error) }
     }
 
     func integer(_ key: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64? {
@@ -54,14 +51,10 @@ struct Arguments {
         return bool
     }
 
-    /// A chat message: not blank, and at most `limit` bytes of UTF-8.
+    /// A chat message, checked by the host's rule so it is refused here, before the host is asked.
     func message(limit: Int) throws(APIError) -> String {
         let message = try required("message")
-        guard !message.allSatisfy(\.isWhitespace) else { throw .badRequest("empty_message", "message is empty; type something to send") }
-        let size = message.utf8.count
-        guard size <= limit else {
-            throw .badRequest("message_too_large", "message is \(size) bytes; the limit is \(limit) bytes (max_message_bytes)")
-        }
+        do { try ChatRequestRules.validateMessage(message, limit: limit) } catch { throw APIError(error) }
         return message
     }
 

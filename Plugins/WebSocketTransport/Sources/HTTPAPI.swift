@@ -28,6 +28,8 @@ struct HTTPAPI: HTTPResponder {
     let metrics: TransportMetrics
     let registry: ConnectionRegistry
     let version: String
+    /// The host's `[host] max_message_bytes`, read at start.
+    let maxMessageBytes: Int
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
@@ -65,7 +67,7 @@ struct HTTPAPI: HTTPResponder {
                                        body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         case .loadChat: return try await forward(HostCall.loadChat(try await body(request)))
         case .sendChat:
-            let call = try HostCall.sendChat(try await body(request), maxMessageBytes: options.maxMessageBytes)
+            let call = try HostCall.sendChat(try await body(request), maxMessageBytes: maxMessageBytes)
             let waited = call.arguments["wait"]?.boolValue ?? false
             let response = try await forward(call, status: waited ? .ok : .accepted, keepStatus: true)
             metrics.turns.increment()

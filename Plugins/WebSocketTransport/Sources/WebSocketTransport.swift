@@ -47,13 +47,14 @@ final class WebSocketTransport: TransportPlugin {
     func start() async throws -> String {
         let policy = SecurityPolicy(options: options)
         let hostClient = HostClient(host: host)
+        let maxMessageBytes = try await messageLimit(hostClient)
         let hub = WebSocketHub(
             host: hostClient, registry: registry,
-            limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: options.maxMessageBytes,
+            limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: maxMessageBytes,
                           queueLimit: options.clientQueueLimit, heartbeat: options.heartbeat),
             metrics: metrics)
         let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
-                          registry: registry, version: Self.version)
+                          registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
                 guard head.uri.split(separator: "?", maxSplits: 1).first == "/ws" else {
@@ -86,6 +87,20 @@ final class WebSocketTransport: TransportPlugin {
         // The server ended before it was listening: report why.
         do { try await task.value } catch { throw PluginError.unavailable("listen_failed", "cannot listen on \(options.listen): \(error)") }
         throw PluginError.unavailable("listen_failed", "cannot listen on \(options.listen)")
+    }
+
+    /// The host owns the message limit (`[host] max_message_bytes`, in its `get_orchestrator` reply);
+    /// the transport applies it too, so an over-long message is refused before the host is asked.
+    private func messageLimit(_ host: HostClient) async throws(PluginError) -> Int {
+        let reply: [String: JSONValue]
+        do { reply = try await host.call("get_orchestrator") } catch {
+            throw .unavailable("host_limit_unknown", "cannot start: the host's get_orchestrator failed (\(error.code): \(error.message)), and it says max_message_bytes")
+        }
+        guard case .int(let limit)? = reply["max_message_bytes"], limit > 0, limit <= Int64(Int32.max) else {
+            throw .unavailable("host_limit_unknown", "cannot start: the host's get_orchestrator reply has no positive integer max_message_bytes")
+        }
+        try options.checkRoom(forMessagesUpTo: Int(limit))
+        return Int(limit)
     }
 
     func stop() async {

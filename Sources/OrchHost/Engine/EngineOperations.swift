@@ -8,7 +8,8 @@ extension TurnEngine {
     public func register(on requests: HostRequests, runtime: OrchRuntime) {
         requests.register("get_orchestrator") { [unowned self] _, _ in
             let record = (try? await store.orchestrator(id: orchestratorID)) ?? orchestrator
-            return try JSON.encode(["orchestrator": record])
+            // The message limit travels with it, so a transport or a browser can refuse a long message before sending it.
+            return try JSON.encode(GetOrchestratorReply(orchestrator: record, maxMessageBytes: settings.maxMessageBytes))
         }
         requests.register("load_chat") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String; var limit: Int?; var before: String? }
@@ -108,6 +109,16 @@ struct LoadChatReply: Encodable {
         case messages, orchestrator
         case turnCount = "turn_count"
         case hasMore = "has_more"
+    }
+}
+
+struct GetOrchestratorReply: Encodable {
+    var orchestrator: OrchestratorRecord
+    var maxMessageBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case orchestrator
+        case maxMessageBytes = "max_message_bytes"
     }
 }
 
