@@ -47,7 +47,7 @@ enum CLILocator {
         let script = "import importlib.util as u; s = u.find_spec('claude_agent_sdk'); print(s.submodule_search_locations[0] if s else '')"
         for python in ["python3", "python"] {
             guard let interpreter = onPath(python, searchPath: environment["PATH"] ?? "/usr/bin:/bin"),
-                  let output = await OneShot.run(interpreter, ["-c", script], environment: environment) else { continue }
+                  let output = await ShortCommand.run(interpreter, ["-c", script], environment: environment) else { continue }
             let package = output.trimmingCharacters(in: .whitespacesAndNewlines)
             let candidate = "\(package)/_bundled/claude"
             if !package.isEmpty, access(candidate, X_OK) == 0 { return candidate }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs a short command and collects its stdout, without blocking the caller's thread.
-enum OneShot {
+enum ShortCommand {
     static func run(_ executable: String, _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(10)) async -> String? {
         let collected = Collected()
         guard let process = try? ChildProcess(
