@@ -22,7 +22,7 @@ struct HTTPAPI: HTTPResponder {
     ]
 
     let host: HostClient
-    let options: Options
+    let options: TransportOptions
     let policy: SecurityPolicy
     let files: StaticFiles
     let metrics: TransportMetrics
@@ -154,13 +154,13 @@ struct HTTPAPI: HTTPResponder {
 
     /// The JSON object a POST route takes. Requiring `application/json` also means a
     /// cross-site form cannot send it without a CORS preflight.
-    private func body(_ request: Request) async throws(APIError) -> Arguments {
+    private func body(_ request: Request) async throws(APIError) -> ClientArguments {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/json") else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
         }
         let buffer = try await rawBody(request)
-        return try Arguments(json: buffer.readableBytesView)
+        return try ClientArguments(json: buffer.readableBytesView)
     }
 
     // MARK: Responses

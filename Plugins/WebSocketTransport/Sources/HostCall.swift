@@ -8,7 +8,7 @@ struct HostCall: Sendable {
 
     var json: Data { (try? JSON.encode(arguments.merging(["op": .string(op)]) { $1 })) ?? emptyJSONObject }
 
-    static func loadChat(_ input: Arguments) throws(APIError) -> HostCall {
+    static func loadChat(_ input: ClientArguments) throws(APIError) -> HostCall {
         var arguments: [String: JSONValue] = [
             "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!),
             // The original UI asks for 2000; the stores cap a page at 1000 and say `has_more`.
@@ -18,7 +18,7 @@ struct HostCall: Sendable {
         return HostCall(op: "load_chat", arguments: arguments)
     }
 
-    static func sendChat(_ input: Arguments, maxMessageBytes: Int) throws(APIError) -> HostCall {
+    static func sendChat(_ input: ClientArguments, maxMessageBytes: Int) throws(APIError) -> HostCall {
         HostCall(op: "send_chat", arguments: [
             "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!),
             "message": .string(try input.message(limit: maxMessageBytes)),
@@ -26,11 +26,11 @@ struct HostCall: Sendable {
         ])
     }
 
-    static func interrupt(_ input: Arguments) throws(APIError) -> HostCall {
+    static func interrupt(_ input: ClientArguments) throws(APIError) -> HostCall {
         HostCall(op: "interrupt", arguments: ["orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!)])
     }
 
-    static func resume(_ input: Arguments) throws(APIError) -> HostCall {
+    static func resume(_ input: ClientArguments) throws(APIError) -> HostCall {
         guard let lastSeq = try input.integer("last_seq", in: 0...Int64.max) else {
             throw .badRequest("invalid_request", "missing field \"last_seq\" (the highest seq you received, 0 for none)")
         }

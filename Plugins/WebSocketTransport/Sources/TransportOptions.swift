@@ -3,7 +3,7 @@ import PluginAPI
 
 /// `[transports.options]` of a WebSocketTransport, validated once at create time so a
 /// bad value stops startup with a message instead of surfacing on the first request.
-struct Options: Sendable {
+struct TransportOptions: Sendable {
     var listen: ListenAddress
     var staticDir: String
     /// Origins allowed to open a WebSocket or send a state-changing request.
@@ -71,30 +71,30 @@ private struct OptionsTable {
 
     func string(_ key: String) throws(PluginError) -> String? {
         guard let value = table[key] else { return nil }
-        guard let string = value.stringValue else { throw Options.invalid("\(key) must be a string, found \(value.typeName)") }
+        guard let string = value.stringValue else { throw TransportOptions.invalid("\(key) must be a string, found \(value.typeName)") }
         return string
     }
 
     func positive(_ key: String) throws(PluginError) -> Int? {
         guard let value = table[key] else { return nil }
         guard case .int(let int) = value, int > 0, int <= Int64(Int32.max) else {
-            throw Options.invalid("\(key) must be a positive integer, found \(value.typeName == "an integer" ? "\(value.intValue ?? 0)" : value.typeName)")
+            throw TransportOptions.invalid("\(key) must be a positive integer, found \(value.typeName == "an integer" ? "\(value.intValue ?? 0)" : value.typeName)")
         }
         return Int(int)
     }
 
     func number(_ key: String) throws(PluginError) -> Double? {
         guard let value = table[key] else { return nil }
-        guard let number = value.doubleValue else { throw Options.invalid("\(key) must be a number, found \(value.typeName)") }
+        guard let number = value.doubleValue else { throw TransportOptions.invalid("\(key) must be a number, found \(value.typeName)") }
         return number
     }
 
     func strings(_ key: String) throws(PluginError) -> [String] {
         guard let value = table[key] else { return [] }
-        guard case .array(let items) = value else { throw Options.invalid("\(key) must be an array of strings, found \(value.typeName)") }
+        guard case .array(let items) = value else { throw TransportOptions.invalid("\(key) must be an array of strings, found \(value.typeName)") }
         var strings: [String] = []
         for item in items {
-            guard let string = item.stringValue else { throw Options.invalid("\(key) must be an array of strings, found \(item.typeName) in it") }
+            guard let string = item.stringValue else { throw TransportOptions.invalid("\(key) must be an array of strings, found \(item.typeName) in it") }
             strings.append(string)
         }
         return strings

@@ -16,7 +16,7 @@ final class WebSocketTransport: TransportPlugin {
     static let version = "1.0.0"
 
     let host: GuardedHost
-    let options: Options
+    let options: TransportOptions
     private let group: MultiThreadedEventLoopGroup
     private let registry: ConnectionRegistry
     private let metrics = TransportMetrics()
@@ -29,7 +29,7 @@ final class WebSocketTransport: TransportPlugin {
     init(host: PluginHost) throws {
         let guarded = GuardedHost(host, name: "WebSocketTransport")
         self.host = guarded
-        options = try Options(json: host.config)
+        options = try TransportOptions(json: host.config)
         logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: guarded) }
         // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
         files = StaticFiles(root: options.staticDir)
