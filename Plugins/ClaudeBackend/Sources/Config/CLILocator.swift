@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PluginAPI
 
 /// Finds the Claude Code CLI: `cli_path` if configured (a path, or a name
@@ -70,18 +71,17 @@ extension CLILocator {
 
 /// The CLI's location, looked up on first use and remembered once found (a
 /// failed lookup is retried on the next turn, so installing it needs no restart).
-final class CLIPath: @unchecked Sendable {
+final class CLIPath: Sendable {
     private let configured: String?
     private let environment: [String: String]
-    private let lock = NSLock()
-    private var found: String?
+    private let found = Mutex<String?>(nil)
 
     init(configured: String?, environment: [String: String]) {
         self.configured = configured
         self.environment = environment
     }
 
-    var known: String? { lock.withLock { found } }
+    var known: String? { found.withLock { $0 } }
 
     func path() async throws(PluginError) -> String {
         if let found = known {
@@ -89,7 +89,7 @@ final class CLIPath: @unchecked Sendable {
             return found
         }
         let located = try await CLILocator.locate(configured: configured, environment: environment)
-        lock.withLock { found = located }
+        found.withLock { $0 = located }
         return located
     }
 }
