@@ -57,7 +57,7 @@ final class WebSocketTransport: TransportPlugin {
                           registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
-                guard head.uri.split(separator: "?", maxSplits: 1).first == "/ws" else {
+                guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == HTTPAPI.webSocketPath else {
                     return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
                 }
                 return policy.refusal(Credentials(head))
@@ -66,7 +66,7 @@ final class WebSocketTransport: TransportPlugin {
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
         let listen = options.listen
         let app = Application(
-            responder: api, server: server,
+            router: api.makeRouter(), server: server,
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port)),
             onServerRunning: { channel in
                 boundContinuation.yield(channel.localAddress.map(Self.describe) ?? "\(listen)")
