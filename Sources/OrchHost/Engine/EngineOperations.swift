@@ -8,7 +8,7 @@ extension TurnEngine {
     public func register(on requests: HostRequests, runtime: OrchRuntime) {
         requests.register("get_orchestrator") { [unowned self] _, _ in
             let record = (try? await store.orchestrator(id: orchestratorID)) ?? orchestrator
-            // The message limit travels with it, so a transport or a browser can refuse a long message before sending it.
+            // The message limit travels with it, so a transport can refuse a long message before asking the host.
             return try JSON.encode(GetOrchestratorReply(orchestrator: record, maxMessageBytes: settings.maxMessageBytes))
         }
         requests.register("load_chat") { [unowned self] request, _ in
