@@ -39,7 +39,7 @@ let plugins = [
     plugin("SQLiteStore", path: "Plugins/SQLiteStore/Sources", dependencies: ["CSQLite", "StoreModel", "StoreSupport"],
            resources: [.embedInCode("Migrations")]),
     plugin("ClaudeBackend", path: "Plugins/ClaudeBackend/Sources", dependencies: ["CTiedSpawn"]),
-    plugin("WebSocketTransport", path: "Plugins/WebSocketTransport/Sources", dependencies: nio + [
+    plugin("WebSocketTransport", path: "Plugins/WebSocketTransport/Sources", dependencies: ["PluginLogging"] + nio + [
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -77,12 +77,16 @@ let package = Package(
         .target(name: "COrchPlugin", path: "Sources/PluginAPI/C"),
         // Swift conveniences over the C contract, compiled into the host and into every Swift plugin.
         .target(name: "PluginAPI", dependencies: ["COrchPlugin"], path: "Sources/PluginAPI/Swift"),
+        // swift-log over the ABI's log: for Swift plugins that log through swift-log, and the host. Kept out of
+        // PluginAPI so a plugin that does not use swift-log does not link it.
+        .target(name: "PluginLogging", dependencies: ["PluginAPI", .product(name: "Logging", package: "swift-log")], path: "Sources/PluginLogging"),
         // The store's model (records, operations, the typed `StoreAPI`): what only stores and the host import.
         .target(name: "StoreModel", dependencies: ["PluginAPI"], path: "Sources/StoreModel"),
         .target(
             name: "OrchHost",
             dependencies: [
                 "PluginAPI",
+                "PluginLogging",
                 "StoreModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -56,6 +56,8 @@ enum WebSocketBench {
         let bus = EventBus(replayWindow: 4096)
         let requests = HostRequests()
         requests.register("ping") { _, _ in Data(#"{"pong":true}"#.utf8) }
+        // The transport reads the host's message limit when it starts.
+        requests.register("get_orchestrator") { _, _ in Data(#"{"orchestrator":{},"max_message_bytes":100000}"#.utf8) }
         let loader = PluginLoader(locator: PluginLocator(configured: [], relativeTo: "/"), logger: Logger(label: "bench"))
         let library = try loader.library("WebSocketTransport", relativeTo: "/")
         let options = #"{"listen":"127.0.0.1:0","static_dir":"/nonexistent","heartbeat_s":60,"client_queue_limit":100000}"#

@@ -183,7 +183,6 @@ class OrchHost:
             "[transports.options]",
             f'listen = "127.0.0.1:{self.port}"',
             f"static_dir = {json.dumps(str(DIST))}",
-            f"max_message_bytes = {self.options.max_message_bytes}",
         ]
         self.config.write_text("\n".join(lines) + "\n")
 

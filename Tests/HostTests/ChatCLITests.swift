@@ -55,7 +55,7 @@ import Testing
         let host = try await UnixHost.start()
         let tooLarge = try Self.shell("head -c 100001 /dev/zero | tr '\\0' 'x' | '\(Paths.orch)' chat --once --socket '\(host.socket)'")
         #expect(tooLarge.status == 1)
-        #expect(tooLarge.stderr == "orch: message is 100001 bytes; the limit is 100000 ([host] max_message_bytes) [message_too_large]\n", "\(tooLarge.stderr)")
+        #expect(tooLarge.stderr == "orch: message is 100001 bytes; the limit is 100000 bytes ([host] max_message_bytes) [message_too_large]\n", "\(tooLarge.stderr)")
         #expect(await host.stop() == 0)
     }
 

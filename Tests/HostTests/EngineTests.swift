@@ -119,7 +119,7 @@ import Testing
 
     @Test func badRequestsGetDistinctClientErrors() async throws {
         let host = try await TestRuntime.start(store: try sqliteStore())
-        await #expect(throws: PluginError(.invalid, code: "invalid_uuid", #"orchestrator_agent_id "nope" is not a UUID"#)) {
+        await #expect(throws: PluginError(.invalid, code: "invalid_uuid", #"orchestrator_agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got "nope""#)) {
             _ = try await host.request("send_chat", ["orchestrator_agent_id": "nope", "message": "hi"])
         }
         let stranger = "00000000-0000-4000-8000-000000000000"
@@ -129,7 +129,7 @@ import Testing
         await #expect(throws: PluginError(.invalid, code: "empty_message", "message is empty; type something to send")) {
             _ = try await host.send("  \n")
         }
-        await #expect(throws: PluginError(.invalid, code: "message_too_large", "message is 100001 bytes; the limit is 100000 ([host] max_message_bytes)")) {
+        await #expect(throws: PluginError(.invalid, code: "message_too_large", "message is 100001 bytes; the limit is 100000 bytes ([host] max_message_bytes)")) {
             _ = try await host.send(String(repeating: "x", count: 100_001))
         }
         await #expect(throws: PluginError(.invalid, code: "invalid_request", #"send_chat: missing field "message""#)) {

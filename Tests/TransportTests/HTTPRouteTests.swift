@@ -4,8 +4,8 @@ import Testing
 
 /// Every HTTP route of the transport, success and failure, over real sockets.
 @Suite(.serialized) struct HTTPRouteTests {
-    func withHost(_ options: [String: JSONValue] = [:], _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options)
+    func withHost(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
+        let host = try await TestHost.start(options, maxMessageBytes: maxMessageBytes)
         do { try await body(host) } catch { await host.stop(); throw error }
         await host.stop()
     }
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func sendChatAcceptsAtOnceOrWaitsForTheTurn() async throws {
-        try await withHost(["max_message_bytes": .int(64)]) { host in
+        try await withHost(maxMessageBytes: 64) { host in
             let id = host.orchestratorID
             let accepted = try await RawHTTP.postJSON(port: host.port, "/send_chat", #"{"message":"hello","orchestrator_agent_id":"\#(id)"}"#)
             #expect(accepted.status == 202)
@@ -91,7 +91,7 @@ import Testing
             expectError(try await RawHTTP.postJSON(port: host.port, "/send_chat", #"{"message":"  \n","orchestrator_agent_id":"\#(id)"}"#), 400,
                         "empty_message", "message is empty; type something to send")
             expectError(try await RawHTTP.postJSON(port: host.port, "/send_chat", #"{"message":"\#(String(repeating: "é", count: 40))","orchestrator_agent_id":"\#(id)"}"#),
-                        400, "message_too_large", "message is 80 bytes; the limit is 64 bytes (max_message_bytes)")
+                        400, "message_too_large", "message is 80 bytes; the limit is 64 bytes ([host] max_message_bytes)")
             expectError(try await RawHTTP.postJSON(port: host.port, "/send_chat", #"{"message":42,"orchestrator_agent_id":"\#(id)"}"#), 400,
                         "invalid_request", "message must be a string, found an integer")
             expectError(try await RawHTTP.postJSON(port: host.port, "/send_chat", #"{"message":"hi","orchestrator_agent_id":"\#(id)","wait":"yes"}"#),
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func aBodyOverTheLimitIs413() async throws {
-        try await withHost(["max_body_bytes": .int(1024), "max_message_bytes": .int(512)]) { host in
+        try await withHost(["max_body_bytes": .int(1024)], maxMessageBytes: 512) { host in
             let big = #"{"message":"\#(String(repeating: "x", count: 2000))","orchestrator_agent_id":"\#(host.orchestratorID)"}"#
             expectError(try await RawHTTP.postJSON(port: host.port, "/send_chat", big), 413, "body_too_large",
                         "the request body is over 1024 bytes (max_body_bytes)")

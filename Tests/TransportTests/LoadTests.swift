@@ -5,8 +5,8 @@ import Testing
 
 /// Many clients, a stalled client, dead clients, and a fuzz corpus: the server keeps serving everyone else.
 @Suite(.serialized) struct LoadTests {
-    func withHost(_ options: [String: JSONValue] = [:], _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options)
+    func withHost(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
+        let host = try await TestHost.start(options, maxMessageBytes: maxMessageBytes)
         do { try await body(host) } catch { await host.stop(); throw error }
         await host.stop()
     }
@@ -107,7 +107,7 @@ import Testing
     /// Ten thousand malformed inputs from a seeded generator: each one answered with an
     /// error frame (connection kept) or a close with code and reason; the server stays up.
     @Test func aFuzzCorpusNeverCrashesTheServer() async throws {
-        try await withHost(["max_message_bytes": .int(1024), "max_frame_bytes": .int(65536)]) { host in
+        try await withHost(["max_frame_bytes": .int(65536)], maxMessageBytes: 1024) { host in
             func open() async throws -> RawWebSocket {
                 let socket = try await RawWebSocket.connect(port: host.port)
                 #expect(await socket.next()?.json?["type"] == .string("connection_established"))

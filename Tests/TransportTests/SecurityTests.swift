@@ -128,7 +128,7 @@ import Testing
             (#"{"allowed_origins":["evil"]}"#, #""evil" is not an origin; write scheme://host[:port], e.g. http://127.0.0.1:5175"#),
             (#"{"heartbeat_s":0}"#, "heartbeat_s must be more than 0 and at most 3600 seconds, got 0.0"),
             (#"{"max_frame_bytes":-1}"#, "max_frame_bytes must be a positive integer, found -1"),
-            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_message_bytes, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins"#),
+            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins"#),
         ] {
             let loader = TestHost.loader()
             let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")

@@ -5,8 +5,8 @@ import Testing
 
 /// Chat over the WebSocket: the original's frames, real token chunks, and resume.
 @Suite(.serialized) struct WebSocketTests {
-    func withHost(_ options: [String: JSONValue] = [:], _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options)
+    func withHost(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
+        let host = try await TestHost.start(options, maxMessageBytes: maxMessageBytes)
         do { try await body(host) } catch { await host.stop(); throw error }
         await host.stop()
     }
@@ -59,13 +59,13 @@ import Testing
     }
 
     @Test func badChatMessagesGetSpecificErrors() async throws {
-        try await withHost(["max_message_bytes": .int(16)]) { host in
+        try await withHost(maxMessageBytes: 16) { host in
             let socket = try await TestSocket.connect(host.webSocketURL)
             let id = host.orchestratorID
             let cases: [(String, String, String)] = [
                 (#"{"type":"chat_message","orchestrator_agent_id":"\#(id)","message":""}"#, "empty_message", "message is empty; type something to send"),
                 (#"{"type":"chat_message","orchestrator_agent_id":"\#(id)","message":"12345678901234567"}"#, "message_too_large",
-                 "message is 17 bytes; the limit is 16 bytes (max_message_bytes)"),
+                 "message is 17 bytes; the limit is 16 bytes ([host] max_message_bytes)"),
                 (#"{"type":"chat_message","orchestrator_agent_id":"\#(UUID().uuidString)","message":"hi"}"#, "unknown_orchestrator", ""),
                 (#"{"type":"interrupt"}"#, "invalid_request", #"missing field "orchestrator_agent_id""#),
                 (#"{"type":"resume","orchestrator_agent_id":"\#(id)","last_seq":-1}"#, "invalid_request",

@@ -49,6 +49,8 @@ export interface SendChatResponse {
 export interface GetOrchestratorResponse {
   status: 'success';
   orchestrator: Orchestrator;
+  /** `[host] max_message_bytes`; a longer message is refused by the host with `message_too_large`, which the failed bubble shows. */
+  max_message_bytes: number;
 }
 
 export interface InterruptResponse {

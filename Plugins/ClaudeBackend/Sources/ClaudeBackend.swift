@@ -11,17 +11,17 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 
 /// The `orch.backend/1` instance: turns go to their session (docs/claude-backend.md).
 final class ClaudeBackend: BackendPlugin {
-    private let host: HostLink
+    private let host: GuardedHost
     private let context: SessionContext
     private let sessions: Sessions
 
     init(host: PluginHost) throws {
-        let link = HostLink(host)
+        let guarded = GuardedHost(host, name: "ClaudeBackend")
         let config = try BackendConfig(json: host.config, pluginDirectory: Self.libraryDirectory)
-        self.host = link
+        self.host = guarded
         let run = BackendRun(directory: config.configDirectory)
-        for line in run.start() { link.log(.warning, line) }
-        self.context = SessionContext(config: config, host: link, stats: LatencyStats(),
+        for line in run.start() { guarded.log(.warning, line) }
+        self.context = SessionContext(config: config, host: guarded, stats: LatencyStats(),
                                       cli: CLIPath(configured: config.cliPath, environment: ProcessInfo.processInfo.environment.merging(config.environment) { $1 }),
                                       run: run)
         self.sessions = Sessions(context: context)
@@ -30,7 +30,7 @@ final class ClaudeBackend: BackendPlugin {
     deinit {
         sessions.shutdown(grace: 3)
         context.run.finish()
-        host.detach()
+        host.close()
     }
 
     func runTurn(_ turn: Request, events: EventSink) async throws -> Data {

@@ -32,8 +32,8 @@ struct ClientRequest: Sendable {
     let kind: Kind
 
     init(text: some Collection<UInt8>, maxMessageBytes: Int) throws(Rejection) {
-        let arguments: Arguments
-        do { arguments = try Arguments(json: text) } catch {
+        let arguments: ClientArguments
+        do { arguments = try ClientArguments(json: text) } catch {
             throw Rejection(error: .badRequest("invalid_json", "a frame must be a JSON object with a \"type\", e.g. {\"type\":\"ping\"}"))
         }
         let type: String
@@ -66,7 +66,7 @@ struct ClientRequest: Sendable {
     }
 
     /// `request_id` is optional; a string or integer up to 128 characters.
-    private static func requestID(_ arguments: Arguments) throws(APIError) -> JSONValue? {
+    private static func requestID(_ arguments: ClientArguments) throws(APIError) -> JSONValue? {
         if let number = try? arguments.integer("request_id", in: Int64.min...Int64.max) { return .int(number) }
         guard let text = try arguments.string("request_id") else { return nil }
         guard text.count <= 128 else { throw .badRequest("invalid_request", "request_id may be at most 128 characters") }

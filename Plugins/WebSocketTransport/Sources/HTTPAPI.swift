@@ -5,78 +5,77 @@ import NIOCore
 import PluginAPI
 
 /// The HTTP side: the original's routes, each a host operation, plus health, metrics,
-/// login and the static UI. Every failure is `{status:"error", error:{code, message}}`.
-struct HTTPAPI: HTTPResponder {
+/// login and the static UI, on a Hummingbird `Router`. The security policy, the security
+/// headers, the error bodies and the metrics are middleware around every route (and
+/// around paths no route takes). Every failure is `{status:"error", error:{code, message}}`.
+struct HTTPAPI: Sendable {
     typealias Context = BasicRequestContext
 
-    enum Route: String, Sendable {
-        case health, metrics, loadChat = "load_chat", sendChat = "send_chat", getOrchestrator = "get_orchestrator"
-        case interrupt, webSocket = "ws", login, preflight, staticFile = "static"
-    }
-
-    static let routes: [String: (route: Route, methods: [HTTPRequest.Method])] = [
-        "/health": (.health, [.get, .head]), "/metrics": (.metrics, [.get]),
-        "/load_chat": (.loadChat, [.post]), "/send_chat": (.sendChat, [.post]),
-        "/get_orchestrator": (.getOrchestrator, [.get]), "/interrupt": (.interrupt, [.post]),
-        "/ws": (.webSocket, [.get]), "/login": (.login, [.get, .post]),
-    ]
+    static let staticRouteName = "static"
+    static let webSocketPath = "/ws"
 
     let host: HostClient
-    let options: Options
+    let options: TransportOptions
     let policy: SecurityPolicy
     let files: StaticFiles
     let metrics: TransportMetrics
     let registry: ConnectionRegistry
     let version: String
+    /// The host's `[host] max_message_bytes`, read at start.
+    let maxMessageBytes: Int
 
-    func respond(to request: Request, context: Context) async throws -> Response {
-        let started = ContinuousClock.now
-        let route = request.method == .options ? .preflight : Self.routes[request.uri.path]?.route ?? .staticFile
-        var response: Response
-        do {
-            response = try await dispatch(request, route: route, context: context)
-        } catch {
-            response = failure(APIError(error), path: request.uri.path)
-        }
-        SecurityHeaders.apply(to: &response, request: request, policy: policy)
-        metrics.request(route: route.rawValue, status: response.status.code, duration: .now - started)
-        return response
+    var routes: [HTTPRoute] {
+        [
+            HTTPRoute(path: "/health", methods: [.get, .head], name: "health", isPublic: true) { _, _ in await health() },
+            HTTPRoute(path: "/metrics", methods: [.get], name: "metrics") { _, _ in metricsPage() },
+            HTTPRoute(path: "/load_chat", methods: [.post], name: "load_chat") { request, _ throws(APIError) in
+                try await forward(HostCall.loadChat(try await body(request)))
+            },
+            HTTPRoute(path: "/send_chat", methods: [.post], name: "send_chat") { request, _ throws(APIError) in try await sendChat(request) },
+            HTTPRoute(path: "/get_orchestrator", methods: [.get], name: "get_orchestrator") { _, _ throws(APIError) in
+                try await forward(HostCall(op: "get_orchestrator", arguments: [:]))
+            },
+            HTTPRoute(path: "/interrupt", methods: [.post], name: "interrupt") { request, _ throws(APIError) in
+                try await forward(HostCall.interrupt(try await body(request)))
+            },
+            // Upgrades never get here: ServerChannel takes them over (docs/websocket-transport.md, "Design").
+            HTTPRoute(path: Self.webSocketPath, methods: [.get], name: "ws") { request, _ throws(APIError) in throw Self.notAnUpgrade(request) },
+            HTTPRoute(path: "/login", methods: [.get, .post], name: "login", isPublic: true) { request, _ throws(APIError) in
+                try await LoginPage(policy: policy).respond(to: request) { () async throws(APIError) -> ByteBuffer in try await rawBody(request) }
+            },
+            HTTPRoute(path: "/", methods: [.get, .head], name: Self.staticRouteName) { request, context throws(APIError) in try await staticFile(request, context: context) },
+            HTTPRoute(path: "/**", methods: [.get, .head], name: Self.staticRouteName) { request, context throws(APIError) in try await staticFile(request, context: context) },
+        ]
     }
 
-    private func dispatch(_ request: Request, route: Route, context: Context) async throws(APIError) -> Response {
-        let credentials = Credentials(request.head)
-        try policy.checkHost(credentials)
-        if route == .preflight { return SecurityHeaders.preflight(request, policy: policy) }
-        let methods = Self.routes[request.uri.path]?.methods ?? [.get, .head]
-        guard methods.contains(request.method) else {
-            throw APIError(.methodNotAllowed, "method_not_allowed",
-                           "\(request.uri.path) accepts \(methods.map(\.rawValue).joined(separator: ", ")), not \(request.method.rawValue)")
-        }
-        if request.method == .post || route == .webSocket { try policy.checkOrigin(credentials) }
-        if route != .login && route != .health {
-            do { try policy.checkToken(credentials) } catch {
-                if route == .staticFile, request.headers[.accept]?.contains("text/html") ?? false { return .redirect(to: "/login", type: .found) }
-                throw error
+    func makeRouter() -> Router<Context> {
+        let routes = routes
+        let table = HTTPRouteTable(routes)
+        let router = Router(context: Context.self)
+        // Outermost first; middleware applies to the routes added after it.
+        router.add(middleware: MetricsMiddleware(routes: table, metrics: metrics))
+        router.add(middleware: SecurityHeadersMiddleware(policy: policy))
+        router.add(middleware: ErrorResponseMiddleware(routes: table, metrics: metrics))
+        router.add(middleware: RequestPolicyMiddleware(policy: policy, routes: table, webSocketPath: Self.webSocketPath))
+        for route in routes {
+            for method in route.methods {
+                router.on(RouterPath(route.path), method: method) { request, context in try await route.handler(request, context) }
             }
         }
-        switch route {
-        case .health: return await health()
-        case .metrics: return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                       body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
-        case .loadChat: return try await forward(HostCall.loadChat(try await body(request)))
-        case .sendChat:
-            let call = try HostCall.sendChat(try await body(request), maxMessageBytes: options.maxMessageBytes)
-            let waited = call.arguments["wait"]?.boolValue ?? false
-            let response = try await forward(call, status: waited ? .ok : .accepted, keepStatus: true)
-            metrics.turns.increment()
-            return response
-        case .getOrchestrator: return try await forward(HostCall(op: "get_orchestrator", arguments: [:]))
-        case .interrupt: return try await forward(HostCall.interrupt(try await body(request)))
-        case .webSocket: throw Self.notAnUpgrade(request)
-        case .login: return try await LoginPage(policy: policy).respond(to: request) { () async throws(APIError) -> ByteBuffer in try await rawBody(request) }
-        case .staticFile: return try await staticFile(request, context: context)
-        case .preflight: return SecurityHeaders.preflight(request, policy: policy)
-        }
+        return router
+    }
+
+    private func metricsPage() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+    }
+
+    private func sendChat(_ request: Request) async throws(APIError) -> Response {
+        let call = try HostCall.sendChat(try await body(request), maxMessageBytes: maxMessageBytes)
+        let waited = call.arguments["wait"]?.boolValue ?? false
+        let response = try await forward(call, status: waited ? .ok : .accepted, keepStatus: true)
+        metrics.turns.increment()
+        return response
     }
 
     /// A host operation's reply as `{status:"success", ...}`; `send_chat` keeps the host's "accepted"/"success".
@@ -152,13 +151,13 @@ struct HTTPAPI: HTTPResponder {
 
     /// The JSON object a POST route takes. Requiring `application/json` also means a
     /// cross-site form cannot send it without a CORS preflight.
-    private func body(_ request: Request) async throws(APIError) -> Arguments {
+    private func body(_ request: Request) async throws(APIError) -> ClientArguments {
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("application/json") else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
         }
         let buffer = try await rawBody(request)
-        return try Arguments(json: buffer.readableBytesView)
+        return try ClientArguments(json: buffer.readableBytesView)
     }
 
     // MARK: Responses
@@ -166,15 +165,5 @@ struct HTTPAPI: HTTPResponder {
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
         let data = (try? JSON.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    private func failure(_ error: APIError, path: String) -> Response {
-        metrics.error(error.code, via: "http")
-        var response = Self.json(error.json, status: error.status)
-        if error.status == .methodNotAllowed {
-            response.headers[.allow] = (Self.routes[path]?.methods ?? [.get, .head]).map(\.rawValue).joined(separator: ", ")
-        }
-        if error.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-        return response
     }
 }

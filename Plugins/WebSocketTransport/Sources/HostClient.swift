@@ -4,7 +4,7 @@ import PluginAPI
 /// The transport's only way to get work done: `host->request` with the operations of
 /// docs/protocol.md, replies decoded as JSON objects, failures as `APIError`s.
 struct HostClient: Sendable {
-    let host: HostGate
+    let host: GuardedHost
 
     func call(_ call: HostCall) async throws(APIError) -> [String: JSONValue] {
         try await request(call.json, op: call.op)

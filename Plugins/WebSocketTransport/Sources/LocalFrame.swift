@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import PluginAPI
 
@@ -59,12 +60,12 @@ enum LocalFrame {
         (try? JSON.encode(frame)) ?? Data(#"{"type":"error","code":"internal","message":"could not encode a reply"}"#.utf8)
     }
 
-    nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
+    /// A formatter is not thread-safe, and making one per frame costs more than the lock.
+    private static let formatter: Mutex<ISO8601DateFormatter> = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
+        return Mutex(formatter)
     }()
-    private static let formatterLock = NSLock()
 
-    static func timestamp() -> String { formatterLock.withLock { formatter.string(from: Date()) } }
+    static func timestamp() -> String { formatter.withLock { $0.string(from: Date()) } }
 }

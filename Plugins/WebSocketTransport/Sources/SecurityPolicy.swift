@@ -15,7 +15,7 @@ struct SecurityPolicy: Sendable {
     /// Host names (without port) a request may address; empty means any.
     private let allowedHostNames: Set<String>
 
-    init(options: Options) {
+    init(options: TransportOptions) {
         loopbackOnly = options.listen.isLoopback
         allowedOrigins = options.allowedOrigins
         corsOrigins = options.corsOrigins

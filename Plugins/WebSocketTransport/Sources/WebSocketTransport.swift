@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PluginAPI
+import PluginLogging
 import ServiceLifecycle
 
 /// The transport plugin: one Hummingbird server on its own event loops, serving the
@@ -14,8 +15,8 @@ import ServiceLifecycle
 final class WebSocketTransport: TransportPlugin {
     static let version = "1.0.0"
 
-    let host: HostGate
-    let options: Options
+    let host: GuardedHost
+    let options: TransportOptions
     private let group: MultiThreadedEventLoopGroup
     private let registry: ConnectionRegistry
     private let metrics = TransportMetrics()
@@ -26,10 +27,10 @@ final class WebSocketTransport: TransportPlugin {
     private let running = NIOLockedValueBox<(services: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
     init(host: PluginHost) throws {
-        let gate = HostGate(host)
-        self.host = gate
-        options = try Options(json: host.config)
-        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: gate) }
+        let guarded = GuardedHost(host, name: "WebSocketTransport")
+        self.host = guarded
+        options = try TransportOptions(json: host.config)
+        logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: guarded) }
         // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
         files = StaticFiles(root: options.staticDir)
         if files.isEmpty { host.log(.warning, "static_dir \(files.root) has no files; the UI will answer 404 until the frontend is built") }
@@ -46,16 +47,17 @@ final class WebSocketTransport: TransportPlugin {
     func start() async throws -> String {
         let policy = SecurityPolicy(options: options)
         let hostClient = HostClient(host: host)
+        let maxMessageBytes = try await messageLimit(hostClient)
         let hub = WebSocketHub(
             host: hostClient, registry: registry,
-            limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: options.maxMessageBytes,
+            limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: maxMessageBytes,
                           queueLimit: options.clientQueueLimit, heartbeat: options.heartbeat),
             metrics: metrics)
         let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
-                          registry: registry, version: Self.version)
+                          registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
-                guard head.uri.split(separator: "?", maxSplits: 1).first == "/ws" else {
+                guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == HTTPAPI.webSocketPath else {
                     return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
                 }
                 return policy.refusal(Credentials(head))
@@ -64,7 +66,7 @@ final class WebSocketTransport: TransportPlugin {
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
         let listen = options.listen
         let app = Application(
-            responder: api, server: server,
+            router: api.makeRouter(), server: server,
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port)),
             onServerRunning: { channel in
                 boundContinuation.yield(channel.localAddress.map(Self.describe) ?? "\(listen)")
@@ -85,6 +87,20 @@ final class WebSocketTransport: TransportPlugin {
         // The server ended before it was listening: report why.
         do { try await task.value } catch { throw PluginError.unavailable("listen_failed", "cannot listen on \(options.listen): \(error)") }
         throw PluginError.unavailable("listen_failed", "cannot listen on \(options.listen)")
+    }
+
+    /// The host owns the message limit (`[host] max_message_bytes`, in its `get_orchestrator` reply);
+    /// the transport applies it too, so an over-long message is refused before the host is asked.
+    private func messageLimit(_ host: HostClient) async throws(PluginError) -> Int {
+        let reply: [String: JSONValue]
+        do { reply = try await host.call("get_orchestrator") } catch {
+            throw .unavailable("host_limit_unknown", "cannot start: the host's get_orchestrator failed (\(error.code): \(error.message)), and it says max_message_bytes")
+        }
+        guard case .int(let limit)? = reply["max_message_bytes"], limit > 0, limit <= Int64(Int32.max) else {
+            throw .unavailable("host_limit_unknown", "cannot start: the host's get_orchestrator reply has no positive integer max_message_bytes")
+        }
+        try options.checkRoom(forMessagesUpTo: Int(limit))
+        return Int(limit)
     }
 
     func stop() async {

@@ -71,9 +71,7 @@ public final class TurnEngine: @unchecked Sendable {
 
     /// Checks an orchestrator id from a client: malformed and unknown are different mistakes.
     public func checkOrchestratorID(_ id: String) throws(PluginError) {
-        guard UUID(uuidString: id) != nil else {
-            throw .invalid("invalid_uuid", "orchestrator_agent_id \"\(id.prefix(80))\" is not a UUID")
-        }
+        try ChatRequestRules.validateUUID(id, field: "orchestrator_agent_id")
         guard id.lowercased() == orchestratorID else {
             throw .notFound("unknown_orchestrator", "orchestrator \(id) is not served here; this host serves \(orchestratorID) (see /get_orchestrator)")
         }
@@ -83,13 +81,7 @@ public final class TurnEngine: @unchecked Sendable {
     /// message is saved before anything runs; if it cannot be saved, nothing runs.
     public func send(orchestratorID id: String, message: String) async throws(PluginError) -> Accepted {
         try checkOrchestratorID(id)
-        guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw .invalid("empty_message", "message is empty; type something to send")
-        }
-        let size = message.utf8.count
-        guard size <= settings.maxMessageBytes else {
-            throw .invalid("message_too_large", "message is \(size) bytes; the limit is \(settings.maxMessageBytes) ([host] max_message_bytes)")
-        }
+        try ChatRequestRules.validateMessage(message, limit: settings.maxMessageBytes)
         let turnID = UUID().uuidString.lowercased()
         let saved: ChatMessageRecord
         do {

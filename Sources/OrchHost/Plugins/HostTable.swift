@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PluginAPI
+import PluginLogging
 
 /// The `orch_host` table one plugin instance receives, and the Swift state
 /// behind its `ctx`. It outlives the instance: it is released only after
@@ -64,16 +65,7 @@ nonisolated(unsafe) private let hostVersionCString = UnsafePointer(strdup(hostVe
 
 private let hostLog: @convention(c) (UnsafePointer<orch_host>?, orch_log_level, orch_bytes) -> Void = { host, level, message in
     guard let table = HostTable.from(host) else { return }
-    let swiftLevel: Logger.Level = switch LogLevel(rawValue: level) ?? .error {
-    case .trace: .trace
-    case .debug: .debug
-    case .info: .info
-    case .notice: .notice
-    case .warning: .warning
-    case .error: .error
-    case .critical: .critical
-    }
-    table.logger.log(level: swiftLevel, "\(message.string)", metadata: ["plugin": "\(table.label)"])
+    table.logger.log(level: Logger.Level(LogLevel(rawValue: level) ?? .error), "\(message.string)", metadata: ["plugin": "\(table.label)"])
 }
 
 private let hostRequest: @convention(c) (UnsafePointer<orch_host>?, orch_bytes, orch_completion) -> Void = { host, json, completion in

@@ -11,7 +11,8 @@ extension OrchRuntime {
         requests.register("get_orchestrator") { [unowned self] _, _ in
             let engine = try served()
             let record = (try? await engine.store.orchestrator(id: engine.orchestratorID)) ?? engine.orchestrator
-            return try JSON.encode(["orchestrator": record])
+            // The message limit travels with it, so a transport can refuse a long message before asking the host.
+            return try JSON.encode(GetOrchestratorReply(orchestrator: record, maxMessageBytes: engine.settings.maxMessageBytes))
         }
         requests.register("load_chat") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String; var limit: Int?; var before: String? }
@@ -127,5 +128,15 @@ struct LoadChatReply: Encodable {
         case messages, orchestrator
         case turnCount = "turn_count"
         case hasMore = "has_more"
+    }
+}
+
+struct GetOrchestratorReply: Encodable {
+    var orchestrator: OrchestratorRecord
+    var maxMessageBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case orchestrator
+        case maxMessageBytes = "max_message_bytes"
     }
 }

@@ -31,15 +31,23 @@ public struct PluginHost: @unchecked Sendable {
 
     /// Sends a JSON request to the host and waits for its reply.
     public func request(_ json: Data) async throws -> Data {
-        try await awaitCompletion { completion in
-            withBytes(json) { table.pointee.request(table, $0, completion) }
-        }
+        try await awaitCompletion { request(json, completion: $0) }
+    }
+
+    /// Sends a JSON request; the host calls `completion` once with the reply, on any thread.
+    public func request(_ json: Data, completion: orch_completion) {
+        withBytes(json) { table.pointee.request(table, $0, completion) }
     }
 
     public func request<Reply: Decodable>(_ op: String, _ arguments: [String: JSONValue] = [:], as: Reply.Type = Reply.self) async throws -> Reply {
+        try JSON.decode(Reply.self, from: try await request(try Self.body(op: op, arguments)))
+    }
+
+    /// A host operation's request body: `{"op": op, ...arguments}`.
+    static func body(op: String, _ arguments: [String: JSONValue]) throws -> Data {
         var body = arguments
         body["op"] = .string(op)
-        return try JSON.decode(Reply.self, from: try await request(try JSON.encode(body)))
+        return try JSON.encode(body)
     }
 
     /// Publishes an event to every transport; the host assigns `seq`.

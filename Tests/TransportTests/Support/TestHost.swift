@@ -19,6 +19,8 @@ final class TestHost: @unchecked Sendable {
     private var chat: [JSONValue] = []
     private var turnRunning = false
     private var down = false
+    /// The host's `[host] max_message_bytes`, which the transport reads from `get_orchestrator` when it starts.
+    private(set) var maxMessageBytes = 100_000
     /// The text of each reply, split into the chunks it streams as.
     var replyChunks: [String] = ["Hello", ", ", "wor", "ld", "! ", "✓ ", "naïve ", "日本", "語"]
 
@@ -29,8 +31,9 @@ final class TestHost: @unchecked Sendable {
 
     var chatLog: [JSONValue] { lock.withLock { chat } }
 
-    static func start(_ options: [String: JSONValue] = [:]) async throws -> TestHost {
+    static func start(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000) async throws -> TestHost {
         let host = try TestHost()
+        host.maxMessageBytes = maxMessageBytes
         try await host.load(options)
         return host
     }
@@ -113,7 +116,7 @@ final class TestHost: @unchecked Sendable {
         }
         requests.register("get_orchestrator") { [unowned self] _, _ in
             if storeDown { throw PluginError.unavailable("store_unavailable", "the store is not reachable") }
-            return try JSON.encode(["orchestrator": orchestrator])
+            return try JSON.encode(["orchestrator": orchestrator, "max_message_bytes": .int(Int64(maxMessageBytes))])
         }
         requests.register("load_chat") { [unowned self] request, _ in
             _ = try checkKnown(request)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PluginAPI
 
 /// Finds the Claude Code CLI: `cli_path` if configured (a path, or a name
@@ -47,7 +48,7 @@ enum CLILocator {
         let script = "import importlib.util as u; s = u.find_spec('claude_agent_sdk'); print(s.submodule_search_locations[0] if s else '')"
         for python in ["python3", "python"] {
             guard let interpreter = onPath(python, searchPath: environment["PATH"] ?? "/usr/bin:/bin"),
-                  let output = await OneShot.run(interpreter, ["-c", script], environment: environment) else { continue }
+                  let output = await ShortCommand.run(interpreter, ["-c", script], environment: environment) else { continue }
             let package = output.trimmingCharacters(in: .whitespacesAndNewlines)
             let candidate = "\(package)/_bundled/claude"
             if !package.isEmpty, access(candidate, X_OK) == 0 { return candidate }
@@ -70,18 +71,17 @@ extension CLILocator {
 
 /// The CLI's location, looked up on first use and remembered once found (a
 /// failed lookup is retried on the next turn, so installing it needs no restart).
-final class CLIPath: @unchecked Sendable {
+final class CLIPath: Sendable {
     private let configured: String?
     private let environment: [String: String]
-    private let lock = NSLock()
-    private var found: String?
+    private let found = Mutex<String?>(nil)
 
     init(configured: String?, environment: [String: String]) {
         self.configured = configured
         self.environment = environment
     }
 
-    var known: String? { lock.withLock { found } }
+    var known: String? { found.withLock { $0 } }
 
     func path() async throws(PluginError) -> String {
         if let found = known {
@@ -89,7 +89,7 @@ final class CLIPath: @unchecked Sendable {
             return found
         }
         let located = try await CLILocator.locate(configured: configured, environment: environment)
-        lock.withLock { found = located }
+        found.withLock { $0 = located }
         return located
     }
 }

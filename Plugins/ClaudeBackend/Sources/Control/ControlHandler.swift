@@ -1,19 +1,19 @@
 import Foundation
+import Synchronization
 import PluginAPI
 
 /// Answers the control requests the CLI sends (docs/claude-backend.md,
 /// "Control protocol"). Every request gets an answer, an error for what Orch
 /// does not handle: an unanswered request hangs the turn.
-final class ControlHandler: @unchecked Sendable {
+final class ControlHandler: Sendable {
     private let policy: BackendConfig.PermissionPolicy
     private let toolServer: ToolServer?
-    private let host: HostLink
+    private let host: GuardedHost
     private let reply: @Sendable (Data) -> Void
-    private let lock = NSLock()
     /// Answers still being worked on, by request id, so the CLI can withdraw them.
-    private var running: [String: Task<Void, Never>] = [:]
+    private let running = Mutex<[String: Task<Void, Never>]>([:])
 
-    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: HostLink, reply: @escaping @Sendable (Data) -> Void) {
+    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: GuardedHost, reply: @escaping @Sendable (Data) -> Void) {
         self.policy = policy
         self.toolServer = toolServer
         self.host = host
@@ -36,10 +36,10 @@ final class ControlHandler: @unchecked Sendable {
                 return
             }
             // Registered under the lock before the task can finish and look itself up.
-            lock.withLock {
-                running[id] = Task { [weak self] in
+            running.withLock { tasks in
+                tasks[id] = Task { [weak self] in
                     let response = await toolServer.handle(message)
-                    guard let self, lock.withLock({ running.removeValue(forKey: id) }) != nil else { return }
+                    guard let self, running.withLock({ $0.removeValue(forKey: id) }) != nil else { return }
                     reply(CLIInput.controlSuccess(id: id, response: ["mcp_response": response]))
                 }
             }
@@ -51,7 +51,7 @@ final class ControlHandler: @unchecked Sendable {
 
     /// `control_cancel_request`: the CLI withdrew a request; it expects no answer.
     func cancel(id: String) {
-        lock.withLock { running.removeValue(forKey: id) }?.cancel()
+        running.withLock { $0.removeValue(forKey: id) }?.cancel()
     }
 
     private func permission(_ request: JSONValue) -> JSONValue {

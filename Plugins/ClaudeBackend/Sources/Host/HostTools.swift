@@ -13,7 +13,7 @@ struct HostTool: Sendable, Equatable {
 /// operations used by backends"): `list_tools` when a CLI process starts,
 /// `call_tool` when the agent calls one.
 struct HostTools: Sendable {
-    let host: HostLink
+    let host: GuardedHost
 
     /// The host's tools; none when the host does not serve `list_tools`.
     func list() async -> [HostTool] {
@@ -41,7 +41,7 @@ struct HostTools: Sendable {
     /// Runs a tool; a host failure becomes an error result the model can read.
     func call(_ name: String, input: JSONValue) async -> (content: JSONValue, isError: Bool) {
         do {
-            let reply = try await host.request("call_tool", ["name": .string(name), "input": input])
+            let reply = try await host.request("call_tool", ["name": .string(name), "input": input], as: JSONValue.self)
             let content: JSONValue = switch reply["content"] {
             case .array(let blocks)?: .array(blocks)
             case .string(let text)?: [["type": "text", "text": .string(text)]]

@@ -71,10 +71,10 @@ final class ChildProcess: @unchecked Sendable {
         self.stdin = StdinWriter(fd: input.write, name: "\(name)-stdin")
 
         let stdoutDone = DispatchSemaphore(value: 0), stderrDone = DispatchSemaphore(value: 0)
-        LineReader.start(fd: output.read, name: "\(name)-stdout", maxLineBytes: Self.maxLineBytes, line: { [self] bytes, instant in
+        PipeReader.start(fd: output.read, name: "\(name)-stdout", maxLineBytes: Self.maxLineBytes, line: { [self] bytes, instant in
             delivery.withLock { if !delivered { callbacks.line(bytes, instant) } }
         }, oversized: callbacks.oversized, end: { stdoutDone.signal() })
-        LineReader.start(fd: errors.read, name: "\(name)-stderr", maxLineBytes: 1024 * 1024, line: { bytes, _ in
+        PipeReader.start(fd: errors.read, name: "\(name)-stderr", maxLineBytes: 1024 * 1024, line: { bytes, _ in
             callbacks.stderrLine(String(decoding: bytes, as: UTF8.self))
         }, oversized: { _ in }, end: { stderrDone.signal() })
 

@@ -23,7 +23,7 @@ final class CLIConnection: @unchecked Sendable {
     let sessionID: String
     private var process: ChildProcess?
     private var control: ControlHandler?
-    private let host: HostLink
+    private let host: GuardedHost
     private let stats: LatencyStats
     private let decoder = JSONDecoder()
     private let lock = NSLock()
@@ -42,7 +42,7 @@ final class CLIConnection: @unchecked Sendable {
     }
 
     init(command: LaunchCommand, sessionID: String, tools: [HostTool], policy: BackendConfig.PermissionPolicy,
-         host: HostLink, stats: LatencyStats) throws(SpawnError) {
+         host: GuardedHost, stats: LatencyStats) throws(SpawnError) {
         self.command = command
         self.sessionID = sessionID
         self.host = host

@@ -47,7 +47,7 @@ final class Session: @unchecked Sendable {
                 defer { lastTotalCost = result.totalCostUSD ?? lastTotalCost }
                 return TurnCost.of(result, previousTotal: lastTotalCost)
             }
-            let summary = TurnResult.json(result, sessionID: id, cost: cost, duration: .now - started, model: assembler.facts.model)
+            let summary = TurnSummary.json(result, sessionID: id, cost: cost, duration: .now - started, model: assembler.facts.model)
             if let failure = TurnFailure.fromResult(result, facts: assembler.facts, stop: ending.stop, retries: assembler.facts.retries) {
                 // The turn failed, but it may have cost something: the host still gets the accounting.
                 assembler.status(["status": "turn_failed", "error": ["code": .string(failure.code), "message": .string(failure.message)],

@@ -1,16 +1,16 @@
 import Foundation
+import Synchronization
 
 /// The sessions of one plugin instance, by session id.
-final class Sessions: @unchecked Sendable {
+final class Sessions: Sendable {
     private let context: SessionContext
-    private let lock = NSLock()
-    private var byID: [String: Session] = [:]
+    private let byID = Mutex<[String: Session]>([:])
 
     init(context: SessionContext) { self.context = context }
 
     /// The session, created on first use.
     func session(_ id: String) -> Session {
-        lock.withLock {
+        byID.withLock { byID in
             if let existing = byID[id] { return existing }
             let created = Session(id: id, context: context)
             byID[id] = created
@@ -18,9 +18,9 @@ final class Sessions: @unchecked Sendable {
         }
     }
 
-    func existing(_ id: String) -> Session? { lock.withLock { byID[id.lowercased()] } }
+    func existing(_ id: String) -> Session? { byID.withLock { $0[id.lowercased()] } }
 
-    var all: [Session] { lock.withLock { byID.values.sorted { $0.id < $1.id } } }
+    var all: [Session] { byID.withLock { $0.values.sorted { $0.id < $1.id } } }
 
     /// Ends every CLI process, blocking up to about `grace` for them to save
     /// their sessions after stdin closes, then killing what is left.

@@ -1,20 +1,24 @@
 import Foundation
+import Synchronization
 
 /// Lets one turn of a session run at a time; the others wait in arrival
 /// order. A second message while a turn runs is queued, never interleaved.
-final class TurnGate: @unchecked Sendable {
-    private let lock = NSLock()
-    private var held = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+final class TurnGate: Sendable {
+    private struct State {
+        var held = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
 
     func acquire() async {
         await withCheckedContinuation { continuation in
-            let proceed = lock.withLock {
-                if !held {
-                    held = true
+            let proceed = state.withLock { state in
+                if !state.held {
+                    state.held = true
                     return true
                 }
-                waiting.append(continuation)
+                state.waiting.append(continuation)
                 return false
             }
             if proceed { continuation.resume() }
@@ -23,24 +27,24 @@ final class TurnGate: @unchecked Sendable {
 
     /// Takes the gate only if nobody holds it or waits for it.
     func tryAcquire() -> Bool {
-        lock.withLock {
-            guard !held else { return false }
-            held = true
+        state.withLock { state in
+            guard !state.held else { return false }
+            state.held = true
             return true
         }
     }
 
     func release() {
-        let next: CheckedContinuation<Void, Never>? = lock.withLock {
-            guard !waiting.isEmpty else {
-                held = false
+        let next: CheckedContinuation<Void, Never>? = state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.held = false
                 return nil
             }
-            return waiting.removeFirst()
+            return state.waiting.removeFirst()
         }
         next?.resume()
     }
 
     /// (a turn is running, how many wait behind it)
-    var load: (busy: Bool, queued: Int) { lock.withLock { (held, waiting.count) } }
+    var load: (busy: Bool, queued: Int) { state.withLock { ($0.held, $0.waiting.count) } }
 }

@@ -3,7 +3,7 @@ import PluginAPI
 
 /// What a turn's messages said besides its events, read when it ends.
 struct TurnFacts: Sendable {
-    struct APIError: Sendable {
+    struct AnthropicAPIError: Sendable {
         /// The CLI's class on the synthetic error message: authentication_failed, rate_limit, server_error, …
         var kind: String?
         var status: Int?
@@ -12,7 +12,7 @@ struct TurnFacts: Sendable {
 
     var sawInit = false
     var model: String?
-    var apiError: APIError?
+    var apiError: AnthropicAPIError?
     var retries = 0
 }
 

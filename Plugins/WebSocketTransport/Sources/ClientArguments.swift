@@ -4,7 +4,7 @@ import PluginAPI
 /// The arguments of the host operations a client can trigger, checked the same way
 /// whether they came as an HTTP body or a WebSocket frame, so both answer a bad
 /// input with the same code and message before the host is asked anything.
-struct Arguments {
+struct ClientArguments {
     private let object: [String: JSONValue]
 
     init(_ object: [String: JSONValue]) { self.object = object }
@@ -35,10 +35,7 @@ struct Arguments {
     /// A UUID, normalized to the lowercase form the host and stores use.
     func uuid(_ key: String, required isRequired: Bool = true) throws(APIError) -> String? {
         guard let text = isRequired ? try required(key) : try string(key) else { return nil }
-        guard let uuid = UUID(uuidString: text) else {
-            throw .badRequest("invalid_uuid", "\(key) must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"\(text.prefix(80))\"")
-        }
-        return uuid.uuidString.lowercased()
+        do { return try ChatRequestRules.validateUUID(text, field: key) } catch { throw APIError(error) }
     }
 
     func integer(_ key: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64? {
@@ -54,14 +51,10 @@ struct Arguments {
         return bool
     }
 
-    /// A chat message: not blank, and at most `limit` bytes of UTF-8.
+    /// A chat message, checked by the host's rule so it is refused here, before the host is asked.
     func message(limit: Int) throws(APIError) -> String {
         let message = try required("message")
-        guard !message.allSatisfy(\.isWhitespace) else { throw .badRequest("empty_message", "message is empty; type something to send") }
-        let size = message.utf8.count
-        guard size <= limit else {
-            throw .badRequest("message_too_large", "message is \(size) bytes; the limit is \(limit) bytes (max_message_bytes)")
-        }
+        do { try ChatRequestRules.validateMessage(message, limit: limit) } catch { throw APIError(error) }
         return message
     }
 
@@ -69,44 +62,5 @@ struct Arguments {
     private func present(_ key: String) -> JSONValue? {
         guard let value = object[key], value != .null else { return nil }
         return value
-    }
-}
-
-/// One validated host operation, ready to send.
-struct HostCall: Sendable {
-    var op: String
-    var arguments: [String: JSONValue]
-
-    var json: Data { (try? JSON.encode(arguments.merging(["op": .string(op)]) { $1 })) ?? emptyJSONObject }
-
-    static func loadChat(_ input: Arguments) throws(APIError) -> HostCall {
-        var arguments: [String: JSONValue] = [
-            "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!),
-            // The original UI asks for 2000; the stores cap a page at 1000 and say `has_more`.
-            "limit": .int(min(try input.integer("limit", in: 1...100_000) ?? 50, 1000)),
-        ]
-        if let before = try input.uuid("before", required: false) { arguments["before"] = .string(before) }
-        return HostCall(op: "load_chat", arguments: arguments)
-    }
-
-    static func sendChat(_ input: Arguments, maxMessageBytes: Int) throws(APIError) -> HostCall {
-        HostCall(op: "send_chat", arguments: [
-            "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!),
-            "message": .string(try input.message(limit: maxMessageBytes)),
-            "wait": .bool(try input.bool("wait") ?? false),
-        ])
-    }
-
-    static func interrupt(_ input: Arguments) throws(APIError) -> HostCall {
-        HostCall(op: "interrupt", arguments: ["orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!)])
-    }
-
-    static func resume(_ input: Arguments) throws(APIError) -> HostCall {
-        guard let lastSeq = try input.integer("last_seq", in: 0...Int64.max) else {
-            throw .badRequest("invalid_request", "missing field \"last_seq\" (the highest seq you received, 0 for none)")
-        }
-        return HostCall(op: "resume", arguments: [
-            "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!), "last_seq": .int(lastSeq),
-        ])
     }
 }

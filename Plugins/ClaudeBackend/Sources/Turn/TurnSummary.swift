@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// A turn's accounting as the host receives it (docs/protocol.md, "Backend turns").
-enum TurnResult {
+enum TurnSummary {
     static func json(_ result: CLIMessage, sessionID: String, cost: Double, duration: Duration, model: String?) -> JSONValue {
         let usage = result.usage ?? CLIMessage.Usage()
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000

@@ -1,7 +1,8 @@
 import Foundation
+import Synchronization
 
 /// Runs a short command and collects its stdout, without blocking the caller's thread.
-enum OneShot {
+enum ShortCommand {
     static func run(_ executable: String, _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(10)) async -> String? {
         let collected = Collected()
         guard let process = try? ChildProcess(
@@ -17,10 +18,9 @@ enum OneShot {
         return process.exitStatus == .exited(0) ? collected.text : nil
     }
 
-    private final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
-        var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    private final class Collected: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var text: String { lines.withLock { $0.joined(separator: "\n") } }
     }
 }

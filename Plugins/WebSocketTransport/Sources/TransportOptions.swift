@@ -3,21 +3,20 @@ import PluginAPI
 
 /// `[transports.options]` of a WebSocketTransport, validated once at create time so a
 /// bad value stops startup with a message instead of surfacing on the first request.
-struct Options: Sendable {
+struct TransportOptions: Sendable {
     var listen: ListenAddress
     var staticDir: String
     /// Origins allowed to open a WebSocket or send a state-changing request.
     var allowedOrigins: Set<String>
     var authToken: String?
-    var maxMessageBytes: Int
     var maxBodyBytes: Int
     var maxFrameBytes: Int
     var heartbeat: Duration
     var clientQueueLimit: Int
     var corsOrigins: Set<String>
 
-    static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_message_bytes", "max_body_bytes",
-                            "max_frame_bytes", "heartbeat_s", "client_queue_limit", "cors_origins"]
+    static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_body_bytes", "max_frame_bytes",
+                            "heartbeat_s", "client_queue_limit", "cors_origins"]
 
     init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
         guard case .object(let table)? = try? JSON.decode(JSONValue.self, from: json) else {
@@ -31,7 +30,6 @@ struct Options: Sendable {
         staticDir = try options.string("static_dir") ?? "frontend/dist"
         let token = try options.string("auth_token") ?? environment["ORCH_AUTH_TOKEN"]
         authToken = (token?.isEmpty ?? true) ? nil : token
-        maxMessageBytes = try options.positive("max_message_bytes") ?? 100_000
         maxBodyBytes = try options.positive("max_body_bytes") ?? 1 << 20
         maxFrameBytes = try options.positive("max_frame_bytes") ?? 256 * 1024
         clientQueueLimit = try options.positive("client_queue_limit") ?? 4096
@@ -43,9 +41,13 @@ struct Options: Sendable {
         if !listen.isLoopback && authToken == nil {
             throw PluginError.invalid("auth_required", "refusing to listen on \(listen) without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1")
         }
-        // A message must fit in a body and in a frame, or the message limit could never be reached.
-        guard maxMessageBytes < maxBodyBytes, maxMessageBytes < maxFrameBytes else {
-            throw Self.invalid("max_message_bytes (\(maxMessageBytes)) must be smaller than max_body_bytes (\(maxBodyBytes)) and max_frame_bytes (\(maxFrameBytes))")
+    }
+
+    /// A message must fit in a body and in a frame, or the host's message limit could never be reached:
+    /// an over-long request would be cut off as a body or frame instead of answered `message_too_large`.
+    func checkRoom(forMessagesUpTo limit: Int) throws(PluginError) {
+        guard limit < maxBodyBytes, limit < maxFrameBytes else {
+            throw Self.invalid("[host] max_message_bytes (\(limit)) must be smaller than max_body_bytes (\(maxBodyBytes)) and max_frame_bytes (\(maxFrameBytes))")
         }
     }
 
@@ -69,30 +71,30 @@ private struct OptionsTable {
 
     func string(_ key: String) throws(PluginError) -> String? {
         guard let value = table[key] else { return nil }
-        guard let string = value.stringValue else { throw Options.invalid("\(key) must be a string, found \(value.typeName)") }
+        guard let string = value.stringValue else { throw TransportOptions.invalid("\(key) must be a string, found \(value.typeName)") }
         return string
     }
 
     func positive(_ key: String) throws(PluginError) -> Int? {
         guard let value = table[key] else { return nil }
         guard case .int(let int) = value, int > 0, int <= Int64(Int32.max) else {
-            throw Options.invalid("\(key) must be a positive integer, found \(value.typeName == "an integer" ? "\(value.intValue ?? 0)" : value.typeName)")
+            throw TransportOptions.invalid("\(key) must be a positive integer, found \(value.typeName == "an integer" ? "\(value.intValue ?? 0)" : value.typeName)")
         }
         return Int(int)
     }
 
     func number(_ key: String) throws(PluginError) -> Double? {
         guard let value = table[key] else { return nil }
-        guard let number = value.doubleValue else { throw Options.invalid("\(key) must be a number, found \(value.typeName)") }
+        guard let number = value.doubleValue else { throw TransportOptions.invalid("\(key) must be a number, found \(value.typeName)") }
         return number
     }
 
     func strings(_ key: String) throws(PluginError) -> [String] {
         guard let value = table[key] else { return [] }
-        guard case .array(let items) = value else { throw Options.invalid("\(key) must be an array of strings, found \(value.typeName)") }
+        guard case .array(let items) = value else { throw TransportOptions.invalid("\(key) must be an array of strings, found \(value.typeName)") }
         var strings: [String] = []
         for item in items {
-            guard let string = item.stringValue else { throw Options.invalid("\(key) must be an array of strings, found \(item.typeName) in it") }
+            guard let string = item.stringValue else { throw TransportOptions.invalid("\(key) must be an array of strings, found \(item.typeName) in it") }
             strings.append(string)
         }
         return strings
