@@ -26,7 +26,7 @@ import Testing
         #expect(await client.waitFor { $0.contains { $0["type"] == "turn_complete" && $0["turn_id"]?.stringValue == turn } })
 
         let stream = client.of(type: "chat_stream")
-        let chunks = stream.filter { $0["is_complete"] == false }.compactMap { $0["chunk"]?.stringValue }
+        let chunks = stream.filter { $0["is_complete"] == false && $0["block_complete"] == nil }.compactMap { $0["chunk"]?.stringValue }
         #expect(chunks == ["You", " said", ": ", "hello over unix"])
         let history = try #require(try await client.ask(["type": "load_chat", "orchestrator_agent_id": .string(id)], reply: "chat_history"))
         let messages = elements(history["messages"])
