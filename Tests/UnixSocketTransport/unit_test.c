@@ -315,7 +315,8 @@ static void queue_accounting(void) {
 
 /* One event on a client's clock, and the deadline expected after it (says NULL: not checked). */
 typedef struct clock_step {
-    char event;              /* 'i': clock_input(a = a line ended, b = part of one left); 'o': clock_output(a = queued, b = progressed) */
+    char event;              /* 'i': clock_input(a = a line ended, b = part of one left); 'o': clock_output(a = queued, b = progressed);
+                                'r': clock_reading(a = paused) */
     int a, b;
     int64_t now_ms;
     timeout_kind kind;
@@ -344,13 +345,16 @@ static void deadlines(void) {
         { 'o', 1, 1, 5050000, TIMEOUT_STALL, 5110000, "each byte taken puts it off" },
         { 'i', 0, 1, 5100000, TIMEOUT_STALL, 5110000, "the nearest deadline wins" },
         { 'o', 0, 1, 5105000, TIMEOUT_LINE, 5130000, "drained: only the line is due" },
+        { 'r', 1, 0, 5106000, TIMEOUT_NONE, 0, "not read (backpressure): a half-read line is not the client's delay" },
+        { 'r', 0, 0, 5200000, TIMEOUT_LINE, 5230000, "read again: the line's clock starts afresh" },
     };
     client_clock c;
     clock_connected(&c, 1000);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         const clock_step *step = &steps[i];
         if (step->event == 'i') clock_input(&c, step->a, step->b, step->now_ms);
-        else clock_output(&c, step->a, step->b, step->now_ms);
+        else if (step->event == 'o') clock_output(&c, step->a, step->b, step->now_ms);
+        else clock_reading(&c, step->a, step->now_ms);
         timeout_due due = timeout_next(&c, &o);
         if (step->says) CHECK(due.kind == step->kind && (due.kind == TIMEOUT_NONE || due.at_ms == step->at_ms),
                               "%s: kind %d at %lld", step->says, (int)due.kind, (long long)due.at_ms);

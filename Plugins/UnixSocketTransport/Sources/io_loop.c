@@ -146,6 +146,7 @@ static int check_limits(transport *t, client *c, int64_t now) {
         t->dropped_slow++;
         return -1;
     }
+    clock_reading(&c->clock, client_output_high(t, c), now);
     clock_output(&c->clock, c->out.count > 0, 0, now);
     timeout_due due = timeout_next(&c->clock, &t->opts);
     if (due.kind == TIMEOUT_NONE) return -1;
@@ -256,8 +257,8 @@ static size_t prepare(transport *t, poll_set *set, int *timeout) {
     for (client *c = t->clients; c; c = c->next) {
         soonest(timeout, check_limits(t, c, now));
         /* Backpressure: a client with too much output waiting is not read
-         * until it takes some (client_output_high). */
-        short events = c->closing || client_output_high(t, c) ? 0 : POLLIN;
+         * until it takes some (check_limits asked client_output_high). */
+        short events = c->closing || c->clock.reading_paused ? 0 : POLLIN;
         if (c->out.count) events |= POLLOUT;
         if (c->closing) soonest(timeout, c->close_deadline_ms > now ? (int)(c->close_deadline_ms - now) : 0);
         set->fds[n] = (struct pollfd){ c->fd, events, 0 };

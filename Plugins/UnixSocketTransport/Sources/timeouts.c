@@ -15,6 +15,11 @@ void clock_input(client_clock *c, int completed_line, int partial_left, int64_t 
     c->partial = partial_left;
 }
 
+void clock_reading(client_clock *c, int paused, int64_t now_ms) {
+    if (c->reading_paused && !paused) c->connected_ms = c->partial_since_ms = now_ms;
+    c->reading_paused = paused;
+}
+
 void clock_output(client_clock *c, int queued, int progressed, int64_t now_ms) {
     /* Waiting starts when output appears, not when the queue was last empty:
      * a client idle for hours is not "stalled" by the first event it is sent. */
@@ -28,8 +33,8 @@ static void consider(timeout_due *due, timeout_kind kind, int64_t at_ms) {
 
 timeout_due timeout_next(const client_clock *c, const options *opts) {
     timeout_due due = { TIMEOUT_NONE, 0 };
-    if (!c->spoke) consider(&due, TIMEOUT_HANDSHAKE, c->connected_ms + (int64_t)opts->handshake_timeout_s * 1000);
-    if (c->partial) consider(&due, TIMEOUT_LINE, c->partial_since_ms + (int64_t)opts->line_timeout_s * 1000);
+    if (!c->spoke && !c->reading_paused) consider(&due, TIMEOUT_HANDSHAKE, c->connected_ms + (int64_t)opts->handshake_timeout_s * 1000);
+    if (c->partial && !c->reading_paused) consider(&due, TIMEOUT_LINE, c->partial_since_ms + (int64_t)opts->line_timeout_s * 1000);
     if (c->output_queued) consider(&due, TIMEOUT_STALL, c->progress_ms + (int64_t)opts->stall_timeout_s * 1000);
     return due;
 }
