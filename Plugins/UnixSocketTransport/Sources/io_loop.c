@@ -19,10 +19,14 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define WRITE_BATCH 64
 #define CLOSE_GRACE_MS 30000 /* time a dropped client gets to read why */
 #define STOP_FLUSH_MS 1000
+#define TRIM_AFTER_BYTES (1u << 20)
 
 static const char shutting_down[] = "orch is shutting down; reconnect and resume from your last seq";
 
@@ -98,6 +102,7 @@ static void close_client(transport *t, client *c, const char *why) {
     }
     t->client_count--;
     transport_drop_deferred(t, c);
+    t->released_bytes += c->out.bytes + c->held.bytes + c->in_cap;
     queue_free(&c->out);
     queue_free(&c->held);
     pthread_mutex_unlock(&t->lock);
@@ -111,7 +116,8 @@ static void close_client(transport *t, client *c, const char *why) {
  * finished), nothing more is read, it is sent one error line saying why, and
  * it is closed once that is written or CLOSE_GRACE_MS later. The IO thread
  * logs `why` once (serve). Called by the IO thread with the lock held. */
-static void begin_close(client *c, const char *code, const char *headline, const char *why) {
+static void begin_close(transport *t, client *c, const char *code, const char *headline, const char *why) {
+    t->released_bytes += c->out.bytes + c->held.bytes + c->in_cap;
     queue_clear(&c->out, c->out_offset > 0);
     queue_clear(&c->held, 0);
     c->resuming = 0;
@@ -142,7 +148,7 @@ static int check_limits(transport *t, client *c, int64_t now) {
         char why[200];
         snprintf(why, sizeof why, "too slow: over %zu lines or %zu bytes queued; reconnect and resume from your last seq",
                  t->opts.client_queue_limit, t->opts.client_queue_bytes);
-        begin_close(c, "too_slow", "fell too far behind", why);
+        begin_close(t, c, "too_slow", "fell too far behind", why);
         t->dropped_slow++;
         return -1;
     }
@@ -153,9 +159,21 @@ static int check_limits(transport *t, client *c, int64_t now) {
     if (due.at_ms > now) return due.at_ms - now > INT32_MAX ? INT32_MAX : (int)(due.at_ms - now);
     char why[256];
     timeout_message(due.kind, &t->opts, why, sizeof why);
-    begin_close(c, timeout_code(due.kind), timeout_headline(due.kind), why);
+    begin_close(t, c, timeout_code(due.kind), timeout_headline(due.kind), why);
     t->closed_idle++;
     return -1;
+}
+
+/* Hands freed memory back to the system once a client's backlog of a
+ * megabyte or more was dropped: the allocator would otherwise keep those pages
+ * (lines are small and scattered), and a host that absorbed one flood would
+ * stay that size for good. IO thread only, without the lock. */
+static void give_back_memory(transport *t) {
+    if (t->released_bytes < TRIM_AFTER_BYTES) return;
+    t->released_bytes = 0;
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }
 
 /* ---- writing ---- */
@@ -373,6 +391,7 @@ void *io_loop_run(void *arg) {
         if (set.fds[0].revents) drain_wake_pipe(t);
         if (set.fds[1].revents & POLLIN) accept_clients(t);
         for (size_t i = 2; i < n; i++) serve(t, set.owners[i], set.fds[i].revents, chunk);
+        give_back_memory(t);
     }
     wind_down(t, &set);
     free(set.fds);

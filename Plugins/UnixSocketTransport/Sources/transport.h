@@ -81,6 +81,8 @@ typedef struct transport {
     size_t pending;          /* host requests outstanding, across all clients */
     int wake_signalled;
 
+    size_t released_bytes;   /* IO thread: client output freed since memory was last given back */
+
     int listen_fd;
     int64_t accept_paused_until_ms;  /* after accept failed for want of descriptors */
     int wake_pipe[2];
