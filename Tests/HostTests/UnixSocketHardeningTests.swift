@@ -191,6 +191,34 @@ import Testing
         #expect(await host.stop() == 0)
     }
 
+    /// A resume whose replay would not fit in the client's bound is answered
+    /// reload_required (saying why) instead of dropping the client, which would
+    /// only resume into the same wall again; the connection carries on.
+    @Test func aResumeTooBigForTheBoundAsksForAReload() async throws {
+        let host = try await UnixHost.start(unixOptions: "client_queue_limit = 64")
+        let id: JSONValue = .string(host.orchestratorID)
+        let writer = try host.connect()
+        for turn in 0..<8 {
+            let ack = try await writer.ask(["type": "chat_message", "orchestrator_agent_id": id, "message": .string("turn \(turn) of eight")])
+            #expect(await writer.waitFor { $0.contains { $0["type"] == "turn_complete" && $0["turn_id"] == ack?["turn_id"] } })
+        }
+        let newest = writer.events.last?["seq"]?.intValue ?? 0
+        #expect(newest > 64, "\(newest) events")
+        let back = try host.connect()
+        let reload = try #require(try await back.ask(["type": "resume", "orchestrator_agent_id": id, "last_seq": 0, "request_id": "r"], reply: "reload_required"))
+        #expect(reload["last_seq"] == .int(newest))
+        #expect(reload["request_id"] == "r")
+        #expect(reload["message"] == "the events you missed are more than a connection may have queued (client_queue_limit 64 lines, client_queue_bytes 16777216); reload history with load_chat, then continue from last_seq")
+        #expect(back.events.isEmpty && back.of(type: "error").isEmpty, "nothing replayed, not dropped")
+        // Live events after last_seq still come, once each.
+        let ack = try await writer.ask(["type": "chat_message", "orchestrator_agent_id": id, "message": "after the reload"])
+        #expect(await back.waitFor { $0.contains { $0["type"] == "turn_complete" && $0["turn_id"] == ack?["turn_id"] } })
+        let seqs = back.events.compactMap { $0["seq"]?.intValue }
+        #expect(!seqs.isEmpty && seqs == Array((newest + 1)..<(newest + 1 + Int64(seqs.count))), "\(seqs)")
+        #expect(!back.isClosed)
+        #expect(await host.stop() == 0)
+    }
+
     @Test func badTimeoutOptionsStopStartupNamingTheOptionAndRange() async throws {
         for (option, value) in [("handshake_timeout_s", "0"), ("line_timeout_s", "86401"), ("stall_timeout_s", "\"soon\"")] {
             let config = try UnixSocketTransportTests.config(socket: try UnixTransport.socketPath(), options: "\(option) = \(value)")
