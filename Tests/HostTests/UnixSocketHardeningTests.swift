@@ -120,7 +120,8 @@ import Testing
         #expect(await host.stop() == 0)
     }
 
-    /// A client that floods requests and never reads: reading it stops at the
+    /// A client that floods requests and never reads (issue #19: load_chat in a
+    /// loop took a host from 263 MiB to 6.4 GiB): reading it stops at the
     /// high-water mark, so the host's memory stays bounded; once nothing of its
     /// output moves for stall_timeout_s it is told why, closed, and its memory
     /// given back.
@@ -128,12 +129,22 @@ import Testing
         let host = try await UnixHost.start(unixOptions: "stall_timeout_s = 6")
         let pid = host.orch.process.processIdentifier
         let watcher = try host.connect()
+        // A history worth asking for: each load_chat answer is about 100 KB.
+        let id: JSONValue = .string(host.orchestratorID)
+        for turn in 0..<12 {
+            let ack = try await watcher.ask(["type": "chat_message", "orchestrator_agent_id": id,
+                                             "message": .string("\(turn) " + String(repeating: "long history ", count: 300))])
+            #expect(await watcher.waitFor { $0.contains { $0["type"] == "turn_complete" && $0["turn_id"] == ack?["turn_id"] } })
+        }
+        let history = try await watcher.ask(["type": "load_chat", "orchestrator_agent_id": id, "limit": 50], reply: "chat_history")
+        #expect(elements(history?["messages"]).count == 24)
         for _ in 0..<50 { #expect(try await watcher.ask(["type": "get_orchestrator"]) != nil) }
         let baseline = try Self.residentKiB(pid)
 
         let flooder = try host.connect(reading: false)
         let written = Tally()
-        let batch = Data(String(repeating: "{\"type\":\"get_orchestrator\"}\n{\"type\":\"ping\"}\n{\"type\":\"health\"}\n{\"type\":\"nope\"}\n", count: 200).utf8)
+        let loadChat = "{\"type\":\"load_chat\",\"orchestrator_agent_id\":\"\(host.orchestratorID)\",\"limit\":50}\n"
+        let batch = Data(String(repeating: loadChat + "{\"type\":\"get_orchestrator\"}\n{\"type\":\"ping\"}\n{\"type\":\"nope\"}\n", count: 200).utf8)
         Thread {
             while (try? flooder.sendRaw(batch)) != nil { written.add(batch.count) }
             written.finish()
