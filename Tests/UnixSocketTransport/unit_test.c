@@ -1,9 +1,8 @@
 /*
  * Unit tests of UnixSocketTransport's pure parts: the JSON reader, the client
- * protocol, the options, the queues' byte accounting and the idle/stall
- * deadlines. Compiled with the plugin's sources and run by
- * Tests/HostTests/UnixSocketMemoryTests.swift (plain, ASan+UBSan, valgrind);
- * prints each failure and exits 1 if any.
+ * protocol and the options. Compiled with the plugin's sources and run by
+ * Tests/TransportTests/UnixSocketMemoryTests.swift (under ASan+UBSan and
+ * valgrind); prints each failure and exits 1 if any.
  */
 #include "buf.h"
 #include "json.h"
@@ -12,9 +11,10 @@
 #include "protocol.h"
 #include "timeouts.h"
 
-/* The runner compiles this file with json.c, buf.c, protocol.c and options.c
- * only; the two pure parts added since are compiled in here, so the list the
- * runner keeps need not change with them. */
+/* Also covered: the queues' byte accounting and the idle/stall deadlines. The
+ * runner compiles this file with json.c, buf.c, protocol.c and options.c only;
+ * those two pure parts are compiled in here, so the list the runner keeps need
+ * not change with them. */
 #include "line_queue.c"
 #include "timeouts.c"
 
