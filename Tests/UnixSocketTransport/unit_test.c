@@ -6,8 +6,17 @@
  */
 #include "buf.h"
 #include "json.h"
+#include "line_queue.h"
 #include "options.h"
 #include "protocol.h"
+#include "timeouts.h"
+
+/* Also covered: the queues' byte accounting and the idle/stall deadlines. The
+ * runner compiles this file with json.c, buf.c, protocol.c and options.c only;
+ * those two pure parts are compiled in here, so the list the runner keeps need
+ * not change with them. */
+#include "line_queue.c"
+#include "timeouts.c"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,8 +233,9 @@ static void replies(void) {
     render_resumed(&b, orchestrator, 2, 9, none);
     CHECK(equals(&b, "{\"type\":\"resumed\",\"in_reply_to\":\"resume\",\"orchestrator_agent_id\":\"o\",\"replayed\":2,\"last_seq\":9}"), "%.*s", (int)b.len, b.bytes);
     buf_free(&b);
-    render_reload_required(&b, orchestrator, last, none);
+    render_reload_required(&b, orchestrator, last, none, "too many \"events\"");
     CHECK(json_parse(b.bytes, b.len, 8, &parsed, NULL) && json_get(parsed, "last_seq", &field) && field.len == 1 && field.ptr[0] == '9', "reload_required");
+    CHECK(json_get(parsed, "message", &field) && json_string_equals(field, "too many \"events\""), "reload_required says why, escaped");
     buf_free(&b);
     render_connected(&b, 7, 1024, 3, "s-1");
     CHECK(json_parse(b.bytes, b.len, 8, &parsed, NULL) && json_get(parsed, "client_id", &field) && json_string_equals(field, "client_7"), "connected");
@@ -236,11 +246,19 @@ static void options_cases(void) {
     options o;
     char error[400];
     CHECK(options_read(NULL, 0, &o, error, sizeof error) && strcmp(o.path, ".orch/orch.sock") == 0 && o.max_line_bytes == 262144, "defaults");
+    CHECK(o.handshake_timeout_s == 10 && o.line_timeout_s == 30 && o.stall_timeout_s == 60 && o.client_queue_bytes == 16u << 20,
+          "timeout defaults %zu %zu %zu", o.handshake_timeout_s, o.line_timeout_s, o.stall_timeout_s);
+    const char *timeouts = "{\"handshake_timeout_s\":1,\"line_timeout_s\":2,\"stall_timeout_s\":86400}";
+    CHECK(options_read((const uint8_t *)timeouts, strlen(timeouts), &o, error, sizeof error) && o.handshake_timeout_s == 1 &&
+          o.line_timeout_s == 2 && o.stall_timeout_s == 86400, "%s", error);
     const char *good = "{\"path\":\"/tmp/x.sock\",\"max_line_bytes\":1024,\"client_queue_limit\":64,\"max_clients\":3}";
     CHECK(options_read((const uint8_t *)good, strlen(good), &o, error, sizeof error) && strcmp(o.path, "/tmp/x.sock") == 0 &&
           o.max_line_bytes == 1024 && o.client_queue_limit == 64 && o.max_clients == 3, "%s", error);
     struct { const char *config; const char *message; } bad[] = {
-        { "{\"listen\":\"x\"}", "UnixSocketTransport: unknown option \"listen\"; the options are path, max_line_bytes, client_queue_limit, client_queue_bytes, max_clients (see docs/writing-a-plugin.md)" },
+        { "{\"listen\":\"x\"}", "UnixSocketTransport: unknown option \"listen\"; the options are path, max_line_bytes, client_queue_limit, client_queue_bytes, max_clients, handshake_timeout_s, line_timeout_s, stall_timeout_s (see docs/writing-a-plugin.md)" },
+        { "{\"handshake_timeout_s\":0}", "UnixSocketTransport: option handshake_timeout_s must be an integer from 1 to 86400, got 0" },
+        { "{\"line_timeout_s\":1.5}", "UnixSocketTransport: option line_timeout_s must be an integer from 1 to 86400, got 1.5" },
+        { "{\"stall_timeout_s\":86401}", "UnixSocketTransport: option stall_timeout_s must be an integer from 1 to 86400, got 86401" },
         { "{\"path\":5}", "UnixSocketTransport: option path must be a string (the socket file), e.g. path = \".orch/orch.sock\"" },
         { "{\"path\":\"\"}", "UnixSocketTransport: option path is empty; give the socket file, e.g. path = \".orch/orch.sock\"" },
         { "{\"max_line_bytes\":10}", "UnixSocketTransport: option max_line_bytes must be an integer from 64 to 67108864, got 10" },
@@ -278,6 +296,86 @@ static void no_crash(void) {
     }
 }
 
+/* The queues count every byte they hold, and give it all back. */
+static void queue_accounting(void) {
+    line_queue q = { 0 };
+    line *a = line_new((const uint8_t *)"abc", 3, 1), *b = line_new((const uint8_t *)"", 0, 0);
+    for (int i = 0; i < 40; i++) CHECK(queue_push(&q, i % 2 ? b : a), "push %d", i);  /* past the first growth (16 slots) */
+    CHECK(q.count == 40 && q.bytes == 20 * 4 + 20 * 1, "%zu lines, %zu bytes", q.count, q.bytes);
+    queue_pop(&q);
+    CHECK(q.count == 39 && q.bytes == 19 * 4 + 20 * 1 && queue_at(&q, 0) == b, "after a pop: %zu bytes", q.bytes);
+    queue_clear(&q, 1);
+    CHECK(q.count == 1 && q.bytes == 1 && queue_at(&q, 0) == b, "clear keeping the head: %zu bytes", q.bytes);
+    CHECK(a->refs == 1 && b->refs == 2, "the queue released its references: %zu %zu", a->refs, b->refs);
+    queue_free(&q);
+    CHECK(q.count == 0 && q.bytes == 0 && q.slots == NULL && q.cap == 0, "freed");
+    line_release(a);
+    line_release(b);
+}
+
+/* One event on a client's clock, and the deadline expected after it (says NULL: not checked). */
+typedef struct clock_step {
+    char event;              /* 'i': clock_input(a = a line ended, b = part of one left); 'o': clock_output(a = queued, b = progressed);
+                                'r': clock_reading(a = paused) */
+    int a, b;
+    int64_t now_ms;
+    timeout_kind kind;
+    int64_t at_ms;
+    const char *says;
+} clock_step;
+
+/* The idle and stall rules of timeouts.h, on made-up times (ms). */
+static void deadlines(void) {
+    options o;
+    char error[200];
+    const char *config = "{\"handshake_timeout_s\":10,\"line_timeout_s\":30,\"stall_timeout_s\":60}";
+    CHECK(options_read((const uint8_t *)config, strlen(config), &o, error, sizeof error), "%s", error);
+    const clock_step steps[] = {
+        { 'o', 0, 0, 1000, TIMEOUT_HANDSHAKE, 11000, "a silent client's first line is due 10 s after it connected (at 1000)" },
+        { 'i', 0, 1, 5000, TIMEOUT_HANDSHAKE, 11000, "half a first line does not put the handshake off" },
+        { 'i', 0, 1, 9000, TIMEOUT_NONE, 0, NULL },
+        { 'i', 1, 0, 10000, TIMEOUT_NONE, 0, "once it has sent a line and nothing is queued, it may idle for ever" },
+        { 'i', 0, 1, 100000, TIMEOUT_NONE, 0, NULL },
+        { 'i', 0, 1, 120000, TIMEOUT_LINE, 130000, "a line is due 30 s after its first byte, however it drips" },
+        { 'i', 1, 1, 125000, TIMEOUT_LINE, 155000, "a line finished and the next begun in one read restarts the clock" },
+        { 'i', 1, 0, 126000, TIMEOUT_NONE, 0, "no partial line, no deadline" },
+        { 'o', 0, 0, 200000, TIMEOUT_NONE, 0, NULL },
+        { 'o', 1, 0, 5000000, TIMEOUT_STALL, 5060000, "output waits from when it appeared, not from when the queue was last empty" },
+        { 'o', 1, 0, 5030000, TIMEOUT_STALL, 5060000, "a poll without progress does not put it off" },
+        { 'o', 1, 1, 5050000, TIMEOUT_STALL, 5110000, "each byte taken puts it off" },
+        { 'i', 0, 1, 5100000, TIMEOUT_STALL, 5110000, "the nearest deadline wins" },
+        { 'o', 0, 1, 5105000, TIMEOUT_LINE, 5130000, "drained: only the line is due" },
+        { 'r', 1, 0, 5106000, TIMEOUT_NONE, 0, "not read (backpressure): a half-read line is not the client's delay" },
+        { 'r', 0, 0, 5200000, TIMEOUT_LINE, 5230000, "read again: the line's clock starts afresh" },
+    };
+    client_clock c;
+    clock_connected(&c, 1000);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        const clock_step *step = &steps[i];
+        if (step->event == 'i') clock_input(&c, step->a, step->b, step->now_ms);
+        else if (step->event == 'o') clock_output(&c, step->a, step->b, step->now_ms);
+        else clock_reading(&c, step->a, step->now_ms);
+        timeout_due due = timeout_next(&c, &o);
+        if (step->says) CHECK(due.kind == step->kind && (due.kind == TIMEOUT_NONE || due.at_ms == step->at_ms),
+                              "%s: kind %d at %lld", step->says, (int)due.kind, (long long)due.at_ms);
+    }
+    struct { timeout_kind kind; const char *code, *headline, *message; } said[] = {
+        { TIMEOUT_HANDSHAKE, "handshake_timeout", "sent no complete line in time",
+          "no complete line within 10 s of connecting (handshake_timeout_s); send a request, e.g. {\"type\":\"ping\"}, right after connecting" },
+        { TIMEOUT_LINE, "line_timeout", "left a line unfinished too long",
+          "a line was begun but not finished within 30 s (line_timeout_s); write each line whole, ending in \\n" },
+        { TIMEOUT_STALL, "stall_timeout", "took none of its output in time",
+          "read nothing of what was queued for you for 60 s (stall_timeout_s); reconnect and resume from your last seq" },
+    };
+    for (size_t i = 0; i < sizeof said / sizeof said[0]; i++) {
+        char message[256];
+        timeout_message(said[i].kind, &o, message, sizeof message);
+        CHECK(strcmp(timeout_code(said[i].kind), said[i].code) == 0, "code %s", timeout_code(said[i].kind));
+        CHECK(strcmp(timeout_headline(said[i].kind), said[i].headline) == 0, "headline %s", timeout_headline(said[i].kind));
+        CHECK(strcmp(message, said[i].message) == 0, "message %s", message);
+    }
+}
+
 int main(void) {
     valid_json();
     invalid_json();
@@ -287,6 +385,8 @@ int main(void) {
     replies();
     options_cases();
     no_crash();
+    queue_accounting();
+    deadlines();
     printf("%d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

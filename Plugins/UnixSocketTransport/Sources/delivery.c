@@ -14,9 +14,20 @@ static void run_extend(client *c, uint64_t seq) {
     if (seq > c->run_high) c->run_high = seq;
 }
 
-static int over_limit(const transport *t, const client *c) {
+/* Whether the client's queues hold at least limit_lines lines or limit_bytes
+ * bytes. Checked before a line is added, so a queue never holds more than its
+ * bound plus one line. */
+static int holds_at_least(const client *c, size_t limit_lines, size_t limit_bytes) {
     size_t lines = c->out.count + c->held.count, bytes = c->out.bytes + c->held.bytes;
-    return lines >= t->opts.client_queue_limit || bytes >= t->opts.client_queue_bytes;
+    return lines >= limit_lines || bytes >= limit_bytes;
+}
+
+static int over_limit(const transport *t, const client *c) {
+    return holds_at_least(c, t->opts.client_queue_limit, t->opts.client_queue_bytes);
+}
+
+int client_output_high(const transport *t, const client *c) {
+    return holds_at_least(c, t->opts.client_queue_limit / 2, t->opts.client_queue_bytes / 2);
 }
 
 void client_mark_overflowed(transport *t, client *c) {
@@ -24,10 +35,12 @@ void client_mark_overflowed(transport *t, client *c) {
     transport_wake(t);
 }
 
-/* Queues a shared line for a client, unless it would fall too far behind. */
+/* Queues a shared line for a client, unless it would fall too far behind.
+ * Replies count as much as events: a client that asks and never reads is as
+ * far behind as one that never reads its events. */
 void client_enqueue(transport *t, client *c, line *l, int is_event) {
     if (c->closing || c->overflowed) return;
-    if (is_event && over_limit(t, c)) {
+    if (over_limit(t, c)) {
         client_mark_overflowed(t, c);
         return;
     }

@@ -1,7 +1,8 @@
 /*
  * A client's bytes become lines: split at newlines, a line over max_line_bytes
  * refused once and skipped up to its newline, each complete line handed to
- * requests.c. IO thread only.
+ * requests.c, and the client's clock told whether a line ended or is still
+ * half there (timeouts.h). IO thread only.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -53,10 +54,24 @@ static int append_input(client *c, const uint8_t *bytes, size_t len) {
     return 1;
 }
 
+/* Past this, the buffer of a long line is given back once the line is done,
+ * so one big message does not pin its size for the rest of the connection. */
+#define KEEP_INPUT_CAP 65536
+
+static void line_done(client *c) {
+    c->in_len = 0;
+    if (c->in_cap > KEEP_INPUT_CAP) {
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
+}
+
 /* Splits what arrived into lines; a line over max_line_bytes is refused and
- * skipped up to its newline. */
-static void take_bytes(transport *t, client *c, const uint8_t *bytes, size_t len) {
+ * skipped up to its newline. Returns whether any line ended. */
+static int take_bytes(transport *t, client *c, const uint8_t *bytes, size_t len) {
     size_t limit = t->opts.max_line_bytes;
+    int ended = 0;
     while (len > 0) {
         const uint8_t *newline = memchr(bytes, '\n', len);
         size_t segment = newline ? (size_t)(newline - bytes) : len;
@@ -65,27 +80,30 @@ static void take_bytes(transport *t, client *c, const uint8_t *bytes, size_t len
             if (newline) c->discarding = 0;
         } else if (c->in_len + segment > limit) {
             too_long(t, c);
-            c->in_len = 0;
+            line_done(c);
             c->discarding = newline == NULL;
         } else if (newline && c->in_len == 0) {
             line_complete(t, c, bytes, segment);
         } else if (!append_input(c, bytes, segment)) {
             too_long(t, c);
-            c->in_len = 0;
+            line_done(c);
             c->discarding = newline == NULL;
         } else if (newline) {
             line_complete(t, c, c->in, c->in_len);
-            c->in_len = 0;
+            line_done(c);
         }
+        ended |= newline != NULL;
         bytes += consumed;
         len -= consumed;
     }
+    return ended;
 }
 
 int client_read(transport *t, client *c, uint8_t *chunk) {
     ssize_t n = recv(c->fd, chunk, UST_READ_CHUNK, 0);
     if (n == 0) return 0;
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    take_bytes(t, c, chunk, (size_t)n);
+    int ended = take_bytes(t, c, chunk, (size_t)n);
+    clock_input(&c->clock, ended, c->in_len > 0 || c->discarding, monotonic_ms());
     return 1;
 }

@@ -1,7 +1,9 @@
 /*
  * The IO thread: one poll() loop that accepts clients, reads their lines,
  * writes their queues without ever waiting for one of them, and closes those
- * that leave, break or fall too far behind. See transport.h for the rules.
+ * that leave, break, fall too far behind or hold their socket idle past a
+ * deadline (timeouts.h: the poll timeout is the nearest deadline, so no timer
+ * thread is needed). See transport.h for the rules.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -17,10 +19,14 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #define WRITE_BATCH 64
-#define SLOW_CLIENT_GRACE_MS 30000 /* time a dropped client gets to read why */
+#define CLOSE_GRACE_MS 30000 /* time a dropped client gets to read why */
 #define STOP_FLUSH_MS 1000
+#define TRIM_AFTER_BYTES (1u << 20)
 
 static const char shutting_down[] = "orch is shutting down; reconnect and resume from your last seq";
 
@@ -70,6 +76,7 @@ static void accept_clients(transport *t) {
             continue;
         }
         c->fd = fd;
+        clock_connected(&c->clock, monotonic_ms());
         buf b;
         buf_init(&b);
         pthread_mutex_lock(&t->lock);
@@ -95,6 +102,7 @@ static void close_client(transport *t, client *c, const char *why) {
     }
     t->client_count--;
     transport_drop_deferred(t, c);
+    t->released_bytes += c->out.bytes + c->held.bytes + c->in_cap;
     queue_free(&c->out);
     queue_free(&c->held);
     pthread_mutex_unlock(&t->lock);
@@ -104,29 +112,68 @@ static void close_client(transport *t, client *c, const char *why) {
     free(c);
 }
 
-/* A client that fell too far behind: its backlog is dropped (but a line half
- * written is finished), it is told why, and it is closed shortly after.
- * Called with the lock held; returns whether it was converted. */
-static int drop_slow(transport *t, client *c) {
-    if (!c->overflowed || c->closing) return 0;
+/* Starts closing a client: its backlog is dropped (but a line half written is
+ * finished), nothing more is read, it is sent one error line saying why, and
+ * it is closed once that is written or CLOSE_GRACE_MS later. The IO thread
+ * logs `why` once (serve). Called by the IO thread with the lock held. */
+static void begin_close(transport *t, client *c, const char *code, const char *headline, const char *why) {
+    t->released_bytes += c->out.bytes + c->held.bytes + c->in_cap;
     queue_clear(&c->out, c->out_offset > 0);
     queue_clear(&c->held, 0);
     c->resuming = 0;
-    char message[200];
-    snprintf(message, sizeof message, "too slow: over %zu lines or %zu bytes queued; reconnect and resume from your last seq",
-             t->opts.client_queue_limit, t->opts.client_queue_bytes);
+    free(c->in);
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
     buf b;
     buf_init(&b);
     json_span none = { NULL, 0, JSON_NULL };
-    render_error(&b, "too_slow", (const uint8_t *)message, strlen(message), NULL, none);
+    render_error(&b, code, (const uint8_t *)why, strlen(why), NULL, none);
     line *l = buf_ok(&b) ? line_new(b.bytes, b.len, 0) : NULL;
     if (l) queue_push(&c->out, l);
     line_release(l);
     buf_free(&b);
     c->closing = 1;
-    c->close_deadline_ms = monotonic_ms() + SLOW_CLIENT_GRACE_MS;
-    t->dropped_slow++;
-    return 1;
+    c->close_deadline_ms = monotonic_ms() + CLOSE_GRACE_MS;
+    c->close_code = code;
+    c->close_headline = headline;
+    snprintf(c->close_why, sizeof c->close_why, "%s", why);
+}
+
+/* A client that fell too far behind, or whose deadline passed, starts closing.
+ * Called with the lock held; returns the soonest deadline still ahead (ms from
+ * now), or -1 when none. */
+static int check_limits(transport *t, client *c, int64_t now) {
+    if (c->closing) return -1;
+    if (c->overflowed) {
+        char why[200];
+        snprintf(why, sizeof why, "too slow: over %zu lines or %zu bytes queued; reconnect and resume from your last seq",
+                 t->opts.client_queue_limit, t->opts.client_queue_bytes);
+        begin_close(t, c, "too_slow", "fell too far behind", why);
+        t->dropped_slow++;
+        return -1;
+    }
+    clock_reading(&c->clock, client_output_high(t, c), now);
+    clock_output(&c->clock, c->out.count > 0, 0, now);
+    timeout_due due = timeout_next(&c->clock, &t->opts);
+    if (due.kind == TIMEOUT_NONE) return -1;
+    if (due.at_ms > now) return due.at_ms - now > INT32_MAX ? INT32_MAX : (int)(due.at_ms - now);
+    char why[256];
+    timeout_message(due.kind, &t->opts, why, sizeof why);
+    begin_close(t, c, timeout_code(due.kind), timeout_headline(due.kind), why);
+    t->closed_idle++;
+    return -1;
+}
+
+/* Hands freed memory back to the system once a client's backlog of a
+ * megabyte or more was dropped: the allocator would otherwise keep those pages
+ * (lines are small and scattered), and a host that absorbed one flood would
+ * stay that size for good. IO thread only, without the lock. */
+static void give_back_memory(transport *t) {
+    if (t->released_bytes < TRIM_AFTER_BYTES) return;
+    t->released_bytes = 0;
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }
 
 /* ---- writing ---- */
@@ -168,6 +215,7 @@ static int write_client(transport *t, client *c) {
             c->out_offset = 0;
             queue_pop(&c->out);
         }
+        if (written > 0) clock_output(&c->clock, c->out.count > 0, 1, monotonic_ms());
         pthread_mutex_unlock(&t->lock);
         if ((size_t)written < total) return 1; /* the socket is full: wait for POLLOUT */
     }
@@ -201,8 +249,13 @@ static void drain_wake_pipe(transport *t) {
     pthread_mutex_unlock(&t->lock);
 }
 
-/* Fills the poll set; returns the number of fds and sets the timeout (ms). */
-static size_t prepare(transport *t, poll_set *set, int *timeout, uint64_t *slow, size_t slow_cap, size_t *slow_count) {
+static void soonest(int *timeout, int wait) {
+    if (wait >= 0 && (*timeout < 0 || wait < *timeout)) *timeout = wait;
+}
+
+/* Fills the poll set; returns the number of fds and sets the timeout (ms) to
+ * the soonest of every deadline. */
+static size_t prepare(transport *t, poll_set *set, int *timeout) {
     pthread_mutex_lock(&t->lock);
     size_t n = 0;
     if (!poll_set_reserve(set, t->client_count + 2)) {
@@ -220,14 +273,12 @@ static size_t prepare(transport *t, poll_set *set, int *timeout, uint64_t *slow,
     set->fds[n] = (struct pollfd){ listening ? t->listen_fd : -1, POLLIN, 0 };
     set->owners[n++] = NULL;
     for (client *c = t->clients; c; c = c->next) {
-        if (drop_slow(t, c) && *slow_count < slow_cap) slow[(*slow_count)++] = c->id;
-        short events = c->closing ? 0 : POLLIN;
+        soonest(timeout, check_limits(t, c, now));
+        /* Backpressure: a client with too much output waiting is not read
+         * until it takes some (check_limits asked client_output_high). */
+        short events = c->closing || c->clock.reading_paused ? 0 : POLLIN;
         if (c->out.count) events |= POLLOUT;
-        if (c->closing) {
-            int64_t left = c->close_deadline_ms - now;
-            int wait = left < 0 ? 0 : (int)left;
-            if (*timeout < 0 || wait < *timeout) *timeout = wait;  /* the soonest of every deadline */
-        }
+        if (c->closing) soonest(timeout, c->close_deadline_ms > now ? (int)(c->close_deadline_ms - now) : 0);
         set->fds[n] = (struct pollfd){ c->fd, events, 0 };
         set->owners[n++] = c;
     }
@@ -242,8 +293,19 @@ static int has_output(transport *t, client *c) {
     return pending;
 }
 
+/* Logs, once, why a client is being closed (without the lock: the host's log
+ * may take its time). Told-why closes are routine for the timeouts, a warning
+ * for a client that could not keep up. */
+static void log_closing(transport *t, client *c) {
+    if (!c->closing || c->close_logged) return;
+    c->close_logged = 1;
+    orch_log_level level = strcmp(c->close_code, "too_slow") == 0 || strcmp(c->close_code, "stall_timeout") == 0 ? ORCH_LOG_WARNING : ORCH_LOG_NOTICE;
+    transport_log(t, level, "client_%llu %s; closing it (%s): %s", (unsigned long long)c->id, c->close_headline, c->close_code, c->close_why);
+}
+
 /* Serves one client after poll: read, write, close if done. */
 static void serve(transport *t, client *c, short revents, uint8_t *chunk) {
+    log_closing(t, c);
     if ((revents & POLLIN) && !c->closing && !client_read(t, c, chunk)) {
         close_client(t, c, "closed by the client");
         return;
@@ -253,11 +315,11 @@ static void serve(transport *t, client *c, short revents, uint8_t *chunk) {
         return;
     }
     if (!c->closing) return;
-    if (!has_output(t, c)) close_client(t, c, "dropped for falling behind, told why");
+    if (!has_output(t, c)) close_client(t, c, c->close_code);
     else if (monotonic_ms() >= c->close_deadline_ms) {
-        transport_log(t, ORCH_LOG_WARNING, "client_%llu read nothing for %d ms after it was dropped; closed without telling it why",
-                      (unsigned long long)c->id, SLOW_CLIENT_GRACE_MS);
-        close_client(t, c, "dropped for falling behind");
+        transport_log(t, ORCH_LOG_WARNING, "client_%llu read nothing for %d ms after it was told %s; closed without it knowing why",
+                      (unsigned long long)c->id, CLOSE_GRACE_MS, c->close_code);
+        close_client(t, c, c->close_code);
     }
 }
 
@@ -275,6 +337,8 @@ static void wind_down(transport *t, poll_set *set) {
     for (client *c = t->clients; c; c = c->next) {
         c->overflowed = 0;
         c->closing = 1;
+        c->close_code = "shutting_down";
+        c->close_logged = 1;
         if (buf_ok(&b)) {
             line *l = line_new(b.bytes, b.len, 0);
             if (l) queue_push(&c->out, l);
@@ -317,13 +381,8 @@ void *io_loop_run(void *arg) {
         int stopping = t->stopping;
         pthread_mutex_unlock(&t->lock);
         if (stopping || !chunk) break;
-        uint64_t slow[16];
-        size_t slow_count = 0;
         int timeout;
-        size_t n = prepare(t, &set, &timeout, slow, 16, &slow_count);
-        for (size_t i = 0; i < slow_count; i++)
-            transport_log(t, ORCH_LOG_WARNING, "client_%llu fell too far behind (client_queue_limit %zu lines / client_queue_bytes %zu); told it why and closing it",
-                          (unsigned long long)slow[i], t->opts.client_queue_limit, t->opts.client_queue_bytes);
+        size_t n = prepare(t, &set, &timeout);
         if (n == 0) {
             (void)poll(NULL, 0, 10); /* out of memory for the poll set: try again shortly */
             continue;
@@ -332,6 +391,7 @@ void *io_loop_run(void *arg) {
         if (set.fds[0].revents) drain_wake_pipe(t);
         if (set.fds[1].revents & POLLIN) accept_clients(t);
         for (size_t i = 2; i < n; i++) serve(t, set.owners[i], set.fds[i].revents, chunk);
+        give_back_memory(t);
     }
     wind_down(t, &set);
     free(set.fds);

@@ -11,7 +11,7 @@ typedef struct limit {
     size_t min, max;
 } limit;
 
-static const char *const known = "path, max_line_bytes, client_queue_limit, client_queue_bytes, max_clients";
+static const char *const known = "path, max_line_bytes, client_queue_limit, client_queue_bytes, max_clients, handshake_timeout_s, line_timeout_s, stall_timeout_s";
 
 static int read_path(json_span value, options *out, char *error, size_t cap) {
     if (value.type != JSON_STRING) {
@@ -50,11 +50,18 @@ int options_read(const uint8_t *config, size_t len, options *out, char *error, s
     out->client_queue_limit = 8192;
     out->client_queue_bytes = 16u << 20;
     out->max_clients = 256;
+    /* Why these defaults: docs/unix-socket-transport.md, "Idle, slow and stalled clients". */
+    out->handshake_timeout_s = 10;
+    out->line_timeout_s = 30;
+    out->stall_timeout_s = 60;
     const limit limits[] = {
         { "max_line_bytes", &out->max_line_bytes, 64, 64u << 20 },
         { "client_queue_limit", &out->client_queue_limit, 16, 1u << 24 },
         { "client_queue_bytes", &out->client_queue_bytes, 65536, (size_t)1 << 34 },
         { "max_clients", &out->max_clients, 1, 65536 },
+        { "handshake_timeout_s", &out->handshake_timeout_s, 1, 86400 },
+        { "line_timeout_s", &out->line_timeout_s, 1, 86400 },
+        { "stall_timeout_s", &out->stall_timeout_s, 1, 86400 },
     };
     if (len == 0) return 1;
     json_span root;

@@ -242,12 +242,14 @@ void render_resumed(buf *b, json_span orchestrator, uint64_t replayed, uint64_t 
     buf_append_str(b, "}");
 }
 
-void render_reload_required(buf *b, json_span orchestrator, json_span host_last_seq, json_span request_id) {
+void render_reload_required(buf *b, json_span orchestrator, json_span host_last_seq, json_span request_id, const char *message) {
     append_reply_header(b, "reload_required", "resume", request_id);
     buf_append_str(b, ",\"orchestrator_agent_id\":");
     buf_append(b, orchestrator.ptr, orchestrator.len);
     buf_append_str(b, ",\"last_seq\":");
     if (host_last_seq.type == JSON_NUMBER) buf_append(b, host_last_seq.ptr, host_last_seq.len);
     else buf_append_str(b, "0");
-    buf_append_str(b, ",\"message\":\"the events you missed are no longer kept; reload history with load_chat, then continue from last_seq\"}");
+    buf_append_str(b, ",\"message\":");
+    buf_append_json_string(b, (const uint8_t *)message, strlen(message));
+    buf_append_str(b, "}");
 }

@@ -61,6 +61,7 @@ int render_reply(buf *b, const char *type, const char *in_reply_to, json_span re
 /* A host error body ({"code","message","retryable"}) as an error line. */
 void render_host_error(buf *b, int status, const char *in_reply_to, json_span request_id, const uint8_t *body, size_t body_len);
 void render_resumed(buf *b, json_span orchestrator, uint64_t replayed, uint64_t last_seq, json_span request_id);
-void render_reload_required(buf *b, json_span orchestrator, json_span host_last_seq, json_span request_id);
+/* `message` says why the events cannot be replayed. */
+void render_reload_required(buf *b, json_span orchestrator, json_span host_last_seq, json_span request_id, const char *message);
 
 #endif

@@ -38,34 +38,69 @@ static pending_request *pending_new(transport *t, uint64_t client_id, const clie
     return r;
 }
 
+/* Whether a replayed event is one the client has not had. */
+static int replay_wanted(const client *c, const pending_request *r, json_span event, uint64_t *seq) {
+    json_span seq_span;
+    return json_get(event, "seq", &seq_span) && json_to_u64(seq_span, seq) && *seq > r->last_seq && !client_has_seq(c, *seq);
+}
+
+/* Whether the replay fits in what the client may have queued (client_queue_limit,
+ * client_queue_bytes); sets *newest to the newest seq in it. A replay that does
+ * not fit is not sent: the client is told to reload its history instead of
+ * being dropped (it would only resume into the same wall again). */
+static int replay_fits(const transport *t, const client *c, const pending_request *r, json_span events, uint64_t *newest) {
+    size_t lines = c->out.count + c->held.count, bytes = c->out.bytes + c->held.bytes;
+    json_iter it = json_iterate(events);
+    json_span event;
+    uint64_t seq;
+    while (json_next_element(&it, &event)) {
+        if (!replay_wanted(c, r, event, &seq)) continue;
+        lines++;
+        bytes += event.len + 1;
+        if (seq > *newest) *newest = seq;
+    }
+    return lines < t->opts.client_queue_limit && bytes < t->opts.client_queue_bytes;
+}
+
+static const char *const reload_gone = "the events you missed are no longer kept; reload history with load_chat, then continue from last_seq";
+
 /* Writes the replayed events a client has not had, then "resumed"; then the
  * live events held meanwhile. Called with the lock held. */
 static void answer_resume(transport *t, client *c, const pending_request *r, json_span reply) {
     buf b;
     buf_init(&b);
-    json_span status, events, event, seq_span;
+    json_span status, events = { NULL, 0, JSON_NULL }, event;
+    uint64_t newest = 0;
     if (json_get(reply, "status", &status) && json_string_equals(status, "reload")) {
         json_span host_last = { NULL, 0, JSON_NULL };
         json_get(reply, "last_seq", &host_last);
-        render_reload_required(&b, r->orchestrator, host_last, r->request_id);
+        render_reload_required(&b, r->orchestrator, host_last, r->request_id, reload_gone);
+    } else if (json_get(reply, "events", &events) && events.type == JSON_ARRAY && !replay_fits(t, c, r, events, &newest)) {
+        char message[300], digits[24];
+        snprintf(message, sizeof message, "the events you missed are more than a connection may have queued (client_queue_limit %zu lines, "
+                 "client_queue_bytes %zu); reload history with load_chat, then continue from last_seq", t->opts.client_queue_limit, t->opts.client_queue_bytes);
+        int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)newest);
+        json_span last = { (const uint8_t *)digits, (size_t)n, JSON_NUMBER };
+        render_reload_required(&b, r->orchestrator, last, r->request_id, message);
+        /* The history it reloads holds everything up to `newest`: none of it is sent again. */
+        c->run_low = 1;
+        c->run_high = newest;
     } else {
-        uint64_t replayed = 0, newest = c->run_high;
-        if (json_get(reply, "events", &events) && events.type == JSON_ARRAY) {
-            json_iter it = json_iterate(events);
-            while (json_next_element(&it, &event)) {
-                uint64_t seq;
-                if (!json_get(event, "seq", &seq_span) || !json_to_u64(seq_span, &seq) || seq <= r->last_seq) continue;
-                if (client_has_seq(c, seq)) continue;
-                line *l = line_new(event.ptr, event.len, seq);
-                if (!l || !queue_push(&c->out, l)) {
-                    line_release(l);
-                    client_mark_overflowed(t, c);
-                    break;
-                }
+        uint64_t replayed = 0;
+        newest = c->run_high;
+        json_iter it = json_iterate(events);
+        while (events.type == JSON_ARRAY && json_next_element(&it, &event)) {
+            uint64_t seq;
+            if (!replay_wanted(c, r, event, &seq)) continue;
+            line *l = line_new(event.ptr, event.len, seq);
+            if (!l || !queue_push(&c->out, l)) {
                 line_release(l);
-                replayed++;
-                if (seq > newest) newest = seq;
+                client_mark_overflowed(t, c);
+                break;
             }
+            line_release(l);
+            replayed++;
+            if (seq > newest) newest = seq;
         }
         if (newest > r->last_seq) {
             c->run_low = r->last_seq + 1;

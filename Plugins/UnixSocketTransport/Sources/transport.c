@@ -186,7 +186,8 @@ static void destroy(orch_instance *instance) {
     free(t);
 }
 
-/* Control requests from the host: "status" reports clients and counters. */
+/* Control requests from the host: "status" reports clients and counters
+ * (dropped_slow: closed for falling behind; closed_idle: closed by a timeout). */
 static void request(orch_instance *instance, orch_bytes json, orch_completion completion) {
     transport *t = (transport *)instance;
     json_span object, op;
@@ -196,7 +197,7 @@ static void request(orch_instance *instance, orch_bytes json, orch_completion co
     }
     pthread_mutex_lock(&t->lock);
     size_t clients = t->client_count;
-    uint64_t last_seq = t->last_seq, dropped = t->dropped_slow;
+    uint64_t last_seq = t->last_seq, dropped = t->dropped_slow, idle = t->closed_idle;
     pthread_mutex_unlock(&t->lock);
     buf b;
     buf_init(&b);
@@ -206,6 +207,8 @@ static void request(orch_instance *instance, orch_bytes json, orch_completion co
     buf_append_u64(&b, last_seq);
     buf_append_str(&b, ",\"dropped_slow\":");
     buf_append_u64(&b, dropped);
+    buf_append_str(&b, ",\"closed_idle\":");
+    buf_append_u64(&b, idle);
     buf_append_str(&b, ",\"listening\":");
     buf_append_json_string(&b, (const uint8_t *)t->listening, strlen(t->listening));
     buf_append_str(&b, "}");

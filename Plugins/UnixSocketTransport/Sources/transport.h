@@ -20,6 +20,7 @@
 #include "line_queue.h"
 #include "options.h"
 #include "socket_file.h"
+#include "timeouts.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -48,6 +49,11 @@ typedef struct client {
     int overflowed;          /* fell too far behind: to be told why and closed */
     int closing;             /* no more reading; closed once `out` drains or at close_deadline_ms */
     int64_t close_deadline_ms;
+    const char *close_code;  /* why it is closing: the error code it was sent */
+    const char *close_headline;  /* ...in a few words for the log, e.g. "fell too far behind" */
+    char close_why[256];     /* ...and the message, logged once by the IO thread (close_logged) */
+    int close_logged;
+    client_clock clock;      /* IO thread only: the idle and stall deadlines (timeouts.h) */
     int inflight;            /* host requests outstanding */
     /* Chat messages are sent to the host one at a time per client, so they are
      * accepted in the order the client wrote them. */
@@ -71,8 +77,11 @@ typedef struct transport {
     uint64_t next_client_id;
     uint64_t last_seq;       /* the newest seq delivered */
     uint64_t dropped_slow;   /* clients closed for falling behind */
+    uint64_t closed_idle;    /* clients closed by a timeout (timeouts.h) */
     size_t pending;          /* host requests outstanding, across all clients */
     int wake_signalled;
+
+    size_t released_bytes;   /* IO thread: client output freed since memory was last given back */
 
     int listen_fd;
     int64_t accept_paused_until_ms;  /* after accept failed for want of descriptors */
@@ -92,9 +101,15 @@ typedef struct transport {
 
 /* Whether the client already has (or has queued) the event with this seq. */
 int client_has_seq(const client *c, uint64_t seq);
-/* Queues a line; a host event (`is_event`) is held during a resume and refused
- * once the client is over its limits, which marks it for dropping. */
+/* Queues a line; a host event (`is_event`) is held during a resume. Any line
+ * (event, reply, error, pong) is refused once the client is over its limits,
+ * which marks it for dropping. */
 void client_enqueue(transport *t, client *c, line *l, int is_event);
+/* Whether the client's queued output is at its high-water mark (half of
+ * client_queue_limit or client_queue_bytes): its requests are not read until
+ * it has taken some, so a client that never reads cannot make the host
+ * produce replies without end. */
+int client_output_high(const transport *t, const client *c);
 /* Marks a client to be dropped by the IO thread. */
 void client_mark_overflowed(transport *t, client *c);
 client *transport_find_client(transport *t, uint64_t id);
