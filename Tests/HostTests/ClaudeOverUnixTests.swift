@@ -15,6 +15,8 @@ import Testing
                                             host: "working_dir = \"\(claude.workingDir)\"")
         let watcher = try host.connect()
         #expect(await watcher.next("connection_established") != nil)
+        // A client that only watches says one line first, or the handshake timeout closes it (docs/unix-socket-transport.md).
+        _ = try await watcher.ask(["type": "ping"], reply: "pong")
         let result = try ChatCLITests.shell("echo 'What is 2+2?' | '\(Paths.orch)' chat --once --socket '\(host.socket)'")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "Four, since two and two make four.\n")

@@ -11,7 +11,7 @@ import Testing
 /// handling, so ASan stands in for it there).
 @Suite(.serialized) struct UnixSocketMemoryTests {
     static let unitTest = "\(Paths.repository)/Tests/UnixSocketTransport/unit_test.c"
-    static let pureSources = ["json.c", "buf.c", "protocol.c", "options.c"].map { "\(UnixTransport.sources)/\($0)" }
+    static let pureSources = ["json.c", "buf.c", "protocol.c", "options.c", "line_queue.c", "timeouts.c"].map { "\(UnixTransport.sources)/\($0)" }
 
     static func compile(_ flags: [String], sources: [String], output: String) throws {
         let result = try run("/usr/bin/env", ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-pthread",

@@ -11,12 +11,8 @@
 #include "protocol.h"
 #include "timeouts.h"
 
-/* Also covered: the queues' byte accounting and the idle/stall deadlines. The
- * runner compiles this file with json.c, buf.c, protocol.c and options.c only;
- * those two pure parts are compiled in here, so the list the runner keeps need
- * not change with them. */
-#include "line_queue.c"
-#include "timeouts.c"
+/* Also covered: the queues' byte accounting and the idle/stall deadlines
+ * (line_queue.c and timeouts.c, which the runner compiles in). */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import PluginAPI
 import Testing
 
