@@ -31,6 +31,9 @@ import Testing
         #expect(rows[1].id == host.wire.of(type: "chat_stream").first?["message_id"]?.stringValue)
         #expect(rows[1].metadata["turn_id"] == accepted["turn_id"])
         #expect(rows[1].metadata["model"] == .string("test-model"))
+        // Every row id is time-ordered (UUIDv7), the reply's too, though the host makes it before the row exists.
+        #expect(rows.map { Array($0.id)[14] } == ["7", "7"], "\(rows.map(\.id))")
+        #expect(rows.map(\.id) == rows.map(\.id).sorted())
         await host.stop()
     }
 

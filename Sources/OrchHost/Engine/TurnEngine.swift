@@ -82,7 +82,7 @@ public final class TurnEngine: @unchecked Sendable {
     public func send(orchestratorID id: String, message: String) async throws(PluginError) -> Accepted {
         try checkOrchestratorID(id)
         try ChatRequestRules.validateMessage(message, limit: settings.maxMessageBytes)
-        let turnID = UUID().uuidString.lowercased()
+        let turnID = UUIDv7.next()
         let saved: ChatMessageRecord
         do {
             saved = try await store.insertChat(NewChatMessage(

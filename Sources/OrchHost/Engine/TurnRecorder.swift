@@ -37,7 +37,7 @@ final class TurnRecorder: @unchecked Sendable {
 
     private func replyID(for key: String) -> String {
         if let id = replyIDs[key] { return id }
-        let id = UUID().uuidString.lowercased()
+        let id = UUIDv7.next()
         replyIDs[key] = id
         return id
     }
@@ -112,7 +112,7 @@ final class TurnRecorder: @unchecked Sendable {
     }
 
     private func finishThinking(_ thinking: String) {
-        let id = UUID().uuidString.lowercased()
+        let id = UUIDv7.next()
         let now = Timestamp.now()
         publish(WireMessages.thinkingBlock(id: id, orchestratorID: orchestratorID, turnID: turnID, thinking: thinking, timestamp: now))
         let (store, orchestratorID, turnID) = (store, orchestratorID, turnID)

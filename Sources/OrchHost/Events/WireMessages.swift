@@ -88,7 +88,7 @@ public enum WireMessages {
 
     public static func toolUseData(orchestratorID: String, turnID: String, name: String, tool: JSONValue) -> JSONValue {
         .object([
-            "id": .string(UUID().uuidString.lowercased()), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "id": .string(UUIDv7.next()), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
             "tool_name": .string(name), "tool_input": tool["input"] ?? .object([:]), "tool_use_id": tool["id"] ?? .null,
             "timestamp": .string(Timestamp.now()),
         ])

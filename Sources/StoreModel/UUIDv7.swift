@@ -3,7 +3,9 @@ import Foundation
 /// Time-ordered ids (RFC 9562 UUIDv7): a 48-bit millisecond timestamp, then a
 /// 12-bit counter that keeps ids made within one millisecond in creation
 /// order, then random bits. Ids stay unique across processes and sort roughly
-/// by time, which keeps B-tree inserts at the right edge of the index.
+/// by time, which keeps B-tree inserts at the right edge of the index. The
+/// stores make the ids of the rows they create; the host makes the ids of
+/// reply rows (it streams a reply under its id before the row is written).
 public enum UUIDv7 {
     public static func next() -> String { generator.next() }
 
