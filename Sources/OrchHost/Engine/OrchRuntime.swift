@@ -74,12 +74,15 @@ public final class OrchRuntime: @unchecked Sendable {
         }
     }
 
-    /// Stops transports (newest first), then destroys every instance in reverse creation order.
+    /// Ends the running turn first, while the transports can still tell their clients
+    /// (typing off, the shutdown error, turn complete) and the store writes drain;
+    /// then stops transports (newest first) and destroys every instance in reverse
+    /// creation order.
     public func shutdown() async {
+        if let engine { await engine.shutdown(timeout: .seconds(10)) }
         for transport in transports.reversed() {
             do { try await transport.stop() } catch { logger.warning("\(transport.ref.label) did not stop cleanly: \(error)") }
         }
-        if let engine { await engine.shutdown(timeout: .seconds(10)) }
         bus.detachAll()
         for instance in instances.reversed() {
             await instance.destroy()

@@ -16,7 +16,8 @@ final class Outbox: @unchecked Sendable {
     private let lock = NSLock()
     private var enqueued = 0
     private var completed = 0
-    private var waiters: [(Int, @Sendable (Bool) -> Void)] = []
+    /// Flushes waiting for a count of completed jobs; `patient` ones are not released by an outage.
+    private var waiters: [(target: Int, patient: Bool, done: @Sendable (Bool) -> Void)] = []
     /// A write is being retried because the store is unavailable.
     private var failing = false
 
@@ -58,8 +59,8 @@ final class Outbox: @unchecked Sendable {
                     // Nobody should wait for writes that wait for the store: release the flushes.
                     let released: [@Sendable (Bool) -> Void] = lock.withLock {
                         failing = true
-                        defer { waiters = [] }
-                        return waiters.map(\.1)
+                        defer { waiters.removeAll { !$0.patient } }
+                        return waiters.filter { !$0.patient }.map(\.done)
                     }
                     released.forEach { $0(false) }
                     logger.warning("store unavailable while saving \(label); retrying until it is back: \(failure)")
@@ -72,8 +73,8 @@ final class Outbox: @unchecked Sendable {
         let ready: [@Sendable (Bool) -> Void] = lock.withLock {
             completed += 1
             failing = false
-            let done = waiters.filter { $0.0 <= completed }.map(\.1)
-            waiters.removeAll { $0.0 <= completed }
+            let done = waiters.filter { $0.target <= completed }.map(\.done)
+            waiters.removeAll { $0.target <= completed }
             return done
         }
         ready.forEach { $0(true) }
@@ -82,12 +83,22 @@ final class Outbox: @unchecked Sendable {
     /// Waits until every job queued so far is done; returns false at once while the
     /// store is unavailable (the writes go on in the background), or after `timeout`.
     func flush(timeout: Duration) async -> Bool {
+        await wait(timeout: timeout, patient: false)
+    }
+
+    /// At shutdown: waits for every queued job up to `timeout`, through an outage too,
+    /// since nothing will retry them once the host has stopped.
+    func drain(timeout: Duration) async -> Bool {
+        await wait(timeout: timeout, patient: true)
+    }
+
+    private func wait(timeout: Duration, patient: Bool) async -> Bool {
         let target = lock.withLock { enqueued }
         return await waitUntil(timeout: timeout) { done in
             let already: Bool? = lock.withLock {
                 if completed >= target { return true }
-                if failing { return false }
-                waiters.append((target, done))
+                if failing && !patient { return false }
+                waiters.append((target, patient, done))
                 return nil
             }
             if let already { done(already) }

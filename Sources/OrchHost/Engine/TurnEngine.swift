@@ -45,6 +45,8 @@ public final class TurnEngine: @unchecked Sendable {
     private var orchestratorRecord: OrchestratorRecord
     private var waiting = 0
     private var running: Pending?
+    /// The running turn's recorder: an interrupt marks what is finalized after it as cut off.
+    private var runningRecorder: TurnRecorder?
     private let queue: AsyncStream<Pending>.Continuation
     private var worker: Task<Void, Never>?
     private(set) lazy var outbox = Outbox(logger: logger) { [weak self] error in self?.reportStoreOutage(error) }
@@ -82,6 +84,9 @@ public final class TurnEngine: @unchecked Sendable {
     public func send(orchestratorID id: String, message: String) async throws(PluginError) -> Accepted {
         try checkOrchestratorID(id)
         try ChatRequestRules.validateMessage(message, limit: settings.maxMessageBytes)
+        guard !lock.withLock({ stopping }) else {
+            throw PluginError(.unavailable, code: "host_shutting_down", "orch is shutting down, so the message was not saved; send it again once orch is back")
+        }
         let turnID = UUIDv7.next()
         let saved: ChatMessageRecord
         do {
@@ -111,7 +116,8 @@ public final class TurnEngine: @unchecked Sendable {
     public func interrupt(orchestratorID id: String) async throws(PluginError) -> Bool {
         try checkOrchestratorID(id)
         // The session of the running turn: a first turn's new session, or one started after a lost session.
-        guard let session = lock.withLock({ running == nil ? nil : currentSession }) else { return false }
+        guard let (session, recorder) = lock.withLock({ running == nil ? nil : currentSession.map { ($0, runningRecorder) } }) else { return false }
+        recorder?.interruptRequested()
         do {
             _ = try await backend.request(try JSON.encode(["op": "interrupt", "session_id": session]))
             return true
@@ -169,14 +175,19 @@ public final class TurnEngine: @unchecked Sendable {
         let resume = known.sessionID != nil
         publish(WireMessages.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
         let recorder = TurnRecorder(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
+        lock.withLock { runningRecorder = recorder }
         let outcome: Result<CompletedTurn, PluginError>
         do {
             let reply = try await runBackend(turn, recorder: recorder, session: sessionID, resume: resume)
             recorder.finishTurn()
             outcome = .success(try finish(turn, recorder: recorder, reply: reply.body, sessionID: reply.session))
         } catch {
-            let failure = PluginError(error)
+            var failure = PluginError(error)
             let interrupted = failure.status == .cancelled || failure.code == "interrupted"
+            if interrupted && lock.withLock({ stopping }) {
+                failure = PluginError(.cancelled, code: "host_shutting_down",
+                                      "orch is shutting down, so this reply was cut off; what was written is saved, marked incomplete: send the message again once orch is back")
+            }
             recorder.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
             recorder.finishTurn()
             if let result = recorder.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
@@ -193,7 +204,7 @@ public final class TurnEngine: @unchecked Sendable {
         case .failure(let error): error.status == .cancelled || error.code == "interrupted" ? "interrupted" : "failed"
         }
         publish(WireMessages.turnComplete(orchestratorID: known.id, turnID: turn.turnID, status: status), turnID: turn.turnID)
-        lock.withLock { running = nil }
+        lock.withLock { (running, runningRecorder) = (nil, nil) }
         turn.outcome.resolve(outcome)
     }
 
@@ -281,8 +292,8 @@ public final class TurnEngine: @unchecked Sendable {
                 done(true)
             }
         }
-        if await !outbox.flush(timeout: timeout) {
-            logger.error("shutting down with \(outbox.pending) store writes still unsaved: the store did not come back in time")
+        if await !outbox.drain(timeout: timeout) {
+            logger.error("shutting down with \(outbox.pending) store writes still unsaved: the store did not come back within \(timeout)")
         }
     }
 

@@ -21,6 +21,8 @@ final class TurnRecorder: @unchecked Sendable {
     private var draftOrder: [String] = []
     private(set) var finalTexts: [String] = []
     private(set) var toolsUsed: [String] = []
+    /// An interrupt was asked for: text finalized from now on was cut off by it.
+    private var interrupting = false
     /// The reply block that ended last: the turn's one `is_complete` names it.
     private var lastReplyID: String?
     /// A failed turn's accounting, which the backend reports just before its error (`STATUS turn_failed`).
@@ -95,6 +97,7 @@ final class TurnRecorder: @unchecked Sendable {
         var metadata: [String: JSONValue] = ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                              "tools_used": .array(toolsUsed.map(JSONValue.string))]
         if partial { metadata["partial"] = .bool(true) }
+        if interrupting { (metadata["partial"], metadata["outcome"]) = (.bool(true), .string("interrupted")) }
         save(id: id, text: text, metadata: metadata)
     }
 
@@ -152,6 +155,12 @@ final class TurnRecorder: @unchecked Sendable {
         }
         drafts = [:]
         draftOrder = []
+    }
+
+    /// The engine asked the backend to interrupt the turn: a block it finalizes after this is
+    /// the text written before the interrupt reached it, so its row says it is incomplete.
+    func interruptRequested() {
+        lock.withLock { interrupting = true }
     }
 
     /// The turn is over: one `chat_stream` with `is_complete: true`, after the last block (none if no text was streamed).
