@@ -16,23 +16,17 @@ enum BackendBench {
         var words = 400
         var everyMilliseconds = 5
 
-        init(_ arguments: [String]) {
-            var rest = arguments[...]
-            while let flag = rest.popFirst() {
-                let value = rest.popFirst().flatMap { Int($0) } ?? 0
-                switch flag {
-                case "--cold": coldRuns = value
-                case "--turns": warmTurns = value
-                case "--words": words = value
-                case "--every-ms": everyMilliseconds = value
-                default: print("unknown flag \(flag); flags: --cold N --turns N --words N --every-ms N")
-                }
-            }
+        init(_ arguments: [String]) throws {
+            let flags = try BenchFlags(arguments, known: ["--cold", "--turns", "--words", "--every-ms"])
+            coldRuns = try flags.count("--cold") ?? coldRuns
+            warmTurns = try flags.count("--turns") ?? warmTurns
+            words = try flags.count("--words") ?? words
+            everyMilliseconds = try flags.count("--every-ms") ?? everyMilliseconds
         }
     }
 
     static func run(_ arguments: [String]) async throws {
-        let settings = Settings(arguments)
+        let settings = try Settings(arguments)
         let loopback = try await AnthropicLoopback.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString)")
         let work = directory.appendingPathComponent("work")

@@ -19,30 +19,26 @@ enum SoakBench {
         var historyEvery = 10.0
         var sampleEvery = 10.0
 
-        init(_ arguments: [String]) {
-            var rest = arguments[...]
-            while let flag = rest.popFirst() {
-                let value = rest.popFirst().flatMap(Double.init) ?? 0
-                switch flag {
-                case "--minutes": minutes = value
-                case "--clients": clients = Int(value)
-                case "--chat-every-s": chatEvery = value
-                case "--history-every-s": historyEvery = value
-                case "--sample-every-s": sampleEvery = value
-                default: say("unknown flag \(flag); flags: --minutes M --clients N --chat-every-s S --history-every-s S --sample-every-s S")
-                }
-            }
+        init(_ arguments: [String]) throws {
+            let flags = try BenchFlags(arguments, known: ["--minutes", "--clients", "--chat-every-s", "--history-every-s", "--sample-every-s"])
+            minutes = try flags.amount("--minutes") ?? minutes
+            clients = try flags.count("--clients") ?? clients
+            chatEvery = try flags.amount("--chat-every-s") ?? chatEvery
+            historyEvery = try flags.amount("--history-every-s") ?? historyEvery
+            sampleEvery = try flags.amount("--sample-every-s") ?? sampleEvery
         }
     }
 
     static func run(_ arguments: [String]) async throws {
-        let settings = Settings(arguments)
+        let settings = try Settings(arguments)
         let loopback = try await AnthropicLoopback.start()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-soak-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("work"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let (orch, port) = try await startHost(in: directory, loopback: loopback)
-        defer { orch.terminate(); orch.waitUntilExit() }
+        let host = try await startHost(in: directory, loopback: loopback)
+        defer { host.stop() }
+        guard let port = host.port else { throw BenchFailure("orch serve printed no listening address: \(host.summary)") }
+        let orch = host.process
         say("soak: orch pid \(orch.processIdentifier) on port \(port), \(settings.clients) watchers, a chat every \(settings.chatEvery) s, "
               + "history every \(settings.historyEvery) s, for \(settings.minutes) min")
 
@@ -111,13 +107,12 @@ enum SoakBench {
         say("soak load: \(chats) chats, \(histories) history loads, \(failures) failed requests")
     }
 
-    /// Starts `orch serve` (the binaries beside this one) and waits for its port.
-    private static func startHost(in directory: URL, loopback: AnthropicLoopback) async throws -> (Process, Int) {
-        let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    /// Starts `orch serve` on the real plugins against the loopback.
+    private static func startHost(in directory: URL, loopback: AnthropicLoopback) async throws -> ServedHost {
         let config = directory.appendingPathComponent("orch.toml")
         try """
             [host]
-            plugin_dirs = ["\(binaries.path)"]
+            plugin_dirs = ["\(ServedHost.binaries.path)"]
             working_dir = "\(directory.appendingPathComponent("work").path)"
             [store]
             plugin = "SQLiteStore"
@@ -135,20 +130,7 @@ enum SoakBench {
             [transports.options]
             listen = "127.0.0.1:0"
             """.write(to: config, atomically: true, encoding: .utf8)
-        let orch = Process()
-        orch.executableURL = binaries.appendingPathComponent("orch")
-        orch.arguments = ["serve", "--config", config.path]
-        let output = Pipe()
-        orch.standardOutput = output
-        orch.standardError = FileHandle.nullDevice
-        try orch.run()
-        let lines = LineReader(output.fileHandleForReading)
-        var port = 0
-        while let line = await lines.next() {
-            if line.hasPrefix("listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { port = value }
-            if line.hasPrefix("orch ready") { return (orch, port) }
-        }
-        throw BenchFailure("orch serve exited before it was ready")
+        return try await ServedHost.start(config: config)
     }
 
     /// GET without a body, POST with one; the reply as a JSON object.

@@ -101,11 +101,10 @@ enum WebSocketBench {
 
     /// Starts `orch serve` with the WebSocketTransport and reads its RSS once it has settled.
     static func idleHostRSS() async throws -> Int? {
-        let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString).toml")
         try """
             [host]
-            plugin_dirs = ["\(directory.path)"]
+            plugin_dirs = ["\(ServedHost.binaries.path)"]
             [store]
             plugin = "SwiftEchoPlugin"
             [backend]
@@ -116,28 +115,18 @@ enum WebSocketBench {
             listen = "127.0.0.1:0"
             """.write(to: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: config) }
-        let orch = Process()
-        orch.executableURL = directory.appendingPathComponent("orch")
-        orch.arguments = ["serve", "--config", config.path]
-        let output = Pipe()
-        orch.standardOutput = output
-        orch.standardError = FileHandle.nullDevice
-        try orch.run()
-        defer { orch.terminate(); orch.waitUntilExit() }
-        let lines = LineReader(output.fileHandleForReading)
-        while let line = await lines.next() {
-            guard line.hasPrefix("orch ready") else { continue }
-            // Settled: two readings a second apart agree within 1%.
-            var previous = residentBytes(pid: orch.processIdentifier)
-            for _ in 0..<20 {
-                try await Task.sleep(for: .seconds(1))
-                let now = residentBytes(pid: orch.processIdentifier)
-                if abs(now - previous) * 100 <= previous { return now }
-                previous = now
-            }
-            return previous
+        let orch = try await ServedHost.start(config: config)
+        defer { orch.stop() }
+        // Settled: two readings a second apart agree within 1%.
+        let pid = orch.process.processIdentifier
+        var previous = residentBytes(pid: pid)
+        for _ in 0..<20 {
+            try await Task.sleep(for: .seconds(1))
+            let now = residentBytes(pid: pid)
+            if abs(now - previous) * 100 <= previous { return now }
+            previous = now
         }
-        return nil
+        return previous
     }
 
     struct NoEvents: HostEventSink {

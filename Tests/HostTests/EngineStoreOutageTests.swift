@@ -9,22 +9,8 @@ import Testing
 /// message is refused and nothing runs; during a turn the reply is still
 /// delivered live and saved once the server is back.
 @Suite(.serialized) struct EngineStoreOutageTests {
-    func withPostgres(_ body: (PostgresCluster, String) async throws -> Void) async throws {
-        let cluster = try PostgresCluster.start(settings: ["fsync=off"])
-        defer { cluster.destroy() }
-        try cluster.createDatabase("orch_engine")
-        let store = """
-        plugin = "PostgresStore"
-        [store.options]
-        url = "\(cluster.url(database: "orch_engine"))"
-        pool_size = 2
-        statement_timeout_ms = 5000
-        """
-        try await body(cluster, store)
-    }
-
     @Test func storeDownBeforeATurnRefusesTheMessageAndRunsNothing() async throws {
-        try await withPostgres { cluster, store in
+        try await withPostgresStore("orch_engine") { cluster, store in
             let host = try await TestRuntime.start(store: store)
             try cluster.stopServer()
             let error = await #expect(throws: PluginError.self) { _ = try await host.send("are you there?") }
@@ -42,7 +28,7 @@ import Testing
     }
 
     @Test func storeDownDuringATurnStillDeliversTheReplyAndSavesItWhenBack() async throws {
-        try await withPostgres { cluster, store in
+        try await withPostgresStore("orch_engine") { cluster, store in
             let host = try await TestRuntime.start(store: store)
             _ = try await host.send("wait for the outage")
             #expect(await eventually { host.wire.of(type: "chat_stream").count == 1 })

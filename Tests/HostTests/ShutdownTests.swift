@@ -42,40 +42,40 @@ import Testing
         _ = try await host.send("wait while it stops")
         #expect(await eventually { host.wire.of(type: "chat_stream").count == 1 })
         let stopping = Task { await host.stop() }
-        #expect(await eventually {
-            do { _ = try await host.send("too late"); return false } catch let error as PluginError { return error.code == "host_shutting_down" } catch { return false }
-        })
+        #expect(await eventually { await Self.refusesForShutdown(host) })
         await stopping.value
     }
 
     @Test func writesWaitingForTheStoreLandIfItReturnsWhileStopping() async throws {
-        let cluster = try PostgresCluster.start(settings: ["fsync=off"])
-        defer { cluster.destroy() }
-        try cluster.createDatabase("orch_shutdown")
-        let store = """
-        plugin = "PostgresStore"
-        [store.options]
-        url = "\(cluster.url(database: "orch_shutdown"))"
-        pool_size = 2
-        statement_timeout_ms = 5000
-        """
-        let host = try await TestRuntime.start(store: store)
-        _ = try await host.send("wait for the outage")
-        #expect(await eventually { host.wire.of(type: "chat_stream").count == 1 })
-        try cluster.stopServer()
-        _ = try await host.backendRequest("release")
-        #expect(await eventually { host.wire.of(type: "turn_complete").count == 1 }, "the reply was delivered live; its row waits for the store")
-        let stopping = Task { await host.stop() }
-        // The shutdown has begun (new messages are refused) and waits for the store.
-        #expect(await eventually {
-            do { _ = try await host.send("x"); return false } catch let error as PluginError { return error.code == "host_shutting_down" } catch { return false }
-        })
-        try cluster.startServer()
-        await stopping.value
+        try await withPostgresStore("orch_shutdown") { cluster, store in
+            let host = try await TestRuntime.start(store: store)
+            _ = try await host.send("wait for the outage")
+            #expect(await eventually { host.wire.of(type: "chat_stream").count == 1 })
+            try cluster.stopServer()
+            _ = try await host.backendRequest("release")
+            #expect(await eventually { host.wire.of(type: "turn_complete").count == 1 }, "the reply was delivered live; its row waits for the store")
+            let stopping = Task { await host.stop() }
+            // The shutdown has begun (new messages are refused) and waits for the store.
+            #expect(await eventually { await Self.refusesForShutdown(host) })
+            try cluster.startServer()
+            await stopping.value
 
-        let after = try await TestRuntime.start(store: store)
-        let rows = try await after.store.chatHistory(orchestratorID: after.orchestratorID).messages.map(\.message)
-        #expect(rows == ["wait for the outage", "partial done"])
-        await after.stop()
+            let after = try await TestRuntime.start(store: store)
+            let rows = try await after.store.chatHistory(orchestratorID: after.orchestratorID).messages.map(\.message)
+            #expect(rows == ["wait for the outage", "partial done"])
+            await after.stop()
+        }
+    }
+
+    /// Whether a new message is refused because the host is stopping (and so was not saved).
+    static func refusesForShutdown(_ host: TestRuntime) async -> Bool {
+        do {
+            _ = try await host.send("too late")
+            return false
+        } catch let error as PluginError {
+            return error.code == "host_shutting_down"
+        } catch {
+            return false
+        }
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import OrchHost
 import OrchTesting
 import PluginAPI
+import PostgresCluster
 import StoreModel
 
 /// A whole host in-process, built from a config as `orch serve` builds it:
@@ -74,6 +75,22 @@ final class WireRecorder: @unchecked Sendable {
     var types: [String] { messages.compactMap { $0["type"]?.stringValue } }
 
     func of(type: String) -> [JSONValue] { messages.filter { $0["type"]?.stringValue == type } }
+}
+
+/// A throwaway PostgreSQL server with one database, and the `[store]` body for it
+/// (a small pool and a statement timeout, so an outage shows quickly); removed after `body`.
+func withPostgresStore(_ database: String, _ body: (PostgresCluster, String) async throws -> Void) async throws {
+    let cluster = try PostgresCluster.start(settings: ["fsync=off"])
+    defer { cluster.destroy() }
+    try cluster.createDatabase(database)
+    let store = """
+    plugin = "PostgresStore"
+    [store.options]
+    url = "\(cluster.url(database: database))"
+    pool_size = 2
+    statement_timeout_ms = 5000
+    """
+    try await body(cluster, store)
 }
 
 func sqliteStore() throws -> String {
