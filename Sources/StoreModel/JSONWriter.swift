@@ -1,64 +1,44 @@
 import Foundation
 import PluginAPI
 
-/// Writes JSON straight into bytes. The store's replies carry up to a thousand
-/// records; Foundation's JSONEncoder spent most of a chat_history call on them
-/// (measured: ~60% of its CPU), this writer a small fraction of that.
-/// Keys come from the records' `CodingKeys`, so the names stay defined once.
+/// Writes JSON straight into a string. The store's replies carry up to a
+/// thousand records; Foundation's JSONEncoder spent most of a chat_history call
+/// on them (measured: ~60% of its CPU), this writer a small fraction of that.
+/// Keys come from the records' `CodingKeys`, so the names stay defined once;
+/// strings are quoted by `JSONString`, the one escaper.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    public private(set) var text = ""
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) { text.reserveCapacity(capacity) }
 
-    public var data: Data { Data(bytes) }
+    public var data: Data { Data(text.utf8) }
 
     /// `{ ... }`; write the members with `key(_:)` followed by one value each.
     public mutating func object(_ members: (inout JSONWriter) throws -> Void) rethrows {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        text.append("{")
         try members(&self)
-        bytes.append(UInt8(ascii: "}"))
+        text.append("}")
     }
 
     /// `[ ... ]`; write the elements as values.
     public mutating func array(_ elements: (inout JSONWriter) throws -> Void) rethrows {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        text.append("[")
         try elements(&self)
-        bytes.append(UInt8(ascii: "]"))
+        text.append("]")
     }
 
     public mutating func key(_ name: String) {
         string(name)
-        bytes.append(UInt8(ascii: ":"))
+        text.append(":")
     }
 
     public mutating func key<Key: CodingKey>(_ key: Key) { self.key(key.stringValue) }
 
     public mutating func string(_ value: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONString.appendQuoted(value, to: &text)
     }
 
     public mutating func string(_ value: String?) {
@@ -67,7 +47,7 @@ public struct JSONWriter {
 
     public mutating func number(_ value: Int64) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        text.append(String(value))
     }
 
     public mutating func number(_ value: Int) { number(Int64(value)) }
@@ -76,17 +56,17 @@ public struct JSONWriter {
     public mutating func number(_ value: Double) {
         guard value.isFinite else { return null() }
         separate()
-        bytes.append(contentsOf: value.description.utf8)
+        text.append(value.description)
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        text.append(value ? "true" : "false")
     }
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        text.append("null")
     }
 
     /// Any JSON; object keys are sorted, as `JSON.encode` sorts them.
@@ -110,9 +90,9 @@ public struct JSONWriter {
 
     /// A comma before a value or key unless it opens a container or follows a key.
     private mutating func separate() {
-        guard let last = bytes.last else { return }
+        guard let last = text.utf8.last else { return }
         if last != UInt8(ascii: "{"), last != UInt8(ascii: "["), last != UInt8(ascii: ":") {
-            bytes.append(UInt8(ascii: ","))
+            text.append(",")
         }
     }
 }

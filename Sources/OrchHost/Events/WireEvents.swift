@@ -12,7 +12,7 @@ public enum WireEvents {
         json += #"","message_id":""#
         json += messageID
         json += #"","chunk":"#
-        appendQuoted(chunk, to: &json)
+        JSONString.appendQuoted(chunk, to: &json)
         json += isComplete ? #","is_complete":true"# : #","is_complete":false"#
         if withdrawn { json += #","withdrawn":true"# }
         json += "}"
@@ -49,35 +49,6 @@ public enum WireEvents {
             "message": .string(error.message), "error_class": .string(error.code), "retryable": .bool(error.retryable),
             "timestamp": .string(Timestamp.now()),
         ])
-    }
-
-    /// Characters JSON requires escaped, plus U+2028/2029 which break some JavaScript parsers.
-    static func appendQuoted(_ string: String, to json: inout String) {
-        json += "\""
-        var start = string.unicodeScalars.startIndex
-        let scalars = string.unicodeScalars
-        var index = start
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? = switch scalar {
-            case "\"": "\\\""
-            case "\\": "\\\\"
-            case "\n": "\\n"
-            case "\r": "\\r"
-            case "\t": "\\t"
-            case "\u{2028}": "\\u2028"
-            case "\u{2029}": "\\u2029"
-            default: scalar.value < 0x20 ? String(format: "\\u%04x", scalar.value) : nil
-            }
-            if let escape {
-                json.unicodeScalars.append(contentsOf: scalars[start..<index])
-                json += escape
-                start = scalars.index(after: index)
-            }
-            index = scalars.index(after: index)
-        }
-        json.unicodeScalars.append(contentsOf: scalars[start..<scalars.endIndex])
-        json += "\""
     }
 }
 
