@@ -91,14 +91,14 @@ struct StoreBench {
     /// Seeds, measures and cleans up. `variant` (an option and its value) is a second configuration whose insert rates are measured too.
     private func measure(_ plugin: String, options: [String: JSONValue], setting: String, variant: (String, JSONValue)? = nil) async throws {
         let store = try open(plugin, options)
-        let api = store.api
+        let api = store.api, diagnostics = store.diagnostics
         print("\n== \(plugin) (\(setting))")
 
         var ids: [String] = []
         let seeding = ContinuousClock.now
-        for _ in 0..<orchestrators { ids.append(try await api.createOrchestrator(systemPrompt: "bench").id) }
+        for _ in 0..<orchestrators { ids.append(try await diagnostics.createOrchestrator(systemPrompt: "bench").id) }
         let perOrchestrator = rows / orchestrators
-        for id in ids { _ = try await api.bulkInsertChat(orchestratorID: id, count: perOrchestrator) }
+        for id in ids { _ = try await diagnostics.bulkInsertChat(orchestratorID: id, count: perOrchestrator) }
         let seeded = ContinuousClock.now - seeding
         print("seed        \(perOrchestrator * orchestrators) rows in \(format(seeded)) (\(Int(Double(perOrchestrator * orchestrators) / seconds(seeded))) rows/s, bulk_insert_chat)")
 
@@ -128,11 +128,11 @@ struct StoreBench {
         }
         latencies.sort()
         print("history     limit 50, 1 client: p50 \(millis(percentile(latencies, 0.50))) ms, p99 \(millis(percentile(latencies, 0.99))) ms, max \(millis(latencies.last!)) ms")
-        let counts = try await api.rowCounts()
+        let counts = try await diagnostics.rowCounts()
         print("rows        orchestrator_chat = \(counts["orchestrator_chat"] ?? 0)")
 
         let cleanup = ContinuousClock.now
-        for id in ids { _ = try await api.deleteOrchestrator(id: id) }
+        for id in ids { _ = try await diagnostics.deleteOrchestrator(id: id) }
         print("cleanup     deleted \(ids.count) orchestrators with their rows in \(format(ContinuousClock.now - cleanup))")
         await store.ref.destroy()
     }
