@@ -1,50 +1,62 @@
 /// JSON string literals for JSON that Orch renders by hand (the per-token wire
 /// messages, the store's records). Every such writer quotes through here, so
-/// there is one escaping rule in the codebase.
+/// there is one escaping rule in the codebase: `"`, `\` and the control
+/// characters escaped as JSON requires, plus U+2028 and U+2029, which JSON
+/// allows raw but older JavaScript parsers take for line ends.
 public enum JSONString {
-    /// Appends `string` to `json` as a quoted JSON string: `"`, `\` and the
-    /// control characters escaped as JSON requires, plus U+2028 and U+2029,
-    /// which JSON allows raw but older JavaScript parsers take for line ends.
-    public static func appendQuoted(_ string: String, to json: inout String) {
-        json.append("\"")
-        let utf8 = string.utf8
-        // Copy runs that need no escape whole; runs end only before an ASCII
-        // byte or the lead byte of U+2028/2029, so they are whole characters.
-        var runStart = utf8.startIndex
-        var index = runStart
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            let escape: String?
-            var next = utf8.index(after: index)
-            switch byte {
-            case UInt8(ascii: "\""): escape = "\\\""
-            case UInt8(ascii: "\\"): escape = "\\\\"
-            case 0x0A: escape = "\\n"
-            case 0x0D: escape = "\\r"
-            case 0x09: escape = "\\t"
-            case 0..<0x20: escape = "\\u00" + hexDigits[Int(byte >> 4)] + hexDigits[Int(byte & 0xF)]
-            case 0xE2 where isLineOrParagraphSeparator(utf8, at: index):
-                escape = utf8[utf8.index(index, offsetBy: 2)] == 0xA8 ? "\\u2028" : "\\u2029"
-                next = utf8.index(index, offsetBy: 3)
-            default: escape = nil
-            }
-            if let escape {
-                json.append(contentsOf: string[runStart..<index])
-                json.append(escape)
-                runStart = next
-            }
-            index = next
+    /// Appends `string` as a quoted JSON string to UTF-8 `bytes` (the store's `JSONWriter`).
+    public static func appendQuoted(_ string: String, to bytes: inout [UInt8]) {
+        var string = string
+        bytes.append(UInt8(ascii: "\""))
+        string.withUTF8 { utf8 in
+            // Most strings need no escape: one scan, then one copy.
+            if utf8.contains(where: mayNeedEscape) { appendEscaped(utf8, to: &bytes) } else { bytes.append(contentsOf: utf8) }
         }
-        json.append(contentsOf: string[runStart..<utf8.endIndex])
-        json.append("\"")
+        bytes.append(UInt8(ascii: "\""))
     }
 
-    private static let hexDigits = "0123456789abcdef".map(String.init)
-
-    /// U+2028 is E2 80 A8 in UTF-8, U+2029 is E2 80 A9; `index` is at the E2.
-    private static func isLineOrParagraphSeparator(_ utf8: String.UTF8View, at index: String.Index) -> Bool {
-        guard let second = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), second != utf8.endIndex,
-              let third = utf8.index(second, offsetBy: 1, limitedBy: utf8.endIndex), third != utf8.endIndex else { return false }
-        return utf8[second] == 0x80 && (utf8[third] == 0xA8 || utf8[third] == 0xA9)
+    /// Appends `string` as a quoted JSON string to `json` (the wire messages).
+    public static func appendQuoted(_ string: String, to json: inout String) {
+        var string = string
+        if string.withUTF8({ !$0.contains(where: mayNeedEscape) }) {
+            json.append("\"")
+            json.append(string)
+            json.append("\"")
+        } else {
+            var bytes: [UInt8] = []
+            appendQuoted(string, to: &bytes)
+            json.append(String(decoding: bytes, as: UTF8.self))
+        }
     }
+
+    /// The bytes that start an escape: ASCII controls, `"`, `\`, and the lead byte of U+2028/2029.
+    private static func mayNeedEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0xE2
+    }
+
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
+            case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20:
+                bytes.append(contentsOf: #"\u00"#.utf8)
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0xF)])
+            // U+2028 is E2 80 A8 in UTF-8, U+2029 is E2 80 A9.
+            case 0xE2 where index + 2 < utf8.count && utf8[index + 1] == 0x80 && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9):
+                bytes.append(contentsOf: (utf8[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8)
+                index += 2
+            default: bytes.append(byte)
+            }
+            index += 1
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
