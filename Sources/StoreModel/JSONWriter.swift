@@ -4,8 +4,8 @@ import PluginAPI
 /// Writes JSON straight into bytes. The store's replies carry up to a thousand
 /// records; Foundation's JSONEncoder spent most of a chat_history call on them
 /// (measured: ~60% of its CPU), this writer a small fraction of that.
-/// Keys come from the records' `CodingKeys`, so the names stay defined once;
-/// strings are quoted by `JSONString`, the one escaper.
+/// Records write themselves through their `JSONRecord.fields`, so the names
+/// stay defined once; strings are quoted by `JSONString`, the one escaper.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
 
@@ -33,8 +33,6 @@ public struct JSONWriter {
         string(name)
         bytes.append(UInt8(ascii: ":"))
     }
-
-    public mutating func key<Key: CodingKey>(_ key: Key) { self.key(key.stringValue) }
 
     public mutating func string(_ value: String) {
         separate()
