@@ -128,6 +128,7 @@ struct StoreBench {
         }
         latencies.sort()
         print("history     limit 50, 1 client: p50 \(millis(percentile(latencies, 0.50))) ms, p99 \(millis(percentile(latencies, 0.99))) ms, max \(millis(latencies.last!)) ms")
+        try codecCost(of: try await api.chatHistory(orchestratorID: ids[0], limit: 50))
         let counts = try await diagnostics.rowCounts()
         print("rows        orchestrator_chat = \(counts["orchestrator_chat"] ?? 0)")
 
@@ -162,6 +163,22 @@ struct StoreBench {
             try await group.waitForAll()
         }
         return Double(each * writers) / seconds(ContinuousClock.now - started)
+    }
+
+    /// What one chat_history reply costs to write and read back, with the
+    /// store's own codec (its JSONRecord field tables) and with Foundation's:
+    /// the figure that decides which one crosses the ABI (docs/stores.md).
+    private func codecCost(of page: (messages: [ChatMessageRecord], hasMore: Bool)) throws {
+        let reply = ChatHistoryReply(messages: page.messages, hasMore: page.hasMore)
+        func perCall(_ body: () throws -> Void) rethrows -> String {
+            let rounds = 2000
+            let started = ContinuousClock.now
+            for _ in 0..<rounds { try body() }
+            return String(format: "%.1f µs", seconds(ContinuousClock.now - started) / Double(rounds) * 1e6)
+        }
+        let own = try perCall { _ = try JSONReader.read(reply.jsonData) { try ChatHistoryReply(reading: &$0) } }
+        let foundation = try perCall { _ = try JSON.decode(ChatHistoryReply.self, from: JSON.encode(reply)) }
+        print("codec       one chat_history reply (\(reply.messages.count) messages) written and read: \(own) (JSONWriter/JSONReader), \(foundation) (Foundation)")
     }
 
     private func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
