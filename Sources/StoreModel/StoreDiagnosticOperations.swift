@@ -21,11 +21,8 @@ public protocol StoreDiagnosticOperations: StoreOperations, StoreDiagnosticsPlug
 
 extension StoreDiagnosticOperations {
     public func handleDiagnostics(_ request: Request) async throws -> Data {
-        guard let op = StoreDiagnosticOp(rawValue: request.op) else {
-            if StoreOp(rawValue: request.op) != nil {
-                throw StoreError.storeOpSentToDiagnostics(request.op, store: "\(Self.self)")
-            }
-            throw PluginError.unsupported("\(Self.self) has no diagnostics op \"\(request.op)\"; diagnostics ops are \(StoreDiagnosticOp.allCases.map(\.rawValue).joined(separator: ", "))")
+        let op = try request.op(StoreDiagnosticOp.self, of: "\(Self.self)", named: "diagnostics op", listedAs: "diagnostics ops") { name in
+            StoreOp(rawValue: name).map { _ in StoreError.storeOpSentToDiagnostics(name, store: "\(Self.self)") }
         }
         switch op {
         case .createOrchestrator:

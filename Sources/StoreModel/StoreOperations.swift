@@ -24,11 +24,8 @@ public protocol StoreOperations: StorePlugin {
 
 extension StoreOperations {
     public func handle(_ request: Request) async throws -> Data {
-        guard let op = StoreOp(rawValue: request.op) else {
-            if StoreDiagnosticOp(rawValue: request.op) != nil {
-                throw StoreError.diagnosticOpSentToStore(request.op, store: "\(Self.self)")
-            }
-            throw PluginError.unsupported("\(Self.self) has no op \"\(request.op)\"; store ops are \(StoreOp.allCases.map(\.rawValue).joined(separator: ", "))")
+        let op = try request.op(StoreOp.self, of: "\(Self.self)", named: "op", listedAs: "store ops") { name in
+            StoreDiagnosticOp(rawValue: name).map { _ in StoreError.diagnosticOpSentToStore(name, store: "\(Self.self)") }
         }
         switch op {
         case .health:
@@ -72,6 +69,17 @@ extension StoreOperations {
 }
 
 extension Request {
+    /// The operation of `Op` this request names. Otherwise `misrouted` may say
+    /// which other interface answers it; failing that, the refusal lists `Op`'s
+    /// operations: "SQLiteStore has no op \"x\"; store ops are health, ...".
+    func op<Op: RawRepresentable<String> & CaseIterable>(
+        _ type: Op.Type, of store: String, named noun: String, listedAs list: String, misrouted: (String) -> PluginError?
+    ) throws(PluginError) -> Op {
+        if let known = Op(rawValue: op) { return known }
+        if let refusal = misrouted(op) { throw refusal }
+        throw .unsupported("\(store) has no \(noun) \"\(op)\"; \(list) are \(Op.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+
     /// Decodes and validates a store operation's arguments.
     func arguments<Arguments: StoreArguments>(_ type: Arguments.Type) throws(PluginError) -> Arguments {
         try decode(type).validated()
