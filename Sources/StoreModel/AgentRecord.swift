@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// A row of `agents`: a sub-agent an orchestrator created.
-public struct AgentRecord: Codable, Sendable, Equatable {
+public struct AgentRecord: JSONRecord, Sendable, Equatable {
     public var id: String
     public var orchestratorID: String
     public var name: String
@@ -38,36 +38,18 @@ public struct AgentRecord: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+}
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, model, status, archived, metadata
-        case orchestratorID = "orchestrator_agent_id"
-        case systemPrompt = "system_prompt"
-        case workingDir = "working_dir"
-        case sessionID = "session_id"
-        case inputTokens = "input_tokens"
-        case outputTokens = "output_tokens"
-        case totalCost = "total_cost"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(orchestratorID, forKey: .orchestratorID)
-        try container.encode(name, forKey: .name)
-        try container.encode(model, forKey: .model)
-        try container.encode(systemPrompt, forKey: .systemPrompt)
-        try container.encode(workingDir, forKey: .workingDir)
-        try container.encode(status, forKey: .status)
-        try container.encode(sessionID, forKey: .sessionID)
-        try container.encode(inputTokens, forKey: .inputTokens)
-        try container.encode(outputTokens, forKey: .outputTokens)
-        try container.encode(totalCost, forKey: .totalCost)
-        try container.encode(archived, forKey: .archived)
-        try container.encode(metadata, forKey: .metadata)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-    }
+extension AgentRecord {
+    public static let fields: [JSONField<AgentRecord>] = [
+        .init("id", \.id), .init("orchestrator_agent_id", \.orchestratorID), .init("name", \.name), .init("model", \.model),
+        .init("system_prompt", \.systemPrompt), .init("working_dir", \.workingDir), .init("status", \.status),
+        .init("session_id", \.sessionID), .init("input_tokens", \.inputTokens), .init("output_tokens", \.outputTokens),
+        .init("total_cost", \.totalCost), .init("archived", \.archived), .init("metadata", \.metadata),
+        .init("created_at", \.createdAt), .init("updated_at", \.updatedAt),
+    ]
+    public static let blank = AgentRecord(
+        id: "", orchestratorID: "", name: "", model: "", systemPrompt: nil, workingDir: nil, status: "", sessionID: nil,
+        inputTokens: 0, outputTokens: 0, totalCost: 0, archived: false, metadata: .null, createdAt: "", updatedAt: "")
+    public static let jsonName = "agent"
 }

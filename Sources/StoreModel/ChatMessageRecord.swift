@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// A row of `orchestrator_chat`, as stores return it (docs/protocol.md, "Records").
-public struct ChatMessageRecord: Codable, Sendable, Equatable {
+public struct ChatMessageRecord: JSONRecord, Sendable, Equatable {
     public var id: String
     public var orchestratorID: String
     public var sender: Party
@@ -26,27 +26,15 @@ public struct ChatMessageRecord: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+}
 
-    enum CodingKeys: String, CodingKey {
-        case id, message, metadata
-        case orchestratorID = "orchestrator_agent_id"
-        case sender = "sender_type"
-        case receiver = "receiver_type"
-        case agentID = "agent_id"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(orchestratorID, forKey: .orchestratorID)
-        try container.encode(sender, forKey: .sender)
-        try container.encode(receiver, forKey: .receiver)
-        try container.encode(message, forKey: .message)
-        try container.encode(agentID, forKey: .agentID)
-        try container.encode(metadata, forKey: .metadata)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-    }
+extension ChatMessageRecord {
+    public static let fields: [JSONField<ChatMessageRecord>] = [
+        .init("id", \.id), .init("orchestrator_agent_id", \.orchestratorID), .init("sender_type", \.sender),
+        .init("receiver_type", \.receiver), .init("message", \.message), .init("agent_id", \.agentID),
+        .init("metadata", \.metadata), .init("created_at", \.createdAt), .init("updated_at", \.updatedAt),
+    ]
+    public static let blank = ChatMessageRecord(
+        id: "", orchestratorID: "", sender: .user, receiver: .user, message: "", agentID: nil, metadata: .null, createdAt: "", updatedAt: "")
+    public static let jsonName = "chat message"
 }

@@ -4,7 +4,8 @@ import PluginAPI
 /// Writes JSON straight into bytes. The store's replies carry up to a thousand
 /// records; Foundation's JSONEncoder spent most of a chat_history call on them
 /// (measured: ~60% of its CPU), this writer a small fraction of that.
-/// Keys come from the records' `CodingKeys`, so the names stay defined once.
+/// Records write themselves through their `JSONRecord.fields`, so the names
+/// stay defined once; strings are quoted by `JSONString`, the one escaper.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
 
@@ -33,32 +34,9 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    public mutating func key<Key: CodingKey>(_ key: Key) { self.key(key.stringValue) }
-
     public mutating func string(_ value: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONString.appendQuoted(value, to: &bytes)
     }
 
     public mutating func string(_ value: String?) {

@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 
 /// A row of `orchestrator_agents`, as stores return it (docs/protocol.md, "Records").
-public struct OrchestratorRecord: Codable, Sendable, Equatable {
+public struct OrchestratorRecord: JSONRecord, Sendable, Equatable {
     public var id: String
     public var sessionID: String?
     public var systemPrompt: String?
@@ -34,33 +34,18 @@ public struct OrchestratorRecord: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+}
 
-    enum CodingKeys: String, CodingKey {
-        case id, status, archived, metadata
-        case sessionID = "session_id"
-        case systemPrompt = "system_prompt"
-        case workingDir = "working_dir"
-        case inputTokens = "input_tokens"
-        case outputTokens = "output_tokens"
-        case totalCost = "total_cost"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
-
+extension OrchestratorRecord {
     // Optional fields are written as null rather than left out: the record's shape is fixed.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(sessionID, forKey: .sessionID)
-        try container.encode(systemPrompt, forKey: .systemPrompt)
-        try container.encode(status, forKey: .status)
-        try container.encode(workingDir, forKey: .workingDir)
-        try container.encode(inputTokens, forKey: .inputTokens)
-        try container.encode(outputTokens, forKey: .outputTokens)
-        try container.encode(totalCost, forKey: .totalCost)
-        try container.encode(archived, forKey: .archived)
-        try container.encode(metadata, forKey: .metadata)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-    }
+    public static let fields: [JSONField<OrchestratorRecord>] = [
+        .init("id", \.id), .init("session_id", \.sessionID), .init("system_prompt", \.systemPrompt),
+        .init("status", \.status), .init("working_dir", \.workingDir), .init("input_tokens", \.inputTokens),
+        .init("output_tokens", \.outputTokens), .init("total_cost", \.totalCost), .init("archived", \.archived),
+        .init("metadata", \.metadata), .init("created_at", \.createdAt), .init("updated_at", \.updatedAt),
+    ]
+    public static let blank = OrchestratorRecord(
+        id: "", sessionID: nil, systemPrompt: nil, status: "", workingDir: nil, inputTokens: 0, outputTokens: 0,
+        totalCost: 0, archived: false, metadata: .null, createdAt: "", updatedAt: "")
+    public static let jsonName = "orchestrator"
 }

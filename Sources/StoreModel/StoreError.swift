@@ -49,4 +49,14 @@ public enum StoreError {
         .init(.conflict, code: "schema_too_new",
               "\(store): the database \(location) has schema version \(found), newer than this plugin understands (\(supported)); upgrade orch, or point the store at another database")
     }
+
+    /// A diagnostics op sent to `orch.store/1`'s request: name the interface that answers it.
+    public static func diagnosticOpSentToStore(_ op: String, store: String) -> PluginError {
+        .unsupported("\(store): \"\(op)\" is a diagnostics operation; send it through the \(ORCH_IID_STORE_DIAGNOSTICS_V1) interface (ORCH_IID_STORE_DIAGNOSTICS_V1), not \(ORCH_IID_STORE_V1)")
+    }
+
+    /// An `orch.store/1` op sent to the diagnostics interface's request.
+    public static func storeOpSentToDiagnostics(_ op: String, store: String) -> PluginError {
+        .unsupported("\(store): \"\(op)\" is an \(ORCH_IID_STORE_V1) operation; send it through that interface's request, not \(ORCH_IID_STORE_DIAGNOSTICS_V1)")
+    }
 }

@@ -1,18 +1,17 @@
 import Foundation
 import PluginAPI
 
-/// What a store plugin implements: the store operations as typed methods that
-/// receive validated arguments. The default `handle` decodes each request,
-/// applies `StoreRules` and encodes the reply, so every store speaks exactly
-/// the JSON of docs/protocol.md.
+/// What a store plugin implements: the `orch.store/1` operations as typed
+/// methods that receive validated arguments. The default `handle` decodes each
+/// request, applies `StoreRules` and encodes the reply, so every store speaks
+/// exactly the JSON of docs/protocol.md. The optional diagnostics are
+/// `StoreDiagnosticOperations`.
 public protocol StoreOperations: StorePlugin {
     func health() async throws -> StoreHealth
     func getOrCreateOrchestrator(_ defaults: NewOrchestrator) async throws -> (orchestrator: OrchestratorRecord, created: Bool)
-    func createOrchestrator(_ new: NewOrchestrator) async throws -> OrchestratorRecord
     func orchestrator(id: String) async throws -> OrchestratorRecord
     func orchestrator(sessionID: String) async throws -> OrchestratorRecord
     func updateSession(orchestratorID: String, sessionID: String) async throws -> OrchestratorRecord
-    func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord
     func addUsage(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> OrchestratorRecord
     func insertChat(_ message: NewChatMessage) async throws -> ChatMessageRecord
     /// `limit` is validated (1...1000); `before`, when set, is a message id.
@@ -21,17 +20,12 @@ public protocol StoreOperations: StorePlugin {
     func insertAgent(_ agent: NewAgent) async throws -> AgentRecord
     func insertAgentLog(_ log: NewAgentLog) async throws -> String
     func insertSystemLog(_ log: NewSystemLog) async throws -> String
-    func deleteOrchestrator(id: String) async throws -> Bool
-    func deleteSystemLogs(ids: [String]) async throws -> Int
-    func rowCounts() async throws -> [String: Int]
-    func bulkInsertChat(orchestratorID: String, count: Int) async throws -> Int
-    func explainChatHistory(orchestratorID: String) async throws -> String
 }
 
 extension StoreOperations {
     public func handle(_ request: Request) async throws -> Data {
-        guard let op = StoreOp(rawValue: request.op) else {
-            throw PluginError.unsupported("\(Self.self) has no op \"\(request.op)\"; store ops are \(StoreOp.allCases.map(\.rawValue).joined(separator: ", "))")
+        let op = try request.op(StoreOp.self, of: "\(Self.self)", named: "op", listedAs: "store ops") { name in
+            StoreDiagnosticOp(rawValue: name).map { _ in StoreError.diagnosticOpSentToStore(name, store: "\(Self.self)") }
         }
         switch op {
         case .health:
@@ -39,8 +33,6 @@ extension StoreOperations {
         case .getOrCreateOrchestrator:
             let (orchestrator, created) = try await getOrCreateOrchestrator(try request.arguments(NewOrchestrator.self))
             return OrchestratorReply(orchestrator: orchestrator, created: created).jsonData
-        case .createOrchestrator:
-            return reply(try await createOrchestrator(try request.arguments(NewOrchestrator.self)))
         case .getOrchestrator:
             return reply(try await orchestrator(id: try request.arguments(IDArguments.self).id))
         case .getOrchestratorBySession:
@@ -48,9 +40,6 @@ extension StoreOperations {
         case .updateSession:
             let arguments = try request.arguments(UpdateSessionArguments.self)
             return reply(try await updateSession(orchestratorID: arguments.orchestratorID, sessionID: arguments.sessionID))
-        case .setStatus:
-            let arguments = try request.arguments(SetStatusArguments.self)
-            return reply(try await setStatus(orchestratorID: arguments.orchestratorID, status: arguments.status))
         case .addUsage:
             let arguments = try request.arguments(AddUsageArguments.self)
             return reply(try await addUsage(orchestratorID: arguments.orchestratorID, inputTokens: arguments.inputTokens,
@@ -71,27 +60,26 @@ extension StoreOperations {
             return try JSON.encode(IDReply(id: try await insertAgentLog(try request.arguments(NewAgentLog.self))))
         case .insertSystemLog:
             return try JSON.encode(IDReply(id: try await insertSystemLog(try request.arguments(NewSystemLog.self))))
-        case .deleteOrchestrator:
-            return try JSON.encode(DeletedReply(deleted: try await deleteOrchestrator(id: try request.arguments(IDArguments.self).id)))
-        case .deleteSystemLogs:
-            return try JSON.encode(DeletedReply(deleted: try await deleteSystemLogs(ids: try request.arguments(DeleteSystemLogsArguments.self).ids)))
-        case .rowCounts:
-            return try JSON.encode(RowCountsReply(tables: try await rowCounts()))
-        case .bulkInsertChat:
-            let arguments = try request.arguments(BulkInsertChatArguments.self)
-            return try JSON.encode(InsertedReply(inserted: try await bulkInsertChat(orchestratorID: arguments.orchestratorID, count: arguments.count)))
-        case .explainChatHistory:
-            let plan = try await explainChatHistory(orchestratorID: try request.arguments(OrchestratorArguments.self).orchestratorID)
-            return try JSON.encode(PlanReply(plan: plan))
         }
     }
 
-    private func reply(_ orchestrator: OrchestratorRecord) -> Data {
+    func reply(_ orchestrator: OrchestratorRecord) -> Data {
         OrchestratorReply(orchestrator: orchestrator, created: nil).jsonData
     }
 }
 
 extension Request {
+    /// The operation of `Op` this request names. Otherwise `misrouted` may say
+    /// which other interface answers it; failing that, the refusal lists `Op`'s
+    /// operations: "SQLiteStore has no op \"x\"; store ops are health, ...".
+    func op<Op: RawRepresentable<String> & CaseIterable>(
+        _ type: Op.Type, of store: String, named noun: String, listedAs list: String, misrouted: (String) -> PluginError?
+    ) throws(PluginError) -> Op {
+        if let known = Op(rawValue: op) { return known }
+        if let refusal = misrouted(op) { throw refusal }
+        throw .unsupported("\(store) has no \(noun) \"\(op)\"; \(list) are \(Op.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+
     /// Decodes and validates a store operation's arguments.
     func arguments<Arguments: StoreArguments>(_ type: Arguments.Type) throws(PluginError) -> Arguments {
         try decode(type).validated()

@@ -26,7 +26,7 @@ public struct StoreHealth: Codable, Sendable, Equatable {
     }
 }
 
-public struct OrchestratorReply: Codable, Sendable {
+public struct OrchestratorReply: JSONRecord, Sendable {
     public var orchestrator: OrchestratorRecord
     /// Only in the reply of `get_or_create_orchestrator`.
     public var created: Bool?
@@ -34,24 +34,29 @@ public struct OrchestratorReply: Codable, Sendable {
         self.orchestrator = orchestrator
         self.created = created
     }
+    public static let fields: [JSONField<OrchestratorReply>] = [.init("orchestrator", \.orchestrator), .init("created", omittedWhenNil: \.created)]
+    public static let blank = OrchestratorReply(orchestrator: .blank, created: nil)
+    public static let jsonName = "reply"
 }
 
-public struct ChatMessageReply: Codable, Sendable {
+public struct ChatMessageReply: JSONRecord, Sendable {
     public var message: ChatMessageRecord
     public init(message: ChatMessageRecord) { self.message = message }
+    public static let fields: [JSONField<ChatMessageReply>] = [.init("message", \.message)]
+    public static let blank = ChatMessageReply(message: .blank)
+    public static let jsonName = "reply"
 }
 
-public struct ChatHistoryReply: Codable, Sendable {
+public struct ChatHistoryReply: JSONRecord, Sendable {
     public var messages: [ChatMessageRecord]
     public var hasMore: Bool
     public init(messages: [ChatMessageRecord], hasMore: Bool) {
         self.messages = messages
         self.hasMore = hasMore
     }
-    enum CodingKeys: String, CodingKey {
-        case messages
-        case hasMore = "has_more"
-    }
+    public static let fields: [JSONField<ChatHistoryReply>] = [.init("messages", \.messages), .init("has_more", \.hasMore)]
+    public static let blank = ChatHistoryReply(messages: [], hasMore: false)
+    public static let jsonName = "reply"
 }
 
 public struct TurnCountReply: Codable, Sendable {
@@ -59,9 +64,12 @@ public struct TurnCountReply: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case turnCount = "turn_count" }
 }
 
-public struct AgentReply: Codable, Sendable {
+public struct AgentReply: JSONRecord, Sendable {
     public var agent: AgentRecord
     public init(agent: AgentRecord) { self.agent = agent }
+    public static let fields: [JSONField<AgentReply>] = [.init("agent", \.agent)]
+    public static let blank = AgentReply(agent: .blank)
+    public static let jsonName = "reply"
 }
 
 public struct IDReply: Codable, Sendable {

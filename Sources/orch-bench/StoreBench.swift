@@ -91,14 +91,14 @@ struct StoreBench {
     /// Seeds, measures and cleans up. `variant` (an option and its value) is a second configuration whose insert rates are measured too.
     private func measure(_ plugin: String, options: [String: JSONValue], setting: String, variant: (String, JSONValue)? = nil) async throws {
         let store = try open(plugin, options)
-        let api = store.api
+        let api = store.api, diagnostics = store.diagnostics
         print("\n== \(plugin) (\(setting))")
 
         var ids: [String] = []
         let seeding = ContinuousClock.now
-        for _ in 0..<orchestrators { ids.append(try await api.createOrchestrator(systemPrompt: "bench").id) }
+        for _ in 0..<orchestrators { ids.append(try await diagnostics.createOrchestrator(systemPrompt: "bench").id) }
         let perOrchestrator = rows / orchestrators
-        for id in ids { _ = try await api.bulkInsertChat(orchestratorID: id, count: perOrchestrator) }
+        for id in ids { _ = try await diagnostics.bulkInsertChat(orchestratorID: id, count: perOrchestrator) }
         let seeded = ContinuousClock.now - seeding
         print("seed        \(perOrchestrator * orchestrators) rows in \(format(seeded)) (\(Int(Double(perOrchestrator * orchestrators) / seconds(seeded))) rows/s, bulk_insert_chat)")
 
@@ -128,11 +128,12 @@ struct StoreBench {
         }
         latencies.sort()
         print("history     limit 50, 1 client: p50 \(millis(percentile(latencies, 0.50))) ms, p99 \(millis(percentile(latencies, 0.99))) ms, max \(millis(latencies.last!)) ms")
-        let counts = try await api.rowCounts()
+        try codecCost(of: try await api.chatHistory(orchestratorID: ids[0], limit: 50))
+        let counts = try await diagnostics.rowCounts()
         print("rows        orchestrator_chat = \(counts["orchestrator_chat"] ?? 0)")
 
         let cleanup = ContinuousClock.now
-        for id in ids { _ = try await api.deleteOrchestrator(id: id) }
+        for id in ids { _ = try await diagnostics.deleteOrchestrator(id: id) }
         print("cleanup     deleted \(ids.count) orchestrators with their rows in \(format(ContinuousClock.now - cleanup))")
         await store.ref.destroy()
     }
@@ -162,6 +163,22 @@ struct StoreBench {
             try await group.waitForAll()
         }
         return Double(each * writers) / seconds(ContinuousClock.now - started)
+    }
+
+    /// What one chat_history reply costs to write and read back, with the
+    /// store's own codec (its JSONRecord field tables) and with Foundation's:
+    /// the figure that decides which one crosses the ABI (docs/stores.md).
+    private func codecCost(of page: (messages: [ChatMessageRecord], hasMore: Bool)) throws {
+        let reply = ChatHistoryReply(messages: page.messages, hasMore: page.hasMore)
+        func perCall(_ body: () throws -> Void) rethrows -> String {
+            let rounds = 2000
+            let started = ContinuousClock.now
+            for _ in 0..<rounds { try body() }
+            return String(format: "%.1f µs", seconds(ContinuousClock.now - started) / Double(rounds) * 1e6)
+        }
+        let own = try perCall { _ = try JSONReader.read(reply.jsonData) { try ChatHistoryReply(reading: &$0) } }
+        let foundation = try perCall { _ = try JSON.decode(ChatHistoryReply.self, from: JSON.encode(reply)) }
+        print("codec       one chat_history reply (\(reply.messages.count) messages) written and read: \(own) (JSONWriter/JSONReader), \(foundation) (Foundation)")
     }
 
     private func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {

@@ -1,5 +1,6 @@
 import Foundation
 import OrchTesting
+import PluginAPI
 import Testing
 
 /// The `orch` executable, run as an operator would run it.
@@ -36,8 +37,8 @@ import Testing
         let mtime = try FileManager.default.attributesOfItem(atPath: Paths.orch)[.modificationDate] as? Date
         let cPlugin = try CPlugin.build()
         for (transport, options, expected) in [
-            (cPlugin, "", "loaded transport CTestPlugin 1.0.0 (ABI 1.0)"),
-            ("NIOLineTransport", "[transports.options]\nlisten = \"127.0.0.1:0\"", "loaded transport NIOLineTransport 1.0.0 (ABI 1.0)"),
+            (cPlugin, "", "loaded transport CTestPlugin 1.0.0 (ABI 1.\(ABI.minor))"),
+            ("NIOLineTransport", "[transports.options]\nlisten = \"127.0.0.1:0\"", "loaded transport NIOLineTransport 1.0.0 (ABI 1.\(ABI.minor))"),
         ] {
             let orch = try OrchProcess(["serve", "--config", try writeConfig(try config(transport: transport, options: options))])
             #expect(await orch.waitForOutput("orch ready"), "stdout: \(orch.stdout) stderr: \(orch.stderr)")
@@ -68,7 +69,7 @@ import Testing
     @Test func checkConfigOpensEveryPluginWithoutStartingIt() async throws {
         let good = try await OrchProcess.run(["check-config", "--config", try writeConfig(try config(transport: "NIOLineTransport"))])
         #expect(good.status == 0)
-        #expect(good.stdout.contains("transports[0]: NIOLineTransport 1.0.0 (ABI 1.0)"))
+        #expect(good.stdout.contains("transports[0]: NIOLineTransport 1.0.0 (ABI 1.\(ABI.minor))"))
         let wrongKind = try await OrchProcess.run(["check-config", "--config", try writeConfig(try config(transport: "NIOLineProbe"))])
         #expect(wrongKind.status == 3)
         #expect(wrongKind.stderr.contains(":8: transports[0].plugin: \(Paths.plugin("NIOLineProbe")): plugin NIOLineProbe is not a transport plugin (it provides: store)"), "\(wrongKind.stderr)")
@@ -128,7 +129,7 @@ import Testing
         let result = try await OrchProcess.run(["plugins", "--config", path])
         #expect(result.status == 0)
         #expect(result.stdout.contains("(unusable)\t\(broken.path)/libBroken.so\t\(broken.path)/libBroken.so is not a loadable shared library: file too short"), "\(result.stdout)")
-        #expect(result.stdout.contains("NIOLineTransport\ttransport\t1.0.0\tABI 1.0\tc") == false)
-        #expect(result.stdout.contains("SwiftEchoPlugin\tstore,backend,transport\t1.0.0\tABI 1.0"))
+        #expect(result.stdout.contains("NIOLineTransport\ttransport\t1.0.0\tABI 1.\(ABI.minor)\tc") == false)
+        #expect(result.stdout.contains("SwiftEchoPlugin\tstore,backend,transport\t1.0.0\tABI 1.\(ABI.minor)"))
     }
 }

@@ -20,7 +20,7 @@ import Testing
         #expect(library.name == "CTestPlugin")
         #expect(library.version == "1.0.0")
         #expect(library.toolchain == "c")
-        #expect(library.abi == "1.0")
+        #expect(library.abi == "1.\(ABI.minor)")
         #expect(library.kinds == [.store, .backend, .transport])
         let exported = try run("/usr/bin/env", ["nm", "-D", "--defined-only", "--extern-only", path])
         #expect(exported.output.split(separator: "\n").map { $0.split(separator: " ").last.map(String.init) ?? "" } == ["orch_plugin_entry_v1"])

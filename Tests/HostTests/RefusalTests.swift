@@ -11,16 +11,16 @@ import Testing
 
     @Test func abiMajorMismatchIsRefusedNamingFileAndBothVersions() throws {
         let path = try CPlugin.build(["ORCH_TEST_ABI_MAJOR=2"])
-        #expect(throws: PluginLoadError.abiMajorMismatch(path: path, plugin: "CTestPlugin", pluginABI: "2.0", hostABI: "1.0")) {
+        #expect(throws: PluginLoadError.abiMajorMismatch(path: path, plugin: "CTestPlugin", pluginABI: "2.\(ABI.minor)", hostABI: "1.\(ABI.minor)")) {
             try PluginLibrary.open(path)
         }
-        let message = PluginLoadError.abiMajorMismatch(path: path, plugin: "CTestPlugin", pluginABI: "2.0", hostABI: "1.0").description
-        #expect(message.contains(path) && message.contains("ABI 2.0") && message.contains("ABI 1.0"))
+        let message = PluginLoadError.abiMajorMismatch(path: path, plugin: "CTestPlugin", pluginABI: "2.\(ABI.minor)", hostABI: "1.\(ABI.minor)").description
+        #expect(message.contains(path) && message.contains("ABI 2.\(ABI.minor)") && message.contains("ABI 1.\(ABI.minor)"))
     }
 
     @Test func aPluginForANewerMinorIsRefused() throws {
         let path = try CPlugin.build(["ORCH_TEST_ABI_MINOR=7"])
-        #expect(throws: PluginLoadError.abiMinorTooNew(path: path, plugin: "CTestPlugin", pluginABI: "1.7", hostABI: "1.0")) {
+        #expect(throws: PluginLoadError.abiMinorTooNew(path: path, plugin: "CTestPlugin", pluginABI: "1.7", hostABI: "1.\(ABI.minor)")) {
             try PluginLibrary.open(path)
         }
     }

@@ -14,7 +14,7 @@ struct MigrationTests {
 
         let first = try database.open()
         let fresh = try await first.api.health()
-        let made = try await first.api.createOrchestrator()
+        let made = try await first.diagnostics.createOrchestrator()
         await first.ref.destroy()
         #expect(fresh.schemaVersion == 1)
         #expect(fresh.migrationsApplied == 1)

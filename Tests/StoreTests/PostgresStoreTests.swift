@@ -16,7 +16,8 @@ struct PostgresStoreTests {
         let environment = try environment()
         try await environment.withStore(.postgres, options: ["url": .string(environment.postgresURL), "pool_size": .int(4)]) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             try await Self.allAtOnce(16) { _ = try await api.turnCount(orchestratorID: made.id) } // every pooled connection is open
 
             try environment.cluster.stopServer()
@@ -37,7 +38,7 @@ struct PostgresStoreTests {
             let message = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "back"))
             #expect(try await api.chatHistory(orchestratorID: made.id).messages == [message], "the next operation succeeds")
             try await Self.allAtOnce(16) { _ = try await api.turnCount(orchestratorID: made.id) }
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -79,12 +80,13 @@ struct PostgresStoreTests {
         let environment = try environment()
         try await environment.withStore(.postgres, options: ["url": .string(environment.postgresURL), "statement_timeout_ms": .int(100)]) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             await expectError(.init(.timeout, code: "statement_timeout", "PostgresStore: the statement ran longer than statement_timeout_ms (100 ms) and was cancelled; retry, or raise statement_timeout_ms")) {
-                _ = try await api.bulkInsertChat(orchestratorID: made.id, count: 1_000_000)
+                _ = try await diagnostics.bulkInsertChat(orchestratorID: made.id, count: 1_000_000)
             }
             #expect(try await api.turnCount(orchestratorID: made.id) == 0, "the cancelled statement left nothing")
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 

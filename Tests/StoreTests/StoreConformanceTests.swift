@@ -50,7 +50,7 @@ struct StoreConformanceTests {
             #expect(!createdByRestart)
             #expect(reused.id == made.id)
 
-            #expect(try await store.api.deleteOrchestrator(id: made.id))
+            #expect(try await store.diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -58,13 +58,14 @@ struct StoreConformanceTests {
     func concurrentGetOrCreateMakesExactlyOneOrchestrator(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
+            let diagnostics = store.diagnostics
             let results = try await withThrowingTaskGroup(of: (OrchestratorRecord, Bool).self) { group in
                 for _ in 0..<16 { group.addTask { try await api.getOrCreateOrchestrator() } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(results.filter(\.1).count == 1)
             #expect(Set(results.map(\.0.id)).count == 1)
-            #expect(try await api.deleteOrchestrator(id: results[0].0.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: results[0].0.id))
         }
     }
 
@@ -72,7 +73,8 @@ struct StoreConformanceTests {
     func orchestratorsAreFoundByIDAndBySession(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator(systemPrompt: "p", metadata: .object(["team": .string("core")]))
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator(systemPrompt: "p", metadata: .object(["team": .string("core")]))
             #expect(made.metadata == .object(["team": .string("core")]))
             #expect(try await api.orchestrator(id: made.id) == made)
             #expect(try await api.orchestrator(id: made.id.uppercased()) == made, "ids are matched in canonical form")
@@ -84,7 +86,7 @@ struct StoreConformanceTests {
             #expect(updated.updatedAt > made.updatedAt, "updated_at is maintained on every update")
             #expect(try await api.orchestrator(sessionID: session) == updated)
 
-            let other = try await api.createOrchestrator()
+            let other = try await diagnostics.createOrchestrator()
             await expectError(.init(.conflict, code: "session_in_use", "session_id \"\(session)\" already belongs to another orchestrator; a Claude session continues one orchestrator only")) {
                 _ = try await api.updateSession(orchestratorID: other.id, sessionID: session)
             }
@@ -105,34 +107,34 @@ struct StoreConformanceTests {
                 _ = try await api.updateSession(orchestratorID: made.id, sessionID: "")
             }
             await expectError(.invalid("invalid_metadata", "\"metadata\" must be a JSON object; got an array")) {
-                _ = try await api.createOrchestrator(metadata: .array([]))
+                _ = try await diagnostics.createOrchestrator(metadata: .array([]))
             }
-            #expect(try await api.deleteOrchestrator(id: made.id))
-            #expect(try await api.deleteOrchestrator(id: other.id))
-            #expect(try await api.deleteOrchestrator(id: made.id) == false, "a second delete finds nothing")
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: other.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id) == false, "a second delete finds nothing")
         }
     }
 
     @Test(arguments: StoreKind.allCases)
     func statusTakesOnlyTheKnownValues(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
-            let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             var previous = made
             for status in ["executing", "waiting", "blocked", "complete", "idle"] {
-                let updated = try await api.setStatus(orchestratorID: made.id, status: status)
+                let updated = try await diagnostics.setStatus(orchestratorID: made.id, status: status)
                 #expect(updated.status == status)
                 #expect(updated.updatedAt > previous.updatedAt)
                 previous = updated
             }
             await expectError(.invalid("invalid_status", "\"status\" must be one of idle, executing, waiting, blocked, complete; got \"sleeping\"")) {
-                _ = try await api.setStatus(orchestratorID: made.id, status: "sleeping")
+                _ = try await diagnostics.setStatus(orchestratorID: made.id, status: "sleeping")
             }
             let missing = absentID()
             await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
-                _ = try await api.setStatus(orchestratorID: missing, status: "idle")
+                _ = try await diagnostics.setStatus(orchestratorID: missing, status: "idle")
             }
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -142,7 +144,8 @@ struct StoreConformanceTests {
     func hundredConcurrentUsageAddsSumExactly(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<100 {
                     group.addTask { _ = try await api.addUsage(orchestratorID: made.id, inputTokens: 3, outputTokens: 5, costUSD: 0.000123456789) }
@@ -154,7 +157,7 @@ struct StoreConformanceTests {
             #expect(summed.outputTokens == 500)
             #expect(summed.totalCost == 0.0123456789, "100 × 0.000123456789, to the last of 12 decimals")
             #expect(summed.updatedAt > made.updatedAt)
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -162,7 +165,8 @@ struct StoreConformanceTests {
     func costsAreKeptExactlyWithoutPerTurnRounding(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             // In binary floating point ten 0.1s make 0.9999999999999999; the original's DECIMAL(10,4) made 0.00005 vanish.
             for _ in 0..<10 { _ = try await api.addUsage(orchestratorID: made.id, inputTokens: 0, outputTokens: 0, costUSD: 0.1) }
             let tenth = try await api.addUsage(orchestratorID: made.id, inputTokens: 0, outputTokens: 0, costUSD: 0.00005)
@@ -185,7 +189,7 @@ struct StoreConformanceTests {
                 _ = try await api.addUsage(orchestratorID: missing, inputTokens: 1, outputTokens: 1, costUSD: 0.01)
             }
             #expect(try await api.orchestrator(id: made.id).totalCost == 1.000050000001, "refused adds changed nothing")
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -195,7 +199,8 @@ struct StoreConformanceTests {
     func everySenderAndReceiverCombinationFollowsTheAgentRule(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             let agent = try await api.insertAgent(orchestratorID: made.id, name: "builder", model: "claude-sonnet")
             var inserted = 0
             for sender in Party.allCases {
@@ -221,7 +226,7 @@ struct StoreConformanceTests {
                 }
             }
             #expect(try await api.turnCount(orchestratorID: made.id) == inserted)
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -229,7 +234,8 @@ struct StoreConformanceTests {
     func insertChatKeepsWhatItWasGivenAndRefusesBadInput(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             let chosen = absentID()
             let metadata: JSONValue = .object(["type": .string("text_chunk"), "n": .int(1), "nested": .object(["a": .array([.bool(true), .null])])])
             let record = try await api.insertChat(.init(orchestratorID: made.id, sender: .orchestrator, receiver: .user,
@@ -270,7 +276,7 @@ struct StoreConformanceTests {
                 try await store.raw(["op": .string("insert_chat"), "orchestrator_agent_id": .string(made.id), "sender_type": .string("user"), "receiver_type": .string("orchestrator")])
             }
             #expect(try await api.turnCount(orchestratorID: made.id) == 2, "refused inserts wrote nothing")
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -280,8 +286,9 @@ struct StoreConformanceTests {
     func historyIsChronologicalNewestFirstLimitedAndPagedByCursor(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
-            let other = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
+            let other = try await diagnostics.createOrchestrator()
             let otherMessage = try await api.insertChat(.init(orchestratorID: other.id, sender: .user, receiver: .orchestrator, message: "elsewhere"))
             // Written back to back, many within one millisecond: order must still be insertion order.
             var written: [ChatMessageRecord] = []
@@ -314,7 +321,7 @@ struct StoreConformanceTests {
             let everything = try await api.chatHistory(orchestratorID: made.id, limit: 1000)
             #expect(everything.messages == written && !everything.hasMore)
 
-            let empty = try await api.createOrchestrator()
+            let empty = try await diagnostics.createOrchestrator()
             let nothing = try await api.chatHistory(orchestratorID: empty.id)
             #expect(nothing.messages.isEmpty && !nothing.hasMore)
 
@@ -334,7 +341,7 @@ struct StoreConformanceTests {
             await expectError(.invalid("invalid_uuid", "\"before\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"last\"")) {
                 _ = try await api.chatHistory(orchestratorID: made.id, before: "last")
             }
-            for id in [made.id, other.id, empty.id] { #expect(try await api.deleteOrchestrator(id: id)) }
+            for id in [made.id, other.id, empty.id] { #expect(try await diagnostics.deleteOrchestrator(id: id)) }
         }
     }
 
@@ -342,7 +349,8 @@ struct StoreConformanceTests {
     func concurrentWritersAndReadersKeepOneInsertionOrder(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<8 {
                     group.addTask {
@@ -365,7 +373,7 @@ struct StoreConformanceTests {
                 let own = all.map(\.message).filter { $0.hasPrefix("w\(writer)-") }
                 #expect(own == (0..<25).map { "w\(writer)-\($0)" }, "each writer's rows appear in the order it wrote them")
             }
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -373,11 +381,12 @@ struct StoreConformanceTests {
     func historyIsAnIndexRangeScan(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let first = try await api.createOrchestrator()
-            let second = try await api.createOrchestrator()
-            #expect(try await api.bulkInsertChat(orchestratorID: first.id, count: 10_000) == 10_000)
-            #expect(try await api.bulkInsertChat(orchestratorID: second.id, count: 10_000) == 10_000)
-            let plan = try await api.explainChatHistory(orchestratorID: first.id)
+            let diagnostics = store.diagnostics
+            let first = try await diagnostics.createOrchestrator()
+            let second = try await diagnostics.createOrchestrator()
+            #expect(try await diagnostics.bulkInsertChat(orchestratorID: first.id, count: 10_000) == 10_000)
+            #expect(try await diagnostics.bulkInsertChat(orchestratorID: second.id, count: 10_000) == 10_000)
+            let plan = try await diagnostics.explainChatHistory(orchestratorID: first.id)
             #expect(plan.contains("idx_orchestrator_chat_orch_seq"), "plan: \(plan)")
             switch kind {
             case .postgres:
@@ -392,10 +401,10 @@ struct StoreConformanceTests {
             #expect(latest.messages.last?.message.hasPrefix("seeded message 10000: ") == true)
             #expect(try await api.turnCount(orchestratorID: second.id) == 10_000)
             await expectError(.invalid("invalid_count", "\"count\" must be between 1 and 1000000; got 0")) {
-                _ = try await api.bulkInsertChat(orchestratorID: first.id, count: 0)
+                _ = try await diagnostics.bulkInsertChat(orchestratorID: first.id, count: 0)
             }
-            #expect(try await api.deleteOrchestrator(id: first.id))
-            #expect(try await api.deleteOrchestrator(id: second.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: first.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: second.id))
         }
     }
 
@@ -403,7 +412,8 @@ struct StoreConformanceTests {
     func turnCountIsTheNumberOfChatRows(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
             #expect(try await api.turnCount(orchestratorID: made.id) == 0)
             for index in 0..<7 {
                 _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "\(index)"))
@@ -413,7 +423,7 @@ struct StoreConformanceTests {
             await expectError(.invalid("invalid_uuid", "\"orchestrator_agent_id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"7\"")) {
                 _ = try await api.turnCount(orchestratorID: "7")
             }
-            #expect(try await api.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 
@@ -423,8 +433,9 @@ struct StoreConformanceTests {
     func agentsAndTheirLogsCascadeWithTheirOrchestrator(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
-            let before = try await api.rowCounts()
-            let made = try await api.createOrchestrator()
+            let diagnostics = store.diagnostics
+            let before = try await diagnostics.rowCounts()
+            let made = try await diagnostics.createOrchestrator()
             let agent = try await api.insertAgent(orchestratorID: made.id, name: "reviewer", model: "claude-opus", systemPrompt: "review",
                                                   workingDir: "/w", metadata: .object(["template_name": .string("reviewer")]))
             #expect(isUUID(agent.id) && agent.orchestratorID == made.id && agent.name == "reviewer" && agent.model == "claude-opus")
@@ -455,12 +466,12 @@ struct StoreConformanceTests {
             await expectError(.invalid("invalid_event_category", "\"event_category\" must be one of hook, response, adw_step; got \"chat\"")) {
                 _ = try await api.insertAgentLog(agentID: agent.id, eventCategory: "chat", eventType: "Stop")
             }
-            let during = try await api.rowCounts()
+            let during = try await diagnostics.rowCounts()
             #expect(during["agents"] == (before["agents"] ?? 0) + 1)
             #expect(during["agent_logs"] == (before["agent_logs"] ?? 0) + 2)
             #expect(during["orchestrator_chat"] == (before["orchestrator_chat"] ?? 0) + 1)
-            #expect(try await api.deleteOrchestrator(id: made.id))
-            #expect(try await api.rowCounts() == before, "deleting the orchestrator removed its agents, their logs and its chat")
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+            #expect(try await diagnostics.rowCounts() == before, "deleting the orchestrator removed its agents, their logs and its chat")
         }
     }
 
@@ -468,6 +479,7 @@ struct StoreConformanceTests {
     func systemLogsAreWrittenAndDeletedByID(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api
+            let diagnostics = store.diagnostics
             var ids: [String] = []
             for level in StoreRules.levels {
                 ids.append(try await api.insertSystemLog(level: level, message: "\(level) line",
@@ -477,11 +489,11 @@ struct StoreConformanceTests {
             await expectError(.invalid("invalid_level", "\"level\" must be one of DEBUG, INFO, WARNING, ERROR; got \"info\"")) {
                 _ = try await api.insertSystemLog(level: "info", message: "lowercase")
             }
-            #expect(try await api.deleteSystemLogs(ids: Array(ids.prefix(3)) + [absentID()]) == 3)
-            #expect(try await api.deleteSystemLogs(ids: ids) == 1)
-            #expect(try await api.deleteSystemLogs(ids: []) == 0)
+            #expect(try await diagnostics.deleteSystemLogs(ids: Array(ids.prefix(3)) + [absentID()]) == 3)
+            #expect(try await diagnostics.deleteSystemLogs(ids: ids) == 1)
+            #expect(try await diagnostics.deleteSystemLogs(ids: []) == 0)
             await expectError(.invalid("invalid_uuid", "\"ids[1]\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"x\"")) {
-                _ = try await api.deleteSystemLogs(ids: [absentID(), "x"])
+                _ = try await diagnostics.deleteSystemLogs(ids: [absentID(), "x"])
             }
         }
     }
@@ -489,8 +501,27 @@ struct StoreConformanceTests {
     @Test(arguments: StoreKind.allCases)
     func rowCountsNameEveryTable(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
-            let counts = try await store.api.rowCounts()
+            let counts = try await store.diagnostics.rowCounts()
             #expect(counts.keys.sorted() == StoreRules.tables.sorted())
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func diagnosticsAnswerOnlyThroughTheirOwnInterface(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            #expect(store.providesDiagnostics)
+            for op in StoreDiagnosticOp.allCases {
+                await expectError(.unsupported("\(kind.rawValue): \"\(op.rawValue)\" is a diagnostics operation; send it through the orch.store.diagnostics/1 interface (ORCH_IID_STORE_DIAGNOSTICS_V1), not orch.store/1")) {
+                    try await store.raw(["op": .string(op.rawValue)])
+                }
+            }
+            await expectError(.unsupported("\(kind.rawValue): \"insert_chat\" is an orch.store/1 operation; send it through that interface's request, not orch.store.diagnostics/1")) {
+                _ = try await store.diagnosticsRequest(Data(#"{"op":"insert_chat"}"#.utf8))
+            }
+            let ops = StoreDiagnosticOp.allCases.map(\.rawValue).joined(separator: ", ")
+            await expectError(.unsupported("\(kind.rawValue) has no diagnostics op \"frobnicate\"; diagnostics ops are \(ops)")) {
+                _ = try await store.diagnosticsRequest(Data(#"{"op":"frobnicate"}"#.utf8))
+            }
         }
     }
 

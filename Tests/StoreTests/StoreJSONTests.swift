@@ -53,6 +53,21 @@ import Testing
         #expect(plain.created == nil)
     }
 
+    /// One field table drives both coders: same keys, absent optionals as null,
+    /// and `created` left out when nil, whichever coder writes.
+    @Test func bothCodersWriteWhatTheFieldTableSays() throws {
+        for data in [Self.orchestrator.jsonData, try JSON.encode(Self.orchestrator)] {
+            let fields = try JSONDecoder().decode(JSONValue.self, from: data)
+            guard case .object(let members) = fields else { Issue.record("not an object"); continue }
+            #expect(members.keys.sorted() == OrchestratorRecord.fields.map(\.key).sorted())
+            #expect(members["session_id"] == .null && members["working_dir"] == .null)
+        }
+        let plain = OrchestratorReply(orchestrator: Self.orchestrator, created: nil)
+        for data in [plain.jsonData, try JSON.encode(plain)] {
+            #expect(try JSONDecoder().decode(JSONValue.self, from: data)["created"] == nil)
+        }
+    }
+
     @Test func theReaderSkipsUnknownFieldsAndDecodesEscapes() throws {
         let text = #"{"newer":{"a":[1,2.5e3,"x",null,true]},"messages":[],"has_more":false,"emoji":"\ud83d\ude00\u00e9\/"}"#
         let reply = try JSONReader.read(Data(text.utf8)) { try ChatHistoryReply(reading: &$0) }

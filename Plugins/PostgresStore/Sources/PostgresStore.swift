@@ -12,7 +12,7 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 /// The store on PostgreSQL. Every statement runs on one of `pool_size`
 /// dedicated threads, each owning a libpq connection; the async request is
 /// completed from there, so the Swift pool never waits on the database.
-final class PostgresStore: StoreOperations {
+final class PostgresStore: StoreDiagnosticOperations {
     static let name = "PostgresStore"
 
     private let settings: PostgresSettings

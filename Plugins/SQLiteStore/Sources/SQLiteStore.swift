@@ -12,7 +12,7 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 /// The embedded default store: one SQLite file in WAL mode, written by one
 /// connection on its own thread and read by `readers` others, so writes are
 /// serialized (which is what makes add_usage atomic) while reads run beside them.
-final class SQLiteStore: StoreOperations {
+final class SQLiteStore: StoreDiagnosticOperations {
     static let name = "SQLiteStore"
 
     private let settings: SQLiteSettings

@@ -3,12 +3,34 @@ import PluginAPI
 import StoreModel
 
 /// A loaded store instance.
-public final class StoreClient: Sendable {
+public final class StoreClient: @unchecked Sendable {
     public let ref: PluginInstanceRef
-    init(_ ref: PluginInstanceRef) { self.ref = ref }
+    /// The `request` of `orch.store.diagnostics/1`, when the store provides it.
+    private let diagnosticsFunction: orch_request_fn?
+
+    init(_ ref: PluginInstanceRef, diagnosticsRequest: orch_request_fn?) {
+        self.ref = ref
+        diagnosticsFunction = diagnosticsRequest
+    }
+
     public func request(_ json: Data) async throws -> Data { try await ref.request(json) }
-    /// The store operations as typed calls over `request`.
+    /// The `orch.store/1` operations as typed calls over `request`.
     public var api: StoreAPI { StoreAPI(request: { [ref] in try await ref.request($0) }) }
+
+    /// Whether the store provides the optional `orch.store.diagnostics/1`.
+    public var providesDiagnostics: Bool { diagnosticsFunction != nil }
+
+    /// A request through `orch.store.diagnostics/1`.
+    public func diagnosticsRequest(_ json: Data) async throws -> Data {
+        guard let diagnosticsFunction else {
+            throw PluginError.unsupported("\(ref.label) does not provide \(ORCH_IID_STORE_DIAGNOSTICS_V1), which is optional: the store serves orch, but the tests and benchmarks that need diagnostics cannot run against it")
+        }
+        return try await ref.request(json, through: diagnosticsFunction)
+    }
+
+    /// The `orch.store.diagnostics/1` operations as typed calls; each fails with
+    /// `unsupported` when the store does not provide the interface.
+    public var diagnostics: StoreDiagnostics { StoreDiagnostics(request: { [self] in try await diagnosticsRequest($0) }) }
 }
 
 /// A loaded backend instance.

@@ -71,10 +71,16 @@ public final class PluginInstanceRef: @unchecked Sendable {
 
     /// A control-plane request to the plugin.
     public func request(_ json: Data) async throws -> Data {
+        try await request(json, through: requestFunction)
+    }
+
+    /// A request through another interface's `request` that acts on this
+    /// instance (`orch.store.diagnostics/1`), counted as outstanding like the rest.
+    func request(_ json: Data, through function: orch_request_fn) async throws -> Data {
         guard enter() else { throw destroyedError }
         defer { leave() }
         return try await awaitCompletion { completion in
-            withBytes(json) { requestFunction(instance, $0, completion) }
+            withBytes(json) { function(instance, $0, completion) }
         }
     }
 

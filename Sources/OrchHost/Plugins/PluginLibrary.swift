@@ -74,12 +74,20 @@ public struct PluginLibrary: @unchecked Sendable {
             toolchain: toolchain, abiMajor: major, abiMinor: minor, kinds: kinds, getInterface: getInterface)
     }
 
-    /// The kind's vtable, copied into a host-sized struct: fields past the
-    /// plugin's `struct_size` stay zero (absent), as the versioning rules say.
+    /// The kind's vtable, copied into a host-sized struct (see `interface`).
     func table<Table>(for kind: PluginKind, as: Table.Type) throws(PluginLoadError) -> Table {
-        guard kinds.contains(kind), let raw = getInterface(kind.interfaceID) else {
+        guard kinds.contains(kind), let table = interface(kind.interfaceID, as: Table.self) else {
             throw .kindNotProvided(path: path, plugin: name, kind: kind, provides: kinds)
         }
+        return table
+    }
+
+    /// The vtable of interface `iid`, or nil when the plugin does not provide
+    /// it (an optional interface, an id it does not know). It is copied into a
+    /// host-sized struct: fields past the plugin's `struct_size` stay zero
+    /// (absent), as the versioning rules say.
+    func interface<Table>(_ iid: String, as: Table.Type) -> Table? {
+        guard let raw = getInterface(iid) else { return nil }
         let declared = Int(raw.load(as: UInt32.self))
         let result = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<Table>.size, alignment: MemoryLayout<Table>.alignment)
         defer { result.deallocate() }

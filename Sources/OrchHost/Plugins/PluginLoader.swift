@@ -47,7 +47,13 @@ public final class PluginLoader: @unchecked Sendable {
 
     public func makeStore(_ library: PluginLibrary, _ context: Context) throws(PluginLoadError) -> StoreClient {
         let table = try library.table(for: .store, as: orch_store_v1.self)
-        return StoreClient(try instance(library, .store, .init(create: table.create, destroy: table.destroy, request: table.request), context))
+        // Optional: a store without it still serves the product.
+        let diagnostics = library.interface(ORCH_IID_STORE_DIAGNOSTICS_V1, as: orch_store_diagnostics_v1.self)
+        if let diagnostics, diagnostics.request == nil {
+            throw .malformedDescriptor(path: library.path, reason: "the \(ORCH_IID_STORE_DIAGNOSTICS_V1) table lacks request")
+        }
+        return StoreClient(try instance(library, .store, .init(create: table.create, destroy: table.destroy, request: table.request), context),
+                           diagnosticsRequest: diagnostics?.request)
     }
 
     public func makeBackend(_ library: PluginLibrary, _ context: Context) throws(PluginLoadError) -> BackendClient {

@@ -10,6 +10,8 @@ static_assert(sizeof(orch_completion) == 16, "orch_completion layout changed");
 static_assert(offsetof(orch_event, json) == 80, "orch_event layout changed");
 static_assert(offsetof(orch_host, get_extension) == 64, "orch_host layout changed");
 static_assert(offsetof(orch_store_v1, request) == 24, "orch_store_v1 layout changed");
+static_assert(offsetof(orch_store_diagnostics_v1, request) == 8, "orch_store_diagnostics_v1 layout changed");
+static_assert(sizeof(orch_store_diagnostics_v1) == 16, "orch_store_diagnostics_v1 layout changed");
 static_assert(offsetof(orch_backend_v1, start_turn) == 32, "orch_backend_v1 layout changed");
 static_assert(offsetof(orch_transport_v1, deliver) == 48, "orch_transport_v1 layout changed");
 static_assert(offsetof(orch_plugin_descriptor, get_interface) == 48, "orch_plugin_descriptor layout changed");

@@ -66,6 +66,8 @@ private let getInterface: @convention(c) (UnsafePointer<CChar>?) -> UnsafeRawPoi
     guard let iid, let declared = declaredPlugin else { return nil }
     switch String(cString: iid) {
     case ORCH_IID_STORE_V1 where declared.store != nil: return UnsafeRawPointer(storeTable)
+    case ORCH_IID_STORE_DIAGNOSTICS_V1 where declared.store is any StoreDiagnosticsPlugin.Type:
+        return UnsafeRawPointer(storeDiagnosticsTable)
     case ORCH_IID_BACKEND_V1 where declared.backend != nil: return UnsafeRawPointer(backendTable)
     case ORCH_IID_TRANSPORT_V1 where declared.transport != nil: return UnsafeRawPointer(transportTable)
     default: return nil
@@ -83,6 +85,13 @@ class InstanceBox: @unchecked Sendable {
     static func from(_ pointer: OpaquePointer?) -> Self {
         Unmanaged<Self>.fromOpaque(UnsafeRawPointer(pointer!)).takeUnretainedValue()
     }
+}
+
+/// A store keeps its diagnostics side too, when it has one, so the diagnostics
+/// table acts on the instance `orch.store/1` created.
+final class StoreBox: InstanceBox, @unchecked Sendable {
+    let diagnostics: (any StoreDiagnosticsPlugin)?
+    init(_ store: any StorePlugin) { diagnostics = store as? any StoreDiagnosticsPlugin; super.init(store) }
 }
 
 final class BackendBox: InstanceBox, @unchecked Sendable {
@@ -148,9 +157,26 @@ nonisolated(unsafe) private let storeTable: UnsafeMutablePointer<orch_store_v1> 
     table.initialize(to: orch_store_v1(
         struct_size: UInt32(MemoryLayout<orch_store_v1>.size),
         create: { host, _, out, error, capacity in
-            create(host, out, error, capacity) { InstanceBox(try declaredPlugin!.store!.init(host: $0)) }
+            create(host, out, error, capacity) { StoreBox(try declaredPlugin!.store!.init(host: $0)) }
         },
         destroy: destroy, request: request))
+    return table
+}()
+
+nonisolated(unsafe) private let storeDiagnosticsTable: UnsafeMutablePointer<orch_store_diagnostics_v1> = {
+    let table = UnsafeMutablePointer<orch_store_diagnostics_v1>.allocate(capacity: 1)
+    table.initialize(to: orch_store_diagnostics_v1(
+        struct_size: UInt32(MemoryLayout<orch_store_diagnostics_v1>.size),
+        request: { instance, json, completion in
+            let body = json.data
+            run(StoreBox.from(instance), completion) { box in
+                // get_interface offers this table only to stores that have diagnostics.
+                guard let diagnostics = box.diagnostics else {
+                    throw PluginError.unsupported("\(type(of: box.instance)) does not provide \(ORCH_IID_STORE_DIAGNOSTICS_V1)")
+                }
+                return try await diagnostics.handleDiagnostics(try Request(json: body))
+            }
+        }))
     return table
 }()
 

@@ -21,6 +21,13 @@ extension PluginInstance {
 /// `orch.store/1`: persistence. Store operations arrive through `handle`.
 public protocol StorePlugin: PluginInstance {}
 
+/// `orch.store.diagnostics/1`, optional: a store that conforms also exports
+/// the diagnostics interface, whose requests arrive through `handleDiagnostics`
+/// on the same instance.
+public protocol StoreDiagnosticsPlugin: StorePlugin {
+    func handleDiagnostics(_ request: Request) async throws -> Data
+}
+
 /// Where a backend streams the events of one turn, in order.
 public struct EventSink: @unchecked Sendable {
     let sink: orch_event_sink

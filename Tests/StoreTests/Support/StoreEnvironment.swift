@@ -57,12 +57,12 @@ final class StoreEnvironment: Sendable {
     func withStore(_ kind: StoreKind, options: [String: JSONValue]? = nil, sourceLocation: SourceLocation = #_sourceLocation,
                    _ body: (StoreClient) async throws -> Void) async throws {
         let client = try open(kind, options: options)
-        let before = try await client.api.rowCounts()
+        let before = try await client.diagnostics.rowCounts()
         do { try await body(client) } catch {
             await client.ref.destroy()
             throw error
         }
-        let after = try await client.api.rowCounts()
+        let after = try await client.diagnostics.rowCounts()
         #expect(after == before, "the test left rows behind (\(kind.rawValue))", sourceLocation: sourceLocation)
         await client.ref.destroy()
     }

@@ -18,7 +18,14 @@
  *     lower or equal. A plugin built for a newer minor than the host is refused
  *     (it may rely on host functions the host does not have).
  *   - New capabilities arrive as new interface ids ("orch.store/2") or host
- *     extensions, never as changed meaning of an existing field.
+ *     extensions, never as changed meaning of an existing field. How ids are
+ *     spelled and revised: docs/interface-ids.md.
+ *
+ * Changes
+ *   1.0  the first published ABI.
+ *   1.1  ORCH_IID_STORE_DIAGNOSTICS_V1 and orch_store_diagnostics_v1: the
+ *        store operations only tests and benchmarks need, optional, moved
+ *        out of "orch.store/1" (whose request now refuses them).
  *
  * Memory ownership (applies to every function unless its comment says otherwise)
  *   - Every pointer passed as an argument is BORROWED for the duration of the
@@ -77,7 +84,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 0
+#define ORCH_ABI_MINOR 1
 
 /* The one symbol a plugin library exports. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry_v1"
@@ -130,6 +137,8 @@ typedef int32_t orch_log_level;
 #define ORCH_IID_STORE_V1     "orch.store/1"
 #define ORCH_IID_BACKEND_V1   "orch.backend/1"
 #define ORCH_IID_TRANSPORT_V1 "orch.transport/1"
+/* Optional interfaces: a plugin may leave them out (get_interface returns NULL). */
+#define ORCH_IID_STORE_DIAGNOSTICS_V1 "orch.store.diagnostics/1"   /* since 1.1 */
 
 /* The completion of an asynchronous request: see "Asynchronous completion". */
 typedef void (*orch_completion_fn)(void *ctx, orch_status status, orch_bytes body);
@@ -262,6 +271,22 @@ typedef struct orch_store_v1 {
     orch_destroy_fn destroy;
     orch_request_fn request;
 } orch_store_v1;
+
+/* "orch.store.diagnostics/1" (since 1.1, optional): the operations tests and
+ * benchmarks need and the product does not (create_orchestrator, set_status,
+ * deletes, row_counts, bulk_insert_chat, explain_chat_history; listed in
+ * docs/protocol.md, "Store diagnostics"). A store may leave it out; the host
+ * then runs, and only the diagnostics are unavailable.
+ *
+ * It has no create or destroy: `request` acts on an instance made by the same
+ * library's orch_store_v1.create, and is valid until that instance's destroy.
+ * The host counts these requests as outstanding requests of the instance (no
+ * destroy while one runs). Ownership and completion as for orch_store_v1.
+ * [any-thread][non-blocking] */
+typedef struct orch_store_diagnostics_v1 {
+    uint32_t struct_size;
+    orch_request_fn request;
+} orch_store_diagnostics_v1;
 
 /* "orch.backend/1": the model. */
 typedef struct orch_backend_v1 {
