@@ -47,6 +47,10 @@ public final class TurnEngine: @unchecked Sendable {
     private var running: Pending?
     /// The running turn's recorder: an interrupt marks what is finalized after it as cut off.
     private var runningRecorder: TurnRecorder?
+    /// The session the running turn uses.
+    private var currentSession: String?
+    /// The session a first turn creates, chosen up front so `prewarm` can start its process.
+    private let firstSessionID = UUID().uuidString.lowercased()
     private let queue: AsyncStream<Pending>.Continuation
     private var worker: Task<Void, Never>?
     private(set) lazy var outbox = Outbox(logger: logger) { [weak self] error in self?.reportStoreOutage(error) }
@@ -126,18 +130,13 @@ public final class TurnEngine: @unchecked Sendable {
         }
     }
 
-    /// The session the running turn uses.
-    private var currentSession: String?
-    /// The session a first turn creates, chosen up front so `prewarm` can start its process.
-    private let firstSessionID = UUID().uuidString.lowercased()
-
     /// Asks the backend to start the orchestrator's session now, in the background, so the
     /// first message does not pay the model process's cold start. A backend without the
     /// op (or with it turned off) just says so; nothing waits for this.
     public func prewarm() {
-        let (record, firstSession) = lock.withLock { (orchestratorRecord, firstSessionID) }
+        let record = orchestrator
         let request: [String: JSONValue] = [
-            "op": .string("prewarm"), "session_id": .string(record.sessionID ?? firstSession),
+            "op": .string("prewarm"), "session_id": .string(record.sessionID ?? firstSessionID),
             "resume": .bool(record.sessionID != nil), "working_dir": .string(settings.workingDir),
         ]
         Task { [backend, logger] in
