@@ -51,6 +51,8 @@ public final class TurnEngine: @unchecked Sendable {
     private var currentSession: String?
     /// The session a first turn creates, chosen up front so `prewarm` can start its process.
     private let firstSessionID = UUID().uuidString.lowercased()
+    /// Set by `shutdown`: new messages are refused and queued turns cancelled.
+    private var stopping = false
     private let queue: AsyncStream<Pending>.Continuation
     private var worker: Task<Void, Never>?
     private(set) lazy var outbox = Outbox(logger: logger) { [weak self] error in self?.reportStoreOutage(error) }
@@ -150,7 +152,6 @@ public final class TurnEngine: @unchecked Sendable {
             }
         }
     }
-    private var stopping = false
 
     private func publish(_ json: Data, turnID: String? = nil) {
         bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID ?? "", json: json))
