@@ -41,9 +41,8 @@ enum WebSocketBench {
         let perConnection = max(1, (memory.rssConnected - memory.rssIdle) / settings.memoryClients)
         print("memory: \(settings.memoryClients) idle connections add \(memory.rssConnected - memory.rssIdle) bytes to the server: "
               + "\(perConnection) bytes each, \((1 << 30) / perConnection) connections per GiB")
-        if let idle = try await idleHostRSS() {
-            print("idle RSS of `orch serve` (SwiftEchoPlugin store+backend, WebSocketTransport): \(idle / 1024) KiB")
-        }
+        let idle = try await idleHostRSS()
+        print("idle RSS of `orch serve` (SQLiteStore, SwiftEchoPlugin backend, WebSocketTransport): \(idle / 1024) KiB")
     }
 
     struct Run {
@@ -100,13 +99,18 @@ enum WebSocketBench {
     }
 
     /// Starts `orch serve` with the WebSocketTransport and reads its RSS once it has settled.
-    static func idleHostRSS() async throws -> Int? {
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString).toml")
+    static func idleHostRSS() async throws -> Int {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("orch.toml")
         try """
             [host]
             plugin_dirs = ["\(ServedHost.binaries.path)"]
             [store]
-            plugin = "SwiftEchoPlugin"
+            plugin = "SQLiteStore"
+            [store.options]
+            path = "\(directory.appendingPathComponent("orch.sqlite").path)"
             [backend]
             plugin = "SwiftEchoPlugin"
             [[transports]]
@@ -114,7 +118,6 @@ enum WebSocketBench {
             [transports.options]
             listen = "127.0.0.1:0"
             """.write(to: config, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: config) }
         let orch = try await ServedHost.start(config: config)
         defer { orch.stop() }
         // Settled: two readings a second apart agree within 1%.
