@@ -102,12 +102,12 @@ let package = Package(
         // What several test targets share: paths, recorders, waiting with deadlines, the seeded generator, a real
         // `orch serve` over the Unix socket and its line client. A library, as NIOTestUtils is; it reaches `orch`'s
         // ChatConnection through `package` access, so it also compiles in release builds.
-        .target(name: "OrchTesting", dependencies: ["OrchHost", "PluginAPI", "orch"], path: "Tests/Support/OrchTesting"),
+        .target(name: "OrchTesting", dependencies: ["OrchHost", "PluginAPI", "orch", .product(name: "Logging", package: "swift-log")], path: "Tests/Support/OrchTesting"),
         // Tests never depend on plugin targets: they dlopen the built libraries, as the host does.
         // `orch` itself is a dependency so the terminal client's logic (`orch chat`) is tested directly.
         .testTarget(name: "HostTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback", "orch", "OrchTesting"],
                     path: "Tests/HostTests"),
-        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster"], path: "Tests/StoreTests"),
+        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "OrchTesting"], path: "Tests/StoreTests"),
         .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback", "OrchTesting"], path: "Tests/BackendTests"),
         // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
         .target(name: "PostgresCluster", path: "Sources/TestServers/PostgresCluster"),

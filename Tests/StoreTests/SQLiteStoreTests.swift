@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 import OrchHost
+import OrchTesting
 import PluginAPI
 import PostgresCluster
+import StoreModel
 import Testing
 
 /// What only SQLiteStore has: a file of its own, created where `path` says.
@@ -10,9 +12,14 @@ import Testing
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-sqlite-\(UUID().uuidString.prefix(8))")
     let loader = PluginLoader(locator: PluginLocator(configured: [], relativeTo: "/"), logger: quietLogger)
 
-    func open(_ options: [String: JSONValue]) throws -> StoreClient {
-        try loader.makeStore(try loader.library("SQLiteStore", relativeTo: "/"),
-                             .init(label: "SQLiteStore", config: try JSON.encode(options), requests: HostRequests(), events: IgnoredEvents()))
+    func open(_ options: [String: JSONValue], loader: PluginLoader? = nil) throws -> StoreClient {
+        let loader = loader ?? self.loader
+        return try loader.makeStore(try loader.library("SQLiteStore", relativeTo: "/"),
+                                    .init(label: "SQLiteStore", config: try JSON.encode(options), requests: HostRequests(), events: IgnoredEvents()))
+    }
+
+    static func mode(_ path: String) throws -> Int {
+        ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? -1
     }
 
     @Test func createsTheDirectoryAndRunsInWALMode() async throws {
@@ -74,5 +81,75 @@ import Testing
             """)) {
             _ = try open(["path": .string(file.path)])
         }
+    }
+
+    @Test func itsFilesArePrivateAndLooserOnesAreReported() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data")
+        let path = data.appendingPathComponent("orch.sqlite").path
+        let store = try open(["path": .string(path)])
+        _ = try await store.api.getOrCreateOrchestrator()
+        #expect(try Self.mode(data.path) == 0o700, "the directory it made")
+        #expect(try Self.mode(path) == 0o600, "the database")
+        #expect(try Self.mode(path + "-wal") == 0o600, "the WAL, as SQLite gives it the database's mode")
+        await store.ref.destroy()
+
+        chmod(data.path, 0o755)
+        chmod(path, 0o644)
+        let logs = LogCapture()
+        let reopened = try open(["path": .string(path)], loader: PluginLoader(locator: PluginLocator(configured: [], relativeTo: "/"), logger: logs.logger))
+        await reopened.ref.destroy()
+        let warnings = logs.messages.filter { $0.hasPrefix("warning: ") }
+        #expect(warnings == [
+            "warning: SQLiteStore: \(data.path) has mode 755, so other accounts on this machine may read the history; run chmod 700 \(data.path)",
+            "warning: SQLiteStore: \(path) has mode 644, so other accounts on this machine may read the history; run chmod 600 \(path)",
+        ], "\(logs.messages)")
+    }
+
+    @Test func anEmptyFileWhereTheDatabaseWasIsRefused() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("orch.sqlite").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        #expect(throws: PluginLoadError.initFailed(plugin: "SQLiteStore", kind: .store, status: .internal, message: """
+            SQLiteStore: \(path) exists but is empty (0 bytes): the database lost its contents; restore it from a backup, or delete the file to start a new, empty history
+            """)) {
+            _ = try open(["path": .string(path)])
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber == 0, "left as it was")
+    }
+
+    @Test func aDatabaseDamagedInsideIsRefusedAtStart() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("orch.sqlite").path
+        let store = try open(["path": .string(path)])
+        let orchestrator = try await store.api.getOrCreateOrchestrator().orchestrator
+        _ = try await store.diagnostics.bulkInsertChat(orchestratorID: orchestrator.id, count: 2000)
+        await store.ref.destroy()
+        // Whole pages of garbage past the header: the file still opens, its b-trees are broken.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seek(toOffset: 4096 * 3)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096 * 4))
+        try handle.close()
+        do {
+            _ = try open(["path": .string(path)])
+            Issue.record("a damaged database was opened")
+        } catch let PluginLoadError.initFailed(_, _, status, message) {
+            #expect(status == .internal)
+            #expect(message.hasPrefix("SQLiteStore: \(path) is damaged (quick_check: "), "\(message)")
+            #expect(message.hasSuffix("); restore it from a backup, or move it aside to start a new, empty history"), "\(message)")
+        }
+    }
+
+    @Test func textWithNULIsKeptWhole() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try open(["path": .string(directory.appendingPathComponent("orch.sqlite").path)])
+        let orchestrator = try await store.api.getOrCreateOrchestrator().orchestrator
+        let text = "before\u{0}after \u{1F600}\u{7}\u{2028}end"
+        let saved = try await store.api.insertChat(NewChatMessage(orchestratorID: orchestrator.id, sender: .user, receiver: .orchestrator, message: text))
+        #expect(saved.message == text)
+        let history = try await store.api.chatHistory(orchestratorID: orchestrator.id).messages
+        #expect(history.map(\.message) == [text], "stored byte for byte, not cut at the NUL")
+        await store.ref.destroy()
     }
 }

@@ -48,6 +48,16 @@ final class SQLiteConnection {
         sqlite3_close_v2(db)
     }
 
+    /// `PRAGMA quick_check` at start: a file damaged inside is refused with what SQLite found,
+    /// instead of a host that says ready while every history load fails.
+    func checkIntegrity() throws {
+        let findings = try query("PRAGMA quick_check").compactMap { $0.optional(0) }
+        guard findings == ["ok"] else {
+            throw PluginError(.internal, code: "damaged_database",
+                              "SQLiteStore: \(path) is damaged (quick_check: \(findings.prefix(3).joined(separator: "; "))); restore it from a backup, or move it aside to start a new, empty history")
+        }
+    }
+
     /// Runs one statement and returns its rows.
     func query(_ sql: String, _ values: [SQLiteValue] = []) throws -> [SQLiteRow] {
         let statement = try prepared(sql)
@@ -110,7 +120,8 @@ final class SQLiteConnection {
             let code: Int32 = switch value {
             case .null: sqlite3_bind_null(statement, position)
             case .integer(let number): sqlite3_bind_int64(statement, position, number)
-            case .text(let text): sqlite3_bind_text(statement, position, text, -1, orch_sqlite_transient())
+            // An explicit length: text holding U+0000 is stored whole, not cut at the NUL.
+            case .text(let text): sqlite3_bind_text(statement, position, text, Int32(text.utf8.count), orch_sqlite_transient())
             }
             guard code == SQLITE_OK else { throw failure(code) }
         }

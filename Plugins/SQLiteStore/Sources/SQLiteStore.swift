@@ -24,9 +24,10 @@ final class SQLiteStore: StoreDiagnosticOperations {
     init(host: PluginHost) throws {
         let settings = try SQLiteSettings(host)
         self.settings = settings
-        try settings.createDirectory()
+        for warning in try settings.prepareFiles() { host.log(.warning, warning) }
         do {
             let writing = try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: false)
+            try writing.checkIntegrity()
             (schemaVersion, migrationsApplied) = try SQLiteMigrator.migrate(writing)
             let reading = try (0..<settings.readers).map { _ in
                 try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: true)

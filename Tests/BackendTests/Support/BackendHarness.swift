@@ -130,34 +130,5 @@ final class BackendHarness: @unchecked Sendable {
 
 func newSession() -> String { UUID().uuidString.lowercased() }
 
-/// Collects what the plugin logs through the host, to assert on it.
-final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    var logger: Logger {
-        Logger(label: "backend-test") { _ in Handler(capture: self) }
-    }
-
-    var messages: [String] { lock.withLock { lines } }
-
-    fileprivate func append(_ line: String) { lock.withLock { lines.append(line) } }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            capture.append("\(event.level): \(event.message)")
-        }
-    }
-}
-
 /// Whether a process id still names a live process.
 func isRunning(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
