@@ -40,6 +40,14 @@ import Testing
         #expect(message.hasPrefix("ClaudeBackend: [backend.options] has a value of the wrong type: "))
     }
 
+    @Test func theConfigDirectoryIsPrivate() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        let path = harness.directory.appendingPathComponent("claude-config").path
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o700, "session files hold whole conversations; got \(String(mode ?? 0, radix: 8))")
+    }
+
     @Test func bypassPermissionsAsRootNeedsTheSandboxFlag() async throws {
         guard geteuid() == 0 else { return }
         #expect(await refusal(["permission_mode": .string("bypassPermissions")]) == invalid(

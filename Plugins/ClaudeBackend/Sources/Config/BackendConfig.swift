@@ -98,10 +98,11 @@ struct BackendConfig: Sendable {
         return .milliseconds(Int64(seconds * 1000))
     }
 
-    /// The CLI keeps its settings and session files there: create it now rather than fail later.
+    /// The CLI keeps its settings and session files (whole conversations) there: create it
+    /// now, private to this account, rather than fail later.
     private static func makeDirectory(_ path: String) throws(PluginError) -> String {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        do { try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true) } catch {
+        do { try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
             throw invalid("config_dir \"\(absolute)\" cannot be created: \(error.localizedDescription)")
         }
         return absolute
