@@ -4,7 +4,6 @@ import OrchHost
 import OrchTesting
 import PluginAPI
 import PostgresCluster
-import StoreModel
 import Testing
 
 /// What only SQLiteStore has: a file of its own, created where `path` says.
@@ -139,17 +138,5 @@ import Testing
             #expect(message.hasPrefix("SQLiteStore: \(path) is damaged (quick_check: "), "\(message)")
             #expect(message.hasSuffix("); restore it from a backup, or move it aside to start a new, empty history"), "\(message)")
         }
-    }
-
-    @Test func textWithNULIsKeptWhole() async throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try open(["path": .string(directory.appendingPathComponent("orch.sqlite").path)])
-        let orchestrator = try await store.api.getOrCreateOrchestrator().orchestrator
-        let text = "before\u{0}after \u{1F600}\u{7}\u{2028}end"
-        let saved = try await store.api.insertChat(NewChatMessage(orchestratorID: orchestrator.id, sender: .user, receiver: .orchestrator, message: text))
-        #expect(saved.message == text)
-        let history = try await store.api.chatHistory(orchestratorID: orchestrator.id).messages
-        #expect(history.map(\.message) == [text], "stored byte for byte, not cut at the NUL")
-        await store.ref.destroy()
     }
 }

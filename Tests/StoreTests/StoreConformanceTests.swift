@@ -1,5 +1,6 @@
 import Foundation
 import OrchHost
+import OrchTesting
 import PluginAPI
 import StoreModel
 import Testing
@@ -277,6 +278,34 @@ struct StoreConformanceTests {
             }
             #expect(try await api.turnCount(orchestratorID: made.id) == 2, "refused inserts wrote nothing")
             #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    /// Every Unicode scalar survives byte for byte, U+0000 and the store's own escapes included:
+    /// seeded random messages, saved and read back through history.
+    @Test(arguments: StoreKind.allCases)
+    func everyUnicodeScalarSurvivesByteForByte(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let orchestrator = try await store.diagnostics.createOrchestrator()
+            var random = SeededRandom(seed: 0x0DDC0FFEE)
+            let tricky: [Unicode.Scalar] = ["\u{0}", "\u{E000}", "\u{E000}", "0", "\u{1}", "\u{7F}", "\u{2028}", "\\", "\"", "'", "\u{FFFD}", "\u{10FFFF}"]
+            func scalar() -> Unicode.Scalar {
+                if Bool.random(using: &random) { return tricky.randomElement(using: &random)! }
+                while true { if let scalar = Unicode.Scalar(UInt32.random(in: 0...0x10FFFF, using: &random)) { return scalar } }
+            }
+            var sent: [String] = ["\u{0}", "\u{E000}0", "a\u{0}\u{0}b\u{E000}\u{E000}\u{0}", "\u{E000}"]
+            for _ in 0..<60 {
+                var text = String.UnicodeScalarView()
+                for _ in 0..<Int.random(in: 1...40, using: &random) { text.append(scalar()) }
+                sent.append(String(text))
+            }
+            for text in sent {
+                let saved = try await store.api.insertChat(NewChatMessage(orchestratorID: orchestrator.id, sender: .user, receiver: .orchestrator, message: text))
+                #expect(Array(saved.message.utf8) == Array(text.utf8))
+            }
+            let history = try await store.api.chatHistory(orchestratorID: orchestrator.id, limit: 1000).messages.map(\.message)
+            #expect(history.map { Array($0.utf8) } == sent.map { Array($0.utf8) })
+            _ = try await store.diagnostics.deleteOrchestrator(id: orchestrator.id)
         }
     }
 

@@ -25,7 +25,7 @@ final class PGConnection {
             try check(result, connection)
             prepared.insert(statement.name)
         }
-        let result = withCStrings(parameters) { values in
+        let result = withCStrings(parameters.map { $0.map(PGText.escaped) }) { values in
             PQexecPrepared(connection, statement.name, Int32(parameters.count), values, nil, nil, 0)
         }
         defer { PQclear(result) }
@@ -36,7 +36,7 @@ final class PGConnection {
     /// Runs SQL text once, with parameters (EXPLAIN, rare statements).
     func execute(sql: String, _ parameters: [String?]) throws -> PGRows {
         let connection = try ready()
-        let result = withCStrings(parameters) { values in
+        let result = withCStrings(parameters.map { $0.map(PGText.escaped) }) { values in
             PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         defer { PQclear(result) }

@@ -17,7 +17,8 @@ struct PGRows: Sendable {
         rows.reserveCapacity(count)
         for row in 0..<count {
             rows.append(PGRow(values: (0..<columns).map { column in
-                PQgetisnull(result, Int32(row), Int32(column)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+                PQgetisnull(result, Int32(row), Int32(column)) == 1 ? nil
+                    : PGText.unescaped(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
             }))
         }
         self.rows = rows
