@@ -55,6 +55,13 @@ public struct StoreAPI: Sendable {
         return (reply.messages, reply.hasMore)
     }
 
+    /// A queued message takes its place in the conversation when its turn starts (see `StoreOperations`).
+    @discardableResult
+    public func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool {
+        let reply: MovedReply = try await caller.call(.moveChatToEnd, MoveChatArguments(orchestratorID: orchestratorID, id: id))
+        return reply.moved
+    }
+
     public func turnCount(orchestratorID: String) async throws -> Int {
         let reply: TurnCountReply = try await caller.call(.turnCount, OrchestratorArguments(orchestratorID: orchestratorID))
         return reply.turnCount

@@ -150,6 +150,23 @@ public struct ChatHistoryArguments: StoreArguments {
     }
 }
 
+/// `move_chat_to_end`.
+public struct MoveChatArguments: StoreArguments {
+    public var orchestratorID: String
+    public var id: String
+    public init(orchestratorID: String, id: String) {
+        self.orchestratorID = orchestratorID
+        self.id = id
+    }
+    enum CodingKeys: String, CodingKey {
+        case id
+        case orchestratorID = "orchestrator_agent_id"
+    }
+    public func validated() throws(PluginError) -> MoveChatArguments {
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"), id: try StoreRules.uuid(id, field: "id"))
+    }
+}
+
 /// `insert_agent`.
 public struct NewAgent: StoreArguments, Equatable {
     public var orchestratorID: String

@@ -15,6 +15,10 @@ public enum StoreError {
         .notFound("unknown_message", "\"before\" names message \(id), which is not a chat message of orchestrator \(orchestratorID); pass an id from an earlier chat_history reply")
     }
 
+    public static func unknownMessageToMove(_ id: String, orchestratorID: String) -> PluginError {
+        .notFound("unknown_message", "move_chat_to_end names message \(id), which is not a chat message of orchestrator \(orchestratorID); pass the id insert_chat returned")
+    }
+
     public static func unknownAgent(_ id: String) -> PluginError {
         .notFound("unknown_agent", "no agent has id \(id); create it with insert_agent first")
     }

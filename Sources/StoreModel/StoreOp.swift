@@ -11,6 +11,7 @@ public enum StoreOp: String, Sendable, CaseIterable {
     case addUsage = "add_usage"
     case insertChat = "insert_chat"
     case chatHistory = "chat_history"
+    case moveChatToEnd = "move_chat_to_end"
     case turnCount = "turn_count"
     case insertAgent = "insert_agent"
     case insertAgentLog = "insert_agent_log"

@@ -16,6 +16,10 @@ public protocol StoreOperations: StorePlugin {
     func insertChat(_ message: NewChatMessage) async throws -> ChatMessageRecord
     /// `limit` is validated (1...1000); `before`, when set, is a message id.
     func chatHistory(orchestratorID: String, limit: Int, before: String?) async throws -> (messages: [ChatMessageRecord], hasMore: Bool)
+    /// Moves a saved message to the end of its orchestrator's conversation (history order), keeping its id:
+    /// a queued message takes its place when its turn starts. False if it already was last;
+    /// `unknown_message` if the orchestrator has no such message.
+    func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool
     func turnCount(orchestratorID: String) async throws -> Int
     func insertAgent(_ agent: NewAgent) async throws -> AgentRecord
     func insertAgentLog(_ log: NewAgentLog) async throws -> String
@@ -51,6 +55,9 @@ extension StoreOperations {
             let (messages, hasMore) = try await chatHistory(
                 orchestratorID: arguments.orchestratorID, limit: arguments.limit ?? StoreRules.defaultHistoryLimit, before: arguments.before)
             return ChatHistoryReply(messages: messages, hasMore: hasMore).jsonData
+        case .moveChatToEnd:
+            let arguments = try request.arguments(MoveChatArguments.self)
+            return try JSON.encode(MovedReply(moved: try await moveChatToEnd(orchestratorID: arguments.orchestratorID, id: arguments.id)))
         case .turnCount:
             let count = try await turnCount(orchestratorID: try request.arguments(OrchestratorArguments.self).orchestratorID)
             return try JSON.encode(TurnCountReply(turnCount: count))

@@ -72,6 +72,10 @@ public struct AgentReply: JSONRecord, Sendable {
     public static let jsonName = "reply"
 }
 
+public struct MovedReply: Codable, Sendable {
+    public var moved: Bool
+}
+
 public struct IDReply: Codable, Sendable {
     public var id: String
 }

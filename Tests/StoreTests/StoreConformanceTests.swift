@@ -281,6 +281,35 @@ struct StoreConformanceTests {
         }
     }
 
+    /// A queued message takes its place when its turn starts: moved to the end, same id, paging intact.
+    @Test(arguments: StoreKind.allCases)
+    func aMessageMovedToTheEndKeepsItsIdAndPagingStillWorks(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let orchestrator = try await store.diagnostics.createOrchestrator()
+            func say(_ text: String, _ sender: Party) async throws -> ChatMessageRecord {
+                try await store.api.insertChat(NewChatMessage(orchestratorID: orchestrator.id, sender: sender,
+                                                              receiver: sender == .user ? .orchestrator : .user, message: text))
+            }
+            let first = try await say("user1", .user), queued = try await say("user2", .user), reply = try await say("reply1", .orchestrator)
+            #expect(try await store.api.moveChatToEnd(orchestratorID: orchestrator.id, id: queued.id))
+            let history = try await store.api.chatHistory(orchestratorID: orchestrator.id).messages
+            #expect(history.map(\.message) == ["user1", "reply1", "user2"])
+            #expect(history.map(\.id) == [first.id, reply.id, queued.id])
+            #expect(try await store.api.moveChatToEnd(orchestratorID: orchestrator.id, id: queued.id) == false, "already last")
+            let page = try await store.api.chatHistory(orchestratorID: orchestrator.id, limit: 1, before: queued.id)
+            #expect(page.messages.map(\.message) == ["reply1"] && page.hasMore)
+            let other = try await store.diagnostics.createOrchestrator()
+            await expectError(StoreError.unknownMessageToMove(first.id, orchestratorID: other.id)) {
+                _ = try await store.api.moveChatToEnd(orchestratorID: other.id, id: first.id)
+            }
+            await expectError(.invalid("invalid_uuid", "\"id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"nope\"")) {
+                _ = try await store.api.moveChatToEnd(orchestratorID: orchestrator.id, id: "nope")
+            }
+            _ = try await store.diagnostics.deleteOrchestrator(id: orchestrator.id)
+            _ = try await store.diagnostics.deleteOrchestrator(id: other.id)
+        }
+    }
+
     /// Every Unicode scalar survives byte for byte, U+0000 and the store's own escapes included:
     /// seeded random messages, saved and read back through history.
     @Test(arguments: StoreKind.allCases)

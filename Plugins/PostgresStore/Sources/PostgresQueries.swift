@@ -71,6 +71,12 @@ enum PostgresQueries {
     static let cursorSeq = PGStatement(name: "cursor_seq", sql: """
         SELECT seq FROM orchestrator_chat WHERE id = $1 AND orchestrator_agent_id = $2
         """)
+    /// The identity's next value is past every row's, unless the row is its orchestrator's last already.
+    static let moveChatToEnd = PGStatement(name: "move_chat_to_end", sql: """
+        UPDATE orchestrator_chat SET seq = DEFAULT
+        WHERE id = $1 AND orchestrator_agent_id = $2
+          AND seq < (SELECT max(seq) FROM orchestrator_chat WHERE orchestrator_agent_id = $2)
+        """)
     static let turnCount = PGStatement(name: "turn_count", sql: """
         SELECT count(*) FROM orchestrator_chat WHERE orchestrator_agent_id = $1
         """)

@@ -144,6 +144,16 @@ final class PostgresStore: StoreDiagnosticOperations {
         return (page.reversed(), rows.rows.count > limit)
     }
 
+    func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool {
+        try await run { connection in
+            if try connection.execute(PostgresQueries.moveChatToEnd, [id, orchestratorID]).affected == 1 { return true }
+            guard try connection.execute(PostgresQueries.cursorSeq, [id, orchestratorID]).first != nil else {
+                throw StoreError.unknownMessageToMove(id, orchestratorID: orchestratorID)
+            }
+            return false
+        }
+    }
+
     func turnCount(orchestratorID: String) async throws -> Int {
         let rows = try await run { try $0.execute(PostgresQueries.turnCount, [orchestratorID]) }
         return Int(try rows.first?.int64(0) ?? 0)

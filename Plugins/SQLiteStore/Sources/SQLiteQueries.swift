@@ -57,6 +57,12 @@ enum SQLiteQueries {
         WHERE orchestrator_agent_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3
         """
     static let cursorSeq = "SELECT seq FROM orchestrator_chat WHERE id = ? AND orchestrator_agent_id = ?"
+    /// A new `seq` past every row's (seq is the rowid, unique across orchestrators), unless the row is its orchestrator's last already.
+    static let moveChatToEnd = """
+        UPDATE orchestrator_chat SET seq = (SELECT max(seq) FROM orchestrator_chat) + 1
+        WHERE id = ?1 AND orchestrator_agent_id = ?2
+          AND seq < (SELECT max(seq) FROM orchestrator_chat WHERE orchestrator_agent_id = ?2)
+        """
     static let turnCount = "SELECT count(*) FROM orchestrator_chat WHERE orchestrator_agent_id = ?"
     static let bulkInsertChat = """
         INSERT INTO orchestrator_chat (id, orchestrator_agent_id, sender_type, receiver_type, message, metadata, created_at, updated_at)

@@ -167,6 +167,16 @@ final class SQLiteStore: StoreDiagnosticOperations {
         return (try Array(rows.prefix(limit)).chatMessages().reversed(), rows.count > limit)
     }
 
+    func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool {
+        try await write { connection in
+            if try connection.run(SQLiteQueries.moveChatToEnd, [.text(id), .text(orchestratorID)]) == 1 { return true }
+            guard try !connection.query(SQLiteQueries.cursorSeq, [.text(id), .text(orchestratorID)]).isEmpty else {
+                throw StoreError.unknownMessageToMove(id, orchestratorID: orchestratorID)
+            }
+            return false
+        }
+    }
+
     func turnCount(orchestratorID: String) async throws -> Int {
         Int(try await read { try $0.query(SQLiteQueries.turnCount, [.text(orchestratorID)]).first?.int64(0) ?? 0 })
     }

@@ -34,6 +34,8 @@ public final class TurnEngine: @unchecked Sendable {
         var messageID: String
         var message: String
         var outcome: TurnOutcome
+        /// It waited behind another turn, so its message was saved before that turn's reply.
+        var queued: Bool
     }
 
     public let store: StoreAPI
@@ -114,7 +116,7 @@ public final class TurnEngine: @unchecked Sendable {
         if position > 0 {
             publish(WireMessages.turnQueued(orchestratorID: orchestratorID, turnID: turnID, position: position), turnID: turnID)
         }
-        queue.yield(Pending(turnID: turnID, messageID: saved.id, message: message, outcome: outcome))
+        queue.yield(Pending(turnID: turnID, messageID: saved.id, message: message, outcome: outcome, queued: position > 0))
         return Accepted(messageID: saved.id, turnID: turnID, queued: position > 0, outcome: outcome)
     }
 
@@ -173,6 +175,12 @@ public final class TurnEngine: @unchecked Sendable {
             return (orchestratorRecord, session)
         }
         let resume = known.sessionID != nil
+        if turn.queued {
+            // The conversation is what the model saw: this message comes after the reply it waited for
+            // (the outbox writes in order, so after that reply's rows and before this turn's).
+            let (store, id, messageID) = (store, known.id, turn.messageID)
+            outbox.enqueue("place of message \(messageID)") { try await store.moveChatToEnd(orchestratorID: id, id: messageID) }
+        }
         publish(WireMessages.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
         let recorder = TurnRecorder(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
         lock.withLock { runningRecorder = recorder }
