@@ -53,6 +53,30 @@ final class RawConnection: @unchecked Sendable {
         await eventually(timeout: timeout) { collector.state.closed }
     }
 
+    /// Waits for the connection to close, without polling: a fuzz run awaits hundreds at once.
+    func closed(within timeout: Duration) async -> Bool {
+        let channel = channel
+        let outcome = channel.eventLoop.makePromise(of: Bool.self)
+        let once = Once()
+        @Sendable func settle(_ closed: Bool) { if once.claim() { outcome.succeed(closed) } }
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { settle(false) }
+        channel.closeFuture.whenComplete { _ in
+            timer.cancel()
+            settle(true)
+        }
+        return (try? await outcome.futureResult.get()) ?? false
+    }
+
+    /// Every complete response received so far, taken from the front of what arrived.
+    func responses() -> [RawHTTP.Response] {
+        var responses: [RawHTTP.Response] = []
+        while let response = collector.take(RawHTTP.parse) { responses.append(response) }
+        return responses
+    }
+
+    /// How many bytes arrived that are not yet taken.
+    var pendingBytes: Int { collector.state.count }
+
     func close() { channel.close(promise: nil) }
 
     final class Collector: ChannelInboundHandler, @unchecked Sendable {
@@ -79,6 +103,13 @@ final class RawConnection: @unchecked Sendable {
             }
         }
     }
+}
+
+/// True for the first caller only: a promise two callbacks race to complete.
+private final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool { lock.withLock { defer { claimed = true }; return !claimed } }
 }
 
 /// One HTTP/1.1 exchange over a raw connection, the request written byte for byte.
