@@ -37,6 +37,8 @@ final class RawConnection: @unchecked Sendable {
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     var isClosed: Bool { collector.state.closed }
+    /// When the connection was seen to close, or nil while it is open.
+    var closedAt: ContinuousClock.Instant? { collector.closedAt }
 
     /// Waits until `parse` can take a value from the front of the received bytes, which it then removes.
     func receive<T>(timeout: Duration = .seconds(10), _ parse: ([UInt8]) -> (value: T, consumed: Int)?) async -> T? {
@@ -84,15 +86,20 @@ final class RawConnection: @unchecked Sendable {
         private let lock = NSLock()
         private var bytes: [UInt8] = []
         private var closed = false
+        private var closedInstant: ContinuousClock.Instant?
 
         var state: (count: Int, closed: Bool) { lock.withLock { (bytes.count, closed) } }
+        var closedAt: ContinuousClock.Instant? { lock.withLock { closedInstant } }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             lock.withLock { bytes.append(contentsOf: buffer.readableBytesView) }
         }
 
-        func channelInactive(context: ChannelHandlerContext) { lock.withLock { closed = true } }
+        func channelInactive(context: ChannelHandlerContext) {
+            let now = ContinuousClock.now
+            lock.withLock { (closed, closedInstant) = (true, now) }
+        }
         func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
 
         func take<T>(_ parse: ([UInt8]) -> (value: T, consumed: Int)?) -> T? {
