@@ -5,9 +5,7 @@ import Testing
 /// Every HTTP route of the transport, success and failure, over real sockets.
 @Suite(.serialized) struct HTTPRouteTests {
     func withHost(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options, maxMessageBytes: maxMessageBytes)
-        do { try await body(host) } catch { await host.stop(); throw error }
-        await host.stop()
+        try await TestHost.with(options, maxMessageBytes: maxMessageBytes, body)
     }
 
     func expectError(_ response: RawHTTP.Response, _ status: Int, _ code: String, _ message: String? = nil,

@@ -6,9 +6,7 @@ import Testing
 /// Many clients, a stalled client, dead clients, and a fuzz corpus: the server keeps serving everyone else.
 @Suite(.serialized) struct LoadTests {
     func withHost(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options, maxMessageBytes: maxMessageBytes)
-        do { try await body(host) } catch { await host.stop(); throw error }
-        await host.stop()
+        try await TestHost.with(options, maxMessageBytes: maxMessageBytes, body)
     }
 
     @Test func aHundredClientsEachReceiveEveryChunkOfATurn() async throws {

@@ -7,9 +7,7 @@ import Testing
 /// Safe defaults: loopback, own origin only, optional token, no DNS rebinding, CORS only where configured.
 @Suite(.serialized) struct SecurityTests {
     func withHost(_ options: [String: JSONValue] = [:], _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options)
-        do { try await body(host) } catch { await host.stop(); throw error }
-        await host.stop()
+        try await TestHost.with(options, body)
     }
 
     func upgrade(_ host: TestHost, _ headers: [String: String]) async throws -> RawHTTP.Response {
@@ -128,7 +126,11 @@ import Testing
             (#"{"allowed_origins":["evil"]}"#, #""evil" is not an origin; write scheme://host[:port], e.g. http://127.0.0.1:5175"#),
             (#"{"heartbeat_s":0}"#, "heartbeat_s must be more than 0 and at most 3600 seconds, got 0.0"),
             (#"{"max_frame_bytes":-1}"#, "max_frame_bytes must be a positive integer, found -1"),
-            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins"#),
+            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins, head_timeout_s, body_timeout_s, idle_timeout_s, max_connections"#),
+            (#"{"head_timeout_s":0}"#, "head_timeout_s must be more than 0 and at most 86400 seconds, got 0.0"),
+            (#"{"body_timeout_s":86401}"#, "body_timeout_s must be more than 0 and at most 86400 seconds, got 86401.0"),
+            (#"{"idle_timeout_s":"soon"}"#, "idle_timeout_s must be a number, found a string"),
+            (#"{"max_connections":0}"#, "max_connections must be a positive integer, found 0"),
         ] {
             let loader = TestHost.loader()
             let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")

@@ -25,7 +25,7 @@ import Testing
         let pid = host.orch.process.processIdentifier
         let normal = try host.connect()
         #expect(try await normal.ask(["type": "ping"], reply: "pong") != nil)
-        let baseline = try Self.descriptors(pid)
+        let baseline = try openDescriptors(pid)
 
         let connecting = ContinuousClock.now
         let silent = try (0..<200).map { _ in try host.connect() }
@@ -37,7 +37,7 @@ import Testing
             began.append(ContinuousClock.now)
             try dripper.sendRaw("{\"type\":\"pi")
         }
-        let during = try Self.descriptors(pid)
+        let during = try openDescriptors(pid)
         let drip = Task {
             // One more byte every 200 ms: the pace of the attack, not a wait for a condition.
             while !Task.isCancelled {
@@ -86,8 +86,8 @@ import Testing
         #expect(silentLatency.allSatisfy { $0 >= .seconds(1) - rounding && $0 < .seconds(6) }, "\(silentLatency)")
         #expect(dripLatency.allSatisfy { $0 >= .seconds(2) - rounding && $0 < .seconds(7) }, "\(dripLatency)")
 
-        var descriptors = try Self.descriptors(pid)
-        #expect(await eventually(timeout: .seconds(10)) { descriptors = (try? Self.descriptors(pid)) ?? -1; return descriptors <= baseline },
+        var descriptors = try openDescriptors(pid)
+        #expect(await eventually(timeout: .seconds(10)) { descriptors = (try? openDescriptors(pid)) ?? -1; return descriptors <= baseline },
                 "\(descriptors) descriptors, \(baseline) before")
         #expect(!normal.isClosed, "the client that had spoken was left alone")
         #expect(answered == asked, "\(answered) of \(asked) requests answered")
@@ -240,10 +240,6 @@ import Testing
             #expect(result.status == 3)
             #expect(result.stderr.contains("UnixSocketTransport: option \(option) must be an integer from 1 to 86400, got \(value)"), "\(result.stderr)")
         }
-    }
-
-    static func descriptors(_ pid: Int32) throws -> Int {
-        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
     }
 
     static func residentKiB(_ pid: Int32) throws -> Int {

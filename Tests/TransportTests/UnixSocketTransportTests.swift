@@ -251,7 +251,7 @@ import Testing
     @Test func runningOutOfDescriptorsPausesAcceptingWithoutSpinning() async throws {
         let host = try await UnixHost.start()
         let pid = host.orch.process.processIdentifier
-        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
+        let open = try openDescriptors(pid)
         let limit = open + 10
         #expect(try run("/usr/bin/env", ["prlimit", "--pid", "\(pid)", "--nofile=\(limit):\(limit)"]).status == 0)
         let clients = try (0..<30).map { _ in try host.connect() }

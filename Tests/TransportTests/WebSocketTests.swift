@@ -6,9 +6,7 @@ import Testing
 /// Chat over the WebSocket: the original's frames, real token chunks, and resume.
 @Suite(.serialized) struct WebSocketTests {
     func withHost(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
-        let host = try await TestHost.start(options, maxMessageBytes: maxMessageBytes)
-        do { try await body(host) } catch { await host.stop(); throw error }
-        await host.stop()
+        try await TestHost.with(options, maxMessageBytes: maxMessageBytes, body)
     }
 
     /// The frames of one turn, as the original sends them, then the chunks must add up to the saved reply.

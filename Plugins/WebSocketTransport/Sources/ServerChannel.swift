@@ -21,6 +21,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         /// An upgrade we refused: NIO has consumed the request, so we answer it here.
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
+        /// Over `max_connections`: `RefuseConnection` answers 503 and closes it.
+        case overCapacity(any Channel)
     }
 
     struct Value: ServerChildChannelValue {
@@ -32,10 +34,25 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
     let hub: WebSocketHub
     /// Why an upgrade request may not become a WebSocket, or nil when it may.
     let refuseUpgrade: @Sendable (HTTPRequestHead) -> APIError?
-    let idleTimeout: Duration
+    let timeouts: RequestDeadlines.Limits
+    let cap: ConnectionCap
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let metrics = hub.metrics, cap = cap
+        guard cap.admit() else {
+            metrics.connectionsRefused.increment()
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
+                try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: cap.limit))
+                return Value(negotiated: channel.eventLoop.makeSucceededFuture(.overCapacity(channel)), channel: channel)
+            }
+        }
+        metrics.openConnections.increment()
+        channel.closeFuture.whenComplete { _ in
+            cap.release()
+            metrics.openConnections.decrement()
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let hub = self.hub
             let refusal = NIOLoopBoundBox<APIError?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
@@ -61,7 +78,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: self.idleTimeout, logger: logger))
+                        // Only for graceful shutdown: RequestDeadlines keeps the clocks.
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         return refusal.value.map { .refused(http, $0) } ?? .http(http)
@@ -73,6 +91,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableResponseHeaderValidation = false  // HTTPTypes validates headers
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             try channel.pipeline.syncOperations.addHandler(CloseOnParseError())
+            try RequestDeadlines.install(on: channel, limits: timeouts) { metrics.timedOut($0.rawValue) }
             return Value(negotiated: negotiated, channel: channel)
         }
     }
@@ -84,7 +103,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 await handleHTTP(asyncChannel: channel, logger: logger)
             case .refused(let channel, let error):
                 try await Self.answer(channel, with: error)
-            case .webSocket(let channel):
+            case .webSocket(let channel), .overCapacity(let channel):
                 // Keeps the connection counted by the server until it closes, for graceful shutdown.
                 try await channel.closeFuture.get()
             }
@@ -94,14 +113,11 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     private static func answer(_ channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, with error: APIError) async throws {
-        let body = ByteBuffer(bytes: (try? JSON.encode(error.json)) ?? Data())
-        var headers: HTTPFields = [
-            .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes),
-            .connection: "close", .xContentTypeOptions: "nosniff", .cacheControl: "no-store",
-        ]
-        if error.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        let response = EarlyResponse(error: error)
+        var headers = HTTPFields()
+        for (name, value) in response.headerFields { if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) } }
         try await channel.executeThenClose { _, outbound in
-            try await outbound.write(contentsOf: [.head(HTTPResponse(status: error.status, headerFields: headers)), .body(body), .end(nil)])
+            try await outbound.write(contentsOf: [.head(HTTPResponse(status: error.status, headerFields: headers)), .body(response.body), .end(nil)])
         }
     }
 }

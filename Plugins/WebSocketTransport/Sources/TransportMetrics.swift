@@ -11,6 +11,9 @@ final class TransportMetrics: Sendable {
     let chunksSent: Counter
     let slowClientsDropped: Counter
     let heartbeatTimeouts: Counter
+    /// Every accepted socket, HTTP or WebSocket, as counted against `max_connections`.
+    let openConnections: Gauge
+    let connectionsRefused: Counter
     /// From `deliver` to the frame being handed to every socket of one event loop.
     let fanOutLatency: DurationHistogram
 
@@ -29,6 +32,8 @@ final class TransportMetrics: Sendable {
         chunksSent = registry.makeCounter(descriptor: Self.name("ws_chunks_sent", "total", "chat_stream chunks written to WebSocket clients"))
         slowClientsDropped = registry.makeCounter(descriptor: Self.name("ws_slow_clients_dropped", "total", "clients disconnected for falling behind"))
         heartbeatTimeouts = registry.makeCounter(descriptor: Self.name("ws_heartbeat_timeouts", "total", "clients dropped for not answering pings"))
+        openConnections = registry.makeGauge(descriptor: Self.name("connections", "", "sockets open now, HTTP and WebSocket (counted against max_connections)"))
+        connectionsRefused = registry.makeCounter(descriptor: Self.name("connections_refused", "total", "sockets refused with 503 for being over max_connections"))
         fanOutLatency = registry.makeDurationHistogram(
             descriptor: Self.name("ws_fanout", "seconds", "time from the host delivering an event to it being written to every client of one event loop"),
             buckets: Self.latencyBuckets)
@@ -41,6 +46,12 @@ final class TransportMetrics: Sendable {
     func error(_ code: String, via channel: String) {
         registry.makeCounter(descriptor: Self.name("errors", "total", "errors answered to clients, by code"),
                              labels: [("code", code), ("via", channel)]).increment()
+    }
+
+    /// A connection closed by one of the HTTP timers: `head`, `body` or `idle`.
+    func timedOut(_ timer: String) {
+        registry.makeCounter(descriptor: Self.name("http_timeouts", "total", "HTTP connections closed by a timeout, by which one"),
+                             labels: [("timeout", timer)]).increment()
     }
 
     func request(route: String, status: Int, duration: Duration) {

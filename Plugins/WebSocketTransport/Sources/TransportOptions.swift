@@ -14,9 +14,18 @@ struct TransportOptions: Sendable {
     var heartbeat: Duration
     var clientQueueLimit: Int
     var corsOrigins: Set<String>
+    /// How long a request head may take to arrive, from the connection's first byte (or its accept).
+    var headTimeout: Duration
+    /// How long a request body may take, in total, from the end of its head.
+    var bodyTimeout: Duration
+    /// How long a keep-alive connection may sit between requests.
+    var idleTimeout: Duration
+    /// Open sockets (HTTP and WebSocket) beyond which new ones are refused with 503.
+    var maxConnections: Int
 
     static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_body_bytes", "max_frame_bytes",
-                            "heartbeat_s", "client_queue_limit", "cors_origins"]
+                            "heartbeat_s", "client_queue_limit", "cors_origins", "head_timeout_s", "body_timeout_s",
+                            "idle_timeout_s", "max_connections"]
 
     init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
         guard case .object(let table)? = try? JSON.decode(JSONValue.self, from: json) else {
@@ -33,9 +42,11 @@ struct TransportOptions: Sendable {
         maxBodyBytes = try options.positive("max_body_bytes") ?? 1 << 20
         maxFrameBytes = try options.positive("max_frame_bytes") ?? 256 * 1024
         clientQueueLimit = try options.positive("client_queue_limit") ?? 4096
-        let seconds = try options.number("heartbeat_s") ?? 20
-        guard seconds > 0, seconds <= 3600 else { throw Self.invalid("heartbeat_s must be more than 0 and at most 3600 seconds, got \(seconds)") }
-        heartbeat = .milliseconds(Int64(seconds * 1000))
+        heartbeat = try options.seconds("heartbeat_s", default: 20, max: 3600)
+        headTimeout = try options.seconds("head_timeout_s", default: 10, max: 86400)
+        bodyTimeout = try options.seconds("body_timeout_s", default: 30, max: 86400)
+        idleTimeout = try options.seconds("idle_timeout_s", default: 60, max: 86400)
+        maxConnections = try options.positive("max_connections") ?? ConnectionCap.defaultLimit()
         corsOrigins = Set(try options.strings("cors_origins").map(Self.origin))
         allowedOrigins = Set(try options.strings("allowed_origins").map(Self.origin))
         if !listen.isLoopback && authToken == nil {
@@ -87,6 +98,15 @@ private struct OptionsTable {
         guard let value = table[key] else { return nil }
         guard let number = value.doubleValue else { throw TransportOptions.invalid("\(key) must be a number, found \(value.typeName)") }
         return number
+    }
+
+    /// A duration in seconds, fractions allowed (tests use short ones), within (0, max].
+    func seconds(_ key: String, default fallback: Double, max: Double) throws(PluginError) -> Duration {
+        let seconds = try number(key) ?? fallback
+        guard seconds > 0, seconds <= max else {
+            throw TransportOptions.invalid("\(key) must be more than 0 and at most \(Int(max)) seconds, got \(seconds)")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     func strings(_ key: String) throws(PluginError) -> [String] {

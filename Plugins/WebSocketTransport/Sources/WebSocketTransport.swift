@@ -55,13 +55,16 @@ final class WebSocketTransport: TransportPlugin {
             metrics: metrics)
         let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
                           registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
+        let cap = ConnectionCap(limit: options.maxConnections)
+        let timeouts = RequestDeadlines.Limits(head: options.headTimeout, body: options.bodyTimeout, idle: options.idleTimeout)
+        host.log(.info, "accepting up to \(cap.limit) connections (max_connections)")
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
                 guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == HTTPAPI.webSocketPath else {
                     return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
                 }
                 return policy.refusal(Credentials(head))
-            }, idleTimeout: .seconds(120))
+            }, timeouts: timeouts, cap: cap)
         }
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
         let listen = options.listen

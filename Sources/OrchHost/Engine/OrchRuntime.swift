@@ -40,6 +40,7 @@ public final class OrchRuntime: @unchecked Sendable {
     /// only then the transports. On failure, whatever was created is shut down
     /// again before the error is rethrown.
     public func start(serving orchestrator: Launch.Plan? = nil) async throws {
+        DescriptorLimit.raiseSoftToHard(logger: logger)
         var libraries: [PluginLibrary] = []
         for (_, choice) in config.plugins {
             libraries.append(try loader.library(choice.plugin, relativeTo: config.baseDirectory))

@@ -37,6 +37,8 @@ final class RawConnection: @unchecked Sendable {
     func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     var isClosed: Bool { collector.state.closed }
+    /// When the connection was seen to close, or nil while it is open.
+    var closedAt: ContinuousClock.Instant? { collector.closedAt }
 
     /// Waits until `parse` can take a value from the front of the received bytes, which it then removes.
     func receive<T>(timeout: Duration = .seconds(10), _ parse: ([UInt8]) -> (value: T, consumed: Int)?) async -> T? {
@@ -53,6 +55,30 @@ final class RawConnection: @unchecked Sendable {
         await eventually(timeout: timeout) { collector.state.closed }
     }
 
+    /// Waits for the connection to close, without polling: a fuzz run awaits hundreds at once.
+    func closed(within timeout: Duration) async -> Bool {
+        let channel = channel
+        let outcome = channel.eventLoop.makePromise(of: Bool.self)
+        let once = Once()
+        @Sendable func settle(_ closed: Bool) { if once.claim() { outcome.succeed(closed) } }
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { settle(false) }
+        channel.closeFuture.whenComplete { _ in
+            timer.cancel()
+            settle(true)
+        }
+        return (try? await outcome.futureResult.get()) ?? false
+    }
+
+    /// Every complete response received so far, taken from the front of what arrived.
+    func responses() -> [RawHTTP.Response] {
+        var responses: [RawHTTP.Response] = []
+        while let response = collector.take(RawHTTP.parse) { responses.append(response) }
+        return responses
+    }
+
+    /// How many bytes arrived that are not yet taken.
+    var pendingBytes: Int { collector.state.count }
+
     func close() { channel.close(promise: nil) }
 
     final class Collector: ChannelInboundHandler, @unchecked Sendable {
@@ -60,15 +86,20 @@ final class RawConnection: @unchecked Sendable {
         private let lock = NSLock()
         private var bytes: [UInt8] = []
         private var closed = false
+        private var closedInstant: ContinuousClock.Instant?
 
         var state: (count: Int, closed: Bool) { lock.withLock { (bytes.count, closed) } }
+        var closedAt: ContinuousClock.Instant? { lock.withLock { closedInstant } }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             lock.withLock { bytes.append(contentsOf: buffer.readableBytesView) }
         }
 
-        func channelInactive(context: ChannelHandlerContext) { lock.withLock { closed = true } }
+        func channelInactive(context: ChannelHandlerContext) {
+            let now = ContinuousClock.now
+            lock.withLock { (closed, closedInstant) = (true, now) }
+        }
         func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
 
         func take<T>(_ parse: ([UInt8]) -> (value: T, consumed: Int)?) -> T? {
@@ -79,6 +110,13 @@ final class RawConnection: @unchecked Sendable {
             }
         }
     }
+}
+
+/// True for the first caller only: a promise two callbacks race to complete.
+private final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool { lock.withLock { defer { claimed = true }; return !claimed } }
 }
 
 /// One HTTP/1.1 exchange over a raw connection, the request written byte for byte.

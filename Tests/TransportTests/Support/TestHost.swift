@@ -38,6 +38,13 @@ final class TestHost: @unchecked Sendable {
         return host
     }
 
+    /// Starts a host, runs `body`, and stops the host whether or not `body` threw.
+    static func with(_ options: [String: JSONValue] = [:], maxMessageBytes: Int = 100_000, _ body: (TestHost) async throws -> Void) async throws {
+        let host = try await start(options, maxMessageBytes: maxMessageBytes)
+        do { try await body(host) } catch { await host.stop(); throw error }
+        await host.stop()
+    }
+
     private init() throws {
         staticDir = try Paths.temporaryDirectory()
         try FileManager.default.createDirectory(at: staticDir.appendingPathComponent("assets"), withIntermediateDirectories: true)
