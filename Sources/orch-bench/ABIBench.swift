@@ -77,32 +77,22 @@ enum ABIBench {
         Measure.row("event, async, one at a time (thread wake-up latency)", Measure.format(nanoseconds: oneByOne))
         for instance in [cStore.ref, swiftStore.ref, cTransport.ref, swiftTransport.ref] { await instance.destroy() }
 
-        try await startToReady(cPlugin: cPlugin, buildDirectory: buildDirectory)
+        try await startToReady(cPlugin: cPlugin)
     }
 
     /// `orch serve` from exec to "orch ready" with a store, a backend and a transport from three
     /// libraries. The store is SQLite on a file the first start creates, so the other six measure
     /// a start on an existing history, as every start after the first one is.
-    static func startToReady(cPlugin: String, buildDirectory: String) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    static func startToReady(cPlugin: String) async throws {
+        let (directory, config) = try ServedHost.scratchConfig("""
+            [backend]
+            plugin = "\(cPlugin)"
+            [[transports]]
+            plugin = "NIOLineTransport"
+            [transports.options]
+            listen = "127.0.0.1:0"
+            """)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("orch.toml")
-        try """
-        [host]
-        plugin_dirs = ["\(buildDirectory)"]
-        log_level = "warning"
-        [store]
-        plugin = "SQLiteStore"
-        [store.options]
-        path = "\(directory.appendingPathComponent("orch.sqlite").path)"
-        [backend]
-        plugin = "\(cPlugin)"
-        [[transports]]
-        plugin = "NIOLineTransport"
-        [transports.options]
-        listen = "127.0.0.1:0"
-        """.write(to: config, atomically: true, encoding: .utf8)
         var samples: [Double] = []
         for _ in 0..<7 {
             let start = DispatchTime.now().uptimeNanoseconds

@@ -12,6 +12,25 @@ struct ServedHost {
     /// The directory `orch-bench` runs from, which holds `orch` and the plugins.
     static let binaries = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
 
+    /// A private scratch directory holding `orch.toml`: `[host]` with the plugins beside this
+    /// binary, a SQLite store in the directory, then `rest` (the backend and transports).
+    static func scratchConfig(_ rest: String) throws -> (directory: URL, config: URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let config = directory.appendingPathComponent("orch.toml")
+        try """
+            [host]
+            plugin_dirs = ["\(binaries.path)"]
+            log_level = "warning"
+            [store]
+            plugin = "SQLiteStore"
+            [store.options]
+            path = "\(directory.appendingPathComponent("orch.sqlite").path)"
+            \(rest)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        return (directory, config)
+    }
+
     /// Starts `orch serve --config <config>` and returns once it printed "orch ready".
     static func start(config: URL) async throws -> ServedHost {
         let process = Process()

@@ -100,24 +100,15 @@ enum WebSocketBench {
 
     /// Starts `orch serve` with the WebSocketTransport and reads its RSS once it has settled.
     static func idleHostRSS() async throws -> Int {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("orch-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("orch.toml")
-        try """
-            [host]
-            plugin_dirs = ["\(ServedHost.binaries.path)"]
-            [store]
-            plugin = "SQLiteStore"
-            [store.options]
-            path = "\(directory.appendingPathComponent("orch.sqlite").path)"
+        let (directory, config) = try ServedHost.scratchConfig("""
             [backend]
             plugin = "SwiftEchoPlugin"
             [[transports]]
             plugin = "WebSocketTransport"
             [transports.options]
             listen = "127.0.0.1:0"
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let orch = try await ServedHost.start(config: config)
         defer { orch.stop() }
         // Settled: two readings a second apart agree within 1%.
