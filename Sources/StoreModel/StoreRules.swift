@@ -17,12 +17,9 @@ public enum StoreRules {
     public static let maxTokensPerAdd: Int64 = 1_000_000_000_000
     public static let maxCostPerAdd = PicoDollars(1_000_000 * PicoDollars.perDollar)
 
-    /// A UUID in canonical lowercase form; `field` names the argument in the error.
+    /// A UUID in canonical lowercase form; `field` names the argument in the error (the one UUID rule).
     public static func uuid(_ text: String, field: String) throws(PluginError) -> String {
-        guard text.utf8.count == 36, let parsed = UUID(uuidString: text) else {
-            throw .invalid("invalid_uuid", "\"\(field)\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"\(text.prefix(80))\"")
-        }
-        return parsed.uuidString.lowercased()
+        try ChatRequestRules.validateUUID(text, field: field)
     }
 
     public static func optionalUUID(_ text: String?, field: String) throws(PluginError) -> String? {

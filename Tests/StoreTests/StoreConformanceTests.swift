@@ -101,7 +101,7 @@ struct StoreConformanceTests {
             await expectError(.notFound("unknown_session", "no active (non-archived) orchestrator has session_id \"nope\"; start without a session to get a fresh one")) {
                 _ = try await api.orchestrator(sessionID: "nope")
             }
-            await expectError(.invalid("invalid_uuid", "\"id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"not-a-uuid\"")) {
+            await expectError(.invalid("invalid_uuid", "id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"not-a-uuid\"")) {
                 _ = try await api.orchestrator(id: "not-a-uuid")
             }
             await expectError(.invalid("empty_session_id", "\"session_id\" must not be empty")) {
@@ -259,7 +259,7 @@ struct StoreConformanceTests {
             await expectError(.notFound("unknown_agent", "no agent has id \(missing); create it with insert_agent first")) {
                 _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .agent, receiver: .orchestrator, message: "x", agentID: missing))
             }
-            await expectError(.invalid("invalid_uuid", "\"agent_id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"agent-7\"")) {
+            await expectError(.invalid("invalid_uuid", "agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"agent-7\"")) {
                 _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .agent, receiver: .orchestrator, message: "x", agentID: "agent-7"))
             }
             await expectError(.invalid("invalid_metadata", "\"metadata\" must be a JSON object; got a string")) {
@@ -302,7 +302,7 @@ struct StoreConformanceTests {
             await expectError(StoreError.unknownMessageToMove(first.id, orchestratorID: other.id)) {
                 _ = try await store.api.moveChatToEnd(orchestratorID: other.id, id: first.id)
             }
-            await expectError(.invalid("invalid_uuid", "\"id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"nope\"")) {
+            await expectError(.invalid("invalid_uuid", "id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"nope\"")) {
                 _ = try await store.api.moveChatToEnd(orchestratorID: orchestrator.id, id: "nope")
             }
             _ = try await store.diagnostics.deleteOrchestrator(id: orchestrator.id)
@@ -396,7 +396,7 @@ struct StoreConformanceTests {
             await expectError(.notFound("unknown_message", "\"before\" names message \(otherMessage.id), which is not a chat message of orchestrator \(made.id); pass an id from an earlier chat_history reply")) {
                 _ = try await api.chatHistory(orchestratorID: made.id, before: otherMessage.id)
             }
-            await expectError(.invalid("invalid_uuid", "\"before\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"last\"")) {
+            await expectError(.invalid("invalid_uuid", "before must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"last\"")) {
                 _ = try await api.chatHistory(orchestratorID: made.id, before: "last")
             }
             for id in [made.id, other.id, empty.id] { #expect(try await diagnostics.deleteOrchestrator(id: id)) }
@@ -478,7 +478,7 @@ struct StoreConformanceTests {
             }
             #expect(try await api.turnCount(orchestratorID: made.id) == 7)
             #expect(try await api.turnCount(orchestratorID: absentID()) == 0, "an unknown orchestrator has had no turns")
-            await expectError(.invalid("invalid_uuid", "\"orchestrator_agent_id\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"7\"")) {
+            await expectError(.invalid("invalid_uuid", "orchestrator_agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"7\"")) {
                 _ = try await api.turnCount(orchestratorID: "7")
             }
             #expect(try await diagnostics.deleteOrchestrator(id: made.id))
@@ -550,7 +550,7 @@ struct StoreConformanceTests {
             #expect(try await diagnostics.deleteSystemLogs(ids: Array(ids.prefix(3)) + [absentID()]) == 3)
             #expect(try await diagnostics.deleteSystemLogs(ids: ids) == 1)
             #expect(try await diagnostics.deleteSystemLogs(ids: []) == 0)
-            await expectError(.invalid("invalid_uuid", "\"ids[1]\" must be a UUID such as 0192f5e4-1c2b-7d3e-8f40-123456789abc; got \"x\"")) {
+            await expectError(.invalid("invalid_uuid", "ids[1] must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"x\"")) {
                 _ = try await diagnostics.deleteSystemLogs(ids: [absentID(), "x"])
             }
         }

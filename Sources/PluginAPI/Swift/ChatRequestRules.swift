@@ -16,9 +16,10 @@ public enum ChatRequestRules {
     }
 
     /// An id a client sent, named by `field`; returns it in the lowercase form the host and stores use.
+    /// The stores check their arguments with this rule too (`StoreRules.uuid`).
     @discardableResult
     public static func validateUUID(_ text: String, field: String) throws(PluginError) -> String {
-        guard let uuid = UUID(uuidString: text) else {
+        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else {
             throw .invalid("invalid_uuid", "\(field) must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"\(text.prefix(80))\"")
         }
         return uuid.uuidString.lowercased()
