@@ -191,7 +191,7 @@ public final class TurnEngine: @unchecked Sendable {
             outcome = .success(try finish(turn, recorder: recorder, reply: reply.body, sessionID: reply.session))
         } catch {
             var failure = PluginError(error)
-            let interrupted = failure.status == .cancelled || failure.code == "interrupted"
+            let interrupted = Self.isInterruption(failure)
             if interrupted && lock.withLock({ stopping }) {
                 failure = PluginError(.cancelled, code: "host_shutting_down",
                                       "orch is shutting down, so this reply was cut off; what was written is saved, marked incomplete: send the message again once orch is back")
@@ -209,7 +209,7 @@ public final class TurnEngine: @unchecked Sendable {
         publish(WireMessages.typing(orchestratorID: known.id, isTyping: false), turnID: turn.turnID)
         let status = switch outcome {
         case .success: "success"
-        case .failure(let error): error.status == .cancelled || error.code == "interrupted" ? "interrupted" : "failed"
+        case .failure(let error): Self.isInterruption(error) ? "interrupted" : "failed"
         }
         publish(WireMessages.turnComplete(orchestratorID: known.id, turnID: turn.turnID, status: status), turnID: turn.turnID)
         lock.withLock { (running, runningRecorder) = (nil, nil) }
@@ -310,6 +310,11 @@ public final class TurnEngine: @unchecked Sendable {
     static func storeFailure(_ failure: PluginError, _ message: String) -> PluginError {
         guard [.unavailable, .timeout, .internal].contains(failure.status) else { return failure }
         return PluginError(.unavailable, code: "store_unavailable", message)
+    }
+
+    /// A turn ended by an interrupt (the user's, or the shutdown's) rather than by a failure.
+    static func isInterruption(_ error: PluginError) -> Bool {
+        error.status == .cancelled || error.code == "interrupted"
     }
 
     static func preview(_ text: String) -> String {
