@@ -92,13 +92,18 @@ final class TurnRecorder: @unchecked Sendable {
         drafts[key] = nil
         draftOrder.removeAll { $0 == key }
         finalTexts.append(text)
-        lastReplyID = id
-        publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: false, blockComplete: true))
+        endBlock(id)
         var metadata: [String: JSONValue] = ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                              "tools_used": .array(toolsUsed.map(JSONValue.string))]
         if partial { metadata["partial"] = .bool(true) }
         if interrupting { (metadata["partial"], metadata["outcome"]) = (.bool(true), .string("interrupted")) }
         save(id: id, text: text, metadata: metadata)
+    }
+
+    /// A reply block's stream is over (its row follows); the turn's completion will name the last one.
+    private func endBlock(_ id: String) {
+        lastReplyID = id
+        publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: false, blockComplete: true))
     }
 
     /// Persists the reply row in the background; clients see it at once, with the id it will have in the store.
@@ -147,8 +152,7 @@ final class TurnRecorder: @unchecked Sendable {
         for key in draftOrder {
             guard let text = drafts[key], !text.isEmpty else { continue }
             let id = replyID(for: key)
-            lastReplyID = id
-            publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: id, chunk: "", isComplete: false, blockComplete: true))
+            endBlock(id)
             save(id: id, text: text, metadata: ["type": .string("text"), "turn_id": .string(turnID), "model": .string(model),
                                                "partial": .bool(true), "outcome": .string(outcome), "error_class": .string(error.code)])
             finalTexts.append(text)
