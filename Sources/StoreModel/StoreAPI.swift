@@ -37,6 +37,12 @@ public struct StoreAPI: Sendable {
         return reply.orchestrator
     }
 
+    /// Sets the orchestrator's status; `detail` (an object, kept as `metadata.status_detail`) says what it is about, nil removes it.
+    public func setStatus(orchestratorID: String, status: String, detail: JSONValue? = nil) async throws -> OrchestratorRecord {
+        let reply: OrchestratorReply = try await caller.call(.setStatus, SetStatusArguments(orchestratorID: orchestratorID, status: status, detail: detail))
+        return reply.orchestrator
+    }
+
     /// Adds one turn's usage to the totals, atomically; returns the updated orchestrator.
     public func addUsage(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, costUSD: Double) async throws -> OrchestratorRecord {
         let reply: OrchestratorReply = try await caller.call(.addUsage, AddUsageArguments(

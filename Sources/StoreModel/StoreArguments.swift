@@ -83,21 +83,28 @@ public struct UpdateSessionArguments: StoreArguments {
     }
 }
 
-/// `set_status`.
+/// `set_status`: the orchestrator's state, and what the state is about (`detail`, an
+/// object kept as the record's `metadata.status_detail`; null or absent removes it).
 public struct SetStatusArguments: StoreArguments {
     public var orchestratorID: String
     public var status: String
-    public init(orchestratorID: String, status: String) {
+    public var detail: JSONValue?
+    public init(orchestratorID: String, status: String, detail: JSONValue? = nil) {
         self.orchestratorID = orchestratorID
         self.status = status
+        self.detail = detail
     }
     enum CodingKeys: String, CodingKey {
-        case status
+        case status, detail
         case orchestratorID = "orchestrator_agent_id"
     }
     public func validated() throws(PluginError) -> SetStatusArguments {
-        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
-              status: try StoreRules.status(status))
+        let detail: JSONValue? = switch detail {
+        case nil, .null?: nil
+        default: try StoreRules.metadata(detail, field: "detail")
+        }
+        return .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+                     status: try StoreRules.status(status), detail: detail)
     }
 }
 

@@ -5,7 +5,6 @@ import PluginAPI
 /// of a store and the product does not.
 public enum StoreDiagnosticOp: String, Sendable, CaseIterable {
     case createOrchestrator = "create_orchestrator"
-    case setStatus = "set_status"
     case deleteOrchestrator = "delete_orchestrator"
     case deleteSystemLogs = "delete_system_logs"
     case rowCounts = "row_counts"

@@ -8,7 +8,6 @@ import PluginAPI
 public protocol StoreDiagnosticOperations: StoreOperations, StoreDiagnosticsPlugin {
     /// Always a new orchestrator, unlike `getOrCreateOrchestrator`.
     func createOrchestrator(_ new: NewOrchestrator) async throws -> OrchestratorRecord
-    func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord
     /// Deletes the orchestrator with its chat, agents and their logs; false if there was none.
     func deleteOrchestrator(id: String) async throws -> Bool
     func deleteSystemLogs(ids: [String]) async throws -> Int
@@ -27,9 +26,6 @@ extension StoreDiagnosticOperations {
         switch op {
         case .createOrchestrator:
             return reply(try await createOrchestrator(try request.arguments(NewOrchestrator.self)))
-        case .setStatus:
-            let arguments = try request.arguments(SetStatusArguments.self)
-            return reply(try await setStatus(orchestratorID: arguments.orchestratorID, status: arguments.status))
         case .deleteOrchestrator:
             return try JSON.encode(DeletedReply(deleted: try await deleteOrchestrator(id: try request.arguments(IDArguments.self).id)))
         case .deleteSystemLogs:

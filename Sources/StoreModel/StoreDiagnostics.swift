@@ -17,11 +17,6 @@ public struct StoreDiagnostics: Sendable {
         return reply.orchestrator
     }
 
-    public func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord {
-        let reply: OrchestratorReply = try await caller.call(.setStatus, SetStatusArguments(orchestratorID: orchestratorID, status: status))
-        return reply.orchestrator
-    }
-
     /// Deletes the orchestrator with its chat, agents and their logs; false if there was none.
     public func deleteOrchestrator(id: String) async throws -> Bool {
         let reply: DeletedReply<Bool> = try await caller.call(.deleteOrchestrator, IDArguments(id: id))

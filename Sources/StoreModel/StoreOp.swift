@@ -9,6 +9,7 @@ public enum StoreOp: String, Sendable, CaseIterable {
     case getOrchestratorBySession = "get_orchestrator_by_session"
     case updateSession = "update_session"
     case addUsage = "add_usage"
+    case setStatus = "set_status"
     case insertChat = "insert_chat"
     case chatHistory = "chat_history"
     case moveChatToEnd = "move_chat_to_end"

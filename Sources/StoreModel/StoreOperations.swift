@@ -13,6 +13,8 @@ public protocol StoreOperations: StorePlugin {
     func orchestrator(sessionID: String) async throws -> OrchestratorRecord
     func updateSession(orchestratorID: String, sessionID: String) async throws -> OrchestratorRecord
     func addUsage(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> OrchestratorRecord
+    /// `detail` (validated: an object, or nil to remove it) becomes `metadata.status_detail`; other metadata keys stay.
+    func setStatus(orchestratorID: String, status: String, detail: JSONValue?) async throws -> OrchestratorRecord
     func insertChat(_ message: NewChatMessage) async throws -> ChatMessageRecord
     /// `limit` is validated (1...1000); `before`, when set, is a message id.
     func chatHistory(orchestratorID: String, limit: Int, before: String?) async throws -> (messages: [ChatMessageRecord], hasMore: Bool)
@@ -48,6 +50,9 @@ extension StoreOperations {
             let arguments = try request.arguments(AddUsageArguments.self)
             return reply(try await addUsage(orchestratorID: arguments.orchestratorID, inputTokens: arguments.inputTokens,
                                                 outputTokens: arguments.outputTokens, cost: arguments.cost))
+        case .setStatus:
+            let arguments = try request.arguments(SetStatusArguments.self)
+            return reply(try await setStatus(orchestratorID: arguments.orchestratorID, status: arguments.status, detail: arguments.detail))
         case .insertChat:
             return ChatMessageReply(message: try await insertChat(try request.arguments(NewChatMessage.self))).jsonData
         case .chatHistory:

@@ -83,6 +83,7 @@ struct ChatView {
     private mutating func line(for message: JSONValue) -> String {
         let text = message["message"]?.stringValue ?? ""
         if let id = message["id"]?.stringValue { shown.insert(id) }
+        if message["metadata"]?["type"] == "turn_interrupted" { return style.red("⚠ " + text) + "\n" }
         switch message["sender_type"]?.stringValue {
         case "user": return style.bold("› ") + text + "\n"
         case "agent": return style.dim("[agent] ") + text + "\n"

@@ -119,21 +119,40 @@ struct StoreConformanceTests {
     @Test(arguments: StoreKind.allCases)
     func statusTakesOnlyTheKnownValues(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
-            let diagnostics = store.diagnostics
+            let (api, diagnostics) = (store.api, store.diagnostics)
             let made = try await diagnostics.createOrchestrator()
             var previous = made
             for status in ["executing", "waiting", "blocked", "complete", "idle"] {
-                let updated = try await diagnostics.setStatus(orchestratorID: made.id, status: status)
+                let updated = try await api.setStatus(orchestratorID: made.id, status: status)
                 #expect(updated.status == status)
                 #expect(updated.updatedAt > previous.updatedAt)
                 previous = updated
             }
             await expectError(.invalid("invalid_status", "\"status\" must be one of idle, executing, waiting, blocked, complete; got \"sleeping\"")) {
-                _ = try await diagnostics.setStatus(orchestratorID: made.id, status: "sleeping")
+                _ = try await api.setStatus(orchestratorID: made.id, status: "sleeping")
             }
             let missing = absentID()
             await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
-                _ = try await diagnostics.setStatus(orchestratorID: missing, status: "idle")
+                _ = try await api.setStatus(orchestratorID: missing, status: "idle")
+            }
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    /// The engine records the running turn in `status_detail`, so a restart finds a turn a crash cut off.
+    @Test(arguments: StoreKind.allCases)
+    func statusDetailIsKeptBesideTheOtherMetadataAndRemovedWithNil(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator(metadata: ["origin": "test"])
+            let detail: JSONValue = ["turn_id": "01a2", "note": "ünïcode"]
+            let running = try await api.setStatus(orchestratorID: made.id, status: "executing", detail: detail)
+            #expect(running.metadata == ["origin": "test", "status_detail": detail])
+            #expect(try await api.orchestrator(id: made.id).metadata == running.metadata, "the detail is saved, not only returned")
+            let idle = try await api.setStatus(orchestratorID: made.id, status: "idle")
+            #expect(idle.metadata == ["origin": "test"])
+            await expectError(.invalid("invalid_metadata", "\"detail\" must be a JSON object; got a string")) {
+                _ = try await api.setStatus(orchestratorID: made.id, status: "idle", detail: "running")
             }
             #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }

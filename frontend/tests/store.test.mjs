@@ -115,6 +115,32 @@ test('turn errors become readable notices, with a retry of the question when it 
   assert.equal(stopped.level, 'info');
 });
 
+test('turns a host stop cut off load as notices with a retry, once, even over the live notice', () => {
+  const marker = (id, turnId, errorClass, text) => ({
+    ...replyRow(id, text, turnId, { type: 'turn_interrupted', partial: true, error_class: errorClass }),
+  });
+  const rows = [
+    userRow('u1', 'Do it', 't1'), replyRow('r1', 'Half of it', 't1', { partial: true }),
+    marker('m1', 't1', 'host_stopped', 'This reply was cut off: orch stopped while it was being written.'),
+    userRow('u2', 'Then this', 't2'), marker('m2', 't2', 'cancelled', 'Not answered: orch stopped before this message\'s turn began.'),
+  ];
+  let state = reduce(initialState, { type: 'orchestratorLoaded', orchestrator }, history([]), {
+    type: 'hostEvents', now: NOW, events: [
+      { seq: 1, type: 'orchestrator_chat', message: userRow('u2', 'Then this', 't2') },
+      { seq: 2, type: 'turn_complete', orchestrator_agent_id: ORCH, turn_id: 't2', status: 'cancelled' },
+    ],
+  });
+  assert.deepEqual(bubbles(state), ['user:final:Then this', 'notice:Not answered']);
+  state = reduce(state, history(rows));
+  assert.deepEqual(bubbles(state), [
+    'user:final:Do it', 'orchestrator:final:Half of it', 'notice:Cut off: orch stopped', 'user:final:Then this', 'notice:Not answered',
+  ]);
+  const [cutOff, notRun] = itemsInOrder(state.chat).filter((item) => item.kind === 'notice');
+  assert.equal(cutOff.retryText, 'Do it');
+  assert.equal(cutOff.message, 'This reply was cut off: orch stopped while it was being written.');
+  assert.equal(notRun.retryText, 'Then this');
+});
+
 test('usage updates apply even before the orchestrator loaded (the original dropped them)', () => {
   const state = reduce(initialState, { type: 'hostEvents', now: NOW, events: [{ seq: 1, type: 'orchestrator_updated', orchestrator: { id: ORCH, input_tokens: 30, output_tokens: 7, total_cost: 0.25 } }] });
   assert.equal(state.orchestrator.input_tokens, 30);

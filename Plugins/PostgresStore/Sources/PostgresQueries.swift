@@ -46,7 +46,11 @@ enum PostgresQueries {
         UPDATE orchestrator_agents SET session_id = $2 WHERE id = $1 RETURNING \(orchestratorColumns)
         """)
     static let setStatus = PGStatement(name: "set_status", sql: """
-        UPDATE orchestrator_agents SET status = $2 WHERE id = $1 RETURNING \(orchestratorColumns)
+        UPDATE orchestrator_agents
+        SET status = $2,
+            metadata = CASE WHEN $3::jsonb IS NULL THEN metadata - 'status_detail'
+                            ELSE jsonb_set(metadata, '{status_detail}', $3::jsonb) END
+        WHERE id = $1 RETURNING \(orchestratorColumns)
         """)
     /// One UPDATE: the row lock makes concurrent adds queue, so none is lost.
     static let addUsage = PGStatement(name: "add_usage", sql: """

@@ -96,9 +96,10 @@ final class PostgresStore: StoreDiagnosticOperations {
         return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
     }
 
-    func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord {
-        try orchestrator(try await run { try $0.execute(PostgresQueries.setStatus, [orchestratorID, status]) },
-                         orElse: StoreError.unknownOrchestrator(orchestratorID))
+    func setStatus(orchestratorID: String, status: String, detail: JSONValue?) async throws -> OrchestratorRecord {
+        let detailText = try detail.map { try Self.jsonText($0) }
+        return try orchestrator(try await run { try $0.execute(PostgresQueries.setStatus, [orchestratorID, status, detailText]) },
+                                orElse: StoreError.unknownOrchestrator(orchestratorID))
     }
 
     func addUsage(orchestratorID: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> OrchestratorRecord {

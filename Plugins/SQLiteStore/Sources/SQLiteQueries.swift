@@ -34,7 +34,12 @@ enum SQLiteQueries {
         UPDATE orchestrator_agents SET session_id = ?2, updated_at = ?3 WHERE id = ?1 RETURNING \(orchestratorColumns)
         """
     static let setStatus = """
-        UPDATE orchestrator_agents SET status = ?2, updated_at = ?3 WHERE id = ?1 RETURNING \(orchestratorColumns)
+        UPDATE orchestrator_agents
+        SET status = ?2,
+            metadata = CASE WHEN ?4 IS NULL THEN json_remove(metadata, '$.status_detail')
+                            ELSE json_set(metadata, '$.status_detail', json(?4)) END,
+            updated_at = ?3
+        WHERE id = ?1 RETURNING \(orchestratorColumns)
         """
     /// Atomic because the store has one writer connection and this is one statement.
     static let addUsage = """

@@ -114,9 +114,10 @@ final class SQLiteStore: StoreDiagnosticOperations {
         return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
     }
 
-    func setStatus(orchestratorID: String, status: String) async throws -> OrchestratorRecord {
+    func setStatus(orchestratorID: String, status: String, detail: JSONValue?) async throws -> OrchestratorRecord {
+        let detailText = try detail.map { try Self.jsonText($0) } ?? .null
         let rows = try await write {
-            try $0.query(SQLiteQueries.setStatus, [.text(orchestratorID), .text(status), .text(MicrosecondClock.next())])
+            try $0.query(SQLiteQueries.setStatus, [.text(orchestratorID), .text(status), .text(MicrosecondClock.next()), detailText])
         }
         return try orchestrator(rows, orElse: StoreError.unknownOrchestrator(orchestratorID))
     }

@@ -62,8 +62,12 @@ public enum Launch {
     static func engine(_ plan: Plan, config: OrchConfig, store: StoreAPI, backend: BackendClient, bus: EventBus,
                        logger: Logger) async throws -> (engine: TurnEngine, resumed: Bool) {
         let launch = try await orchestrator(store: store, sessionID: plan.sessionID, workingDir: plan.workingDir)
+        let (record, markers) = try await CutOffTurns.recover(launch.record, store: store, logger: logger)
+        for marker in markers {
+            bus.publish(Event(kind: .wire, orchestratorID: record.id, turnID: CutOffTurns.turnOf(marker) ?? "", json: WireMessages.chat(marker)))
+        }
         let engine = TurnEngine(
-            orchestrator: launch.record, store: store, backend: backend, bus: bus, logger: logger,
+            orchestrator: record, store: store, backend: backend, bus: bus, logger: logger,
             settings: .init(workingDir: plan.workingDir, maxMessageBytes: config.host.maxMessageBytes,
                             model: config.backend.options["model"]?.stringValue ?? "default"))
         return (engine, launch.resumed)

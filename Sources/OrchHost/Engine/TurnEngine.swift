@@ -55,6 +55,8 @@ public final class TurnEngine: @unchecked Sendable {
     private let firstSessionID = UUID().uuidString.lowercased()
     /// Set by `shutdown`: new messages are refused and queued turns cancelled.
     private var stopping = false
+    /// Cleared when the store turns out not to have `set_status`.
+    private var storeTracksStatus = true
     private let queue: AsyncStream<Pending>.Continuation
     private var worker: Task<Void, Never>?
     private(set) lazy var outbox = Outbox(logger: logger) { [weak self] error in self?.reportStoreOutage(error) }
@@ -162,6 +164,7 @@ public final class TurnEngine: @unchecked Sendable {
     private func execute(_ turn: Pending) async {
         if lock.withLock({ stopping }) {
             lock.withLock { waiting -= 1 }
+            markCutOff(turn, ran: false)
             publish(WireMessages.turnComplete(orchestratorID: orchestratorID, turnID: turn.turnID, status: "cancelled"), turnID: turn.turnID)
             turn.outcome.resolve(.failure(PluginError(.cancelled, code: "host_shutting_down",
                                                       "the host shut down before this turn ran; the message is saved, send it again")))
@@ -181,6 +184,7 @@ public final class TurnEngine: @unchecked Sendable {
             let (store, id, messageID) = (store, known.id, turn.messageID)
             outbox.enqueue("place of message \(messageID)") { try await store.moveChatToEnd(orchestratorID: id, id: messageID) }
         }
+        recordStatus("executing", turnID: turn.turnID)
         publish(WireMessages.typing(orchestratorID: known.id, isTyping: true), turnID: turn.turnID)
         let recorder = TurnRecorder(turnID: turn.turnID, orchestratorID: known.id, model: settings.model, bus: bus, outbox: outbox, store: store)
         lock.withLock { runningRecorder = recorder }
@@ -198,6 +202,7 @@ public final class TurnEngine: @unchecked Sendable {
             }
             recorder.savePartial(outcome: interrupted ? "interrupted" : "failed", error: failure)
             recorder.finishTurn()
+            if failure.code == "host_shutting_down" { markCutOff(turn, ran: true) }
             if let result = recorder.accountingOfFailure { account(result, turnID: turn.turnID, fallbackSession: sessionID) }
             if !interrupted { logger.error("turn \(turn.turnID) failed: \(failure)") }
             publish(WireMessages.error(orchestratorID: known.id, turnID: turn.turnID, failure), turnID: turn.turnID)
@@ -205,6 +210,7 @@ public final class TurnEngine: @unchecked Sendable {
                       ["turn_id": .string(turn.turnID), "error_class": .string(failure.code)])
             outcome = .failure(failure)
         }
+        recordStatus("idle", turnID: turn.turnID)
         _ = await outbox.flush(timeout: settings.flushTimeout)
         publish(WireMessages.typing(orchestratorID: known.id, isTyping: false), turnID: turn.turnID)
         let status = switch outcome {
@@ -268,6 +274,34 @@ public final class TurnEngine: @unchecked Sendable {
             self?.updated(updated, turnID: turnID)
         }
         return (session, usage, cost)
+    }
+
+    /// The durable fact a restart needs (`CutOffTurns`): which turn runs, written in order with the
+    /// turn's other writes. Not published: clients follow a turn by typing and turn_complete already.
+    /// A store without `set_status` (an older third-party one) only loses the markers.
+    private func recordStatus(_ status: String, turnID: String) {
+        guard lock.withLock({ storeTracksStatus }) else { return }
+        let (store, id) = (store, orchestratorID)
+        let detail: JSONValue? = status == "idle" ? nil : ["turn_id": .string(turnID)]
+        outbox.enqueue("status \(status) of turn \(turnID)") { [weak self] in
+            do {
+                let record = try await store.setStatus(orchestratorID: id, status: status, detail: detail)
+                self?.lock.withLock { self?.orchestratorRecord = record }
+            } catch let error as PluginError where error.status == .unsupported {
+                self?.lock.withLock { self?.storeTracksStatus = false }
+                self?.logger.warning("the store does not keep the orchestrator's status (\(error.message)); a turn cut off by a crash will not be marked after a restart")
+            }
+        }
+    }
+
+    /// A turn a graceful stop ended: its history says so, as a restart's recovery would (`CutOffTurns`).
+    private func markCutOff(_ turn: Pending, ran: Bool) {
+        let (store, id) = (store, orchestratorID)
+        let (queued, messageID) = (turn.queued && !ran, turn.messageID)
+        outbox.enqueue("cut-off marker of turn \(turn.turnID)") {
+            if queued { _ = try await store.moveChatToEnd(orchestratorID: id, id: messageID) }
+            _ = try await store.insertChat(CutOffTurns.marker(orchestratorID: id, turnID: turn.turnID, ran: ran))
+        }
     }
 
     private func updated(_ record: OrchestratorRecord, turnID: String) {

@@ -13,6 +13,7 @@ export interface DescribedError {
 const turnErrorTitles: Record<string, string> = {
   interrupted: 'Stopped',
   cancelled: 'Not answered',
+  host_stopped: 'Cut off: orch stopped',
   cli_not_found: 'Claude Code is not installed on the host',
   cli_spawn_failed: 'Claude Code could not be started',
   authentication_failed: 'The host could not sign in to the Claude API',

@@ -94,6 +94,24 @@ function messageFromRow(row: ChatRow, key: string): MessageItem {
   };
 }
 
+/**
+ * A row the host writes for a turn that a host stop cut off (docs/protocol.md,
+ * "Records"): shown as a notice, with a retry, like a turn that failed live.
+ */
+export function isCutOffMarker(row: ChatRow): boolean {
+  return row.metadata?.['type'] === 'turn_interrupted';
+}
+
+function noticeFromMarker(row: ChatRow, key: string, question: string | null): NoticeItem {
+  const errorClass = typeof row.metadata?.['error_class'] === 'string' ? String(row.metadata['error_class']) : 'host_stopped';
+  const described = describeTurnError(errorClass, row.message, true);
+  return {
+    kind: 'notice', key, level: described.level, title: described.title, message: described.message,
+    createdAt: row.created_at ?? row.timestamp ?? '', turnId: turnIdOf(row.metadata),
+    retryText: described.offerRetry ? question : null,
+  };
+}
+
 /** Groups rows by turn, keeping the order turns first appear in: a queued turn's reply follows its own question. */
 export function groupByTurn(rows: readonly ChatRow[]): ChatRow[] {
   const groups = new Map<string, ChatRow[]>();
@@ -241,18 +259,32 @@ export class TimelineEditor {
     const grouped = groupByTurn(rows);
     const historyKeys: string[] = [];
     const seen = new Set<string>();
+    const questions = new Map<string, string>();
+    const markedTurns = new Set<string>();
     for (const row of grouped) {
       const key = this.keyOfRow(row.id) ?? row.id;
       if (seen.has(key)) continue;
       seen.add(key);
-      const previous = this.item(key);
-      const next = messageFromRow(row, key);
-      if (previous?.kind === 'message' && previous.queued) next.queued = true;
-      this.replace(next);
+      const turnId = turnIdOf(row.metadata);
+      if (isCutOffMarker(row)) {
+        if (turnId) markedTurns.add(turnId);
+        this.replace(noticeFromMarker(row, key, (turnId && questions.get(turnId)) || this.questionOf(turnId)));
+      } else {
+        const previous = this.item(key);
+        const next = messageFromRow(row, key);
+        if (previous?.kind === 'message' && previous.queued) next.queued = true;
+        if (turnId && next.role === 'user') questions.set(turnId, next.text);
+        this.replace(next);
+      }
       this.rowIdsW.add(row.id);
       historyKeys.push(key);
     }
-    const rest = (this.order ?? this.base.order).filter((key) => !seen.has(key));
+    // A notice shown live for a turn the history marks (a host stop) would say it twice.
+    const rest = (this.order ?? this.base.order).filter((key) => {
+      if (seen.has(key)) return false;
+      const item = this.item(key);
+      return !(item?.kind === 'notice' && item.turnId !== null && markedTurns.has(item.turnId));
+    });
     let order: string[];
     if (mode === 'prepend') {
       order = [...historyKeys, ...rest];
@@ -381,8 +413,22 @@ export class TimelineEditor {
     }
   }
 
+  /** The text of a turn's question, when the timeline has it. */
+  private questionOf(turnId: string | null): string | null {
+    const key = turnId ? (this.turnUser ?? this.base.turnUser).get(turnId) : undefined;
+    const item = key ? this.item(key) : undefined;
+    return item?.kind === 'message' ? item.text : null;
+  }
+
   private row(row: ChatRow): void {
     const turnId = turnIdOf(row.metadata);
+    if (isCutOffMarker(row)) {
+      if (this.keyOfRow(row.id) !== undefined || this.item(row.id)) return;
+      this.place(noticeFromMarker(row, row.id, this.questionOf(turnId)), turnId);
+      this.rowIdsW.add(row.id);
+      this.rowsSinceHistory += 1;
+      return;
+    }
     let key = this.keyOfRow(row.id);
     const role = roleOf(row.sender_type);
     if (key === undefined && role === 'user') key = this.adoptLocalSend(row);
