@@ -52,15 +52,19 @@ test: deps c-plugins
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	# One suite at a time: the suites run real CLIs, servers and browsers, and on 2 cores
 	# parallel suites starve each other into timeouts; serially the whole run takes ~2 minutes.
-	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+	$(TEST_BACKTRACE) $(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
 	$(MAKE) test-frontend test-browser
+
+# A crash in a test prints only the crashed thread's frames, so the end of a CI log
+# (often all that is kept) still shows the fatal error and the tests that were running.
+TEST_BACKTRACE := SWIFT_BACKTRACE=enable=yes,threads=crashed,registers=none,images=none,limit=40
 
 # One Swift suite, or anything `swift test --filter` takes: `make test-one SUITE=StoreConformance`.
 # Tests/README.md lists the suites.
 test-one: deps c-plugins
 	@if [ -z "$(SUITE)" ]; then echo "usage: make test-one SUITE=<suite name or --filter pattern>, e.g. SUITE=StoreConformance"; exit 2; fi
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) --filter '$(SUITE)'
+	$(TEST_BACKTRACE) $(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) --filter '$(SUITE)'
 
 # The Swift code in the style .swift-format describes (swift-format ships with the toolchain).
 SWIFT_SOURCES := Sources Plugins Tests

@@ -48,7 +48,7 @@ import Testing
         #expect(second.value?["session_id"] == .string(session), "\(String(describing: second.error))")
         #expect(harness.pids(of: session).count == 2 && harness.pids(of: session).last != firstPid)
         let request = try #require(harness.loopback.messageRequests.last)
-        #expect(request.messages.map(\.role) == ["user", "assistant", "user"])
+        try #require(request.messages.map(\.role) == ["user", "assistant", "user"])
         #expect(request.messages[0].texts.last == "remember the word kumquat")
         #expect(request.lastUserText == "what was the word?")
     }

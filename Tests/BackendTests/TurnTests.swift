@@ -73,7 +73,7 @@ import Testing
         #expect(try await harness.pid(of: session) == pid)
 
         let request = try #require(harness.loopback.messageRequests.last)
-        #expect(request.messages.map(\.role) == ["user", "assistant", "user"])
+        try #require(request.messages.map(\.role) == ["user", "assistant", "user"])
         #expect(request.messages[0].texts.last == "first question")
         #expect(request.messages[1].texts == ["Loopback reply #1. You said: first question"])
         #expect(request.lastUserText == "second question")
@@ -105,7 +105,7 @@ import Testing
         #expect(firstTurn.value != nil && secondTurn.value != nil)
         // The second request went out after the first turn had completed: its history holds the whole first reply.
         let request = try #require(harness.loopback.messageRequests.last)
-        #expect(request.messages.map(\.role) == ["user", "assistant", "user"])
+        try #require(request.messages.map(\.role) == ["user", "assistant", "user"])
         #expect(request.messages[1].texts == [words])
     }
 

@@ -66,7 +66,7 @@ import Testing
         bus.subscribe { event in event.withCEvent { seen.publish(EventView($0), from: "bus") } }
         bus.publish(Event(kind: .wire, orchestratorID: "o1", json: Data(#"{"type":"c_test_ping"}"#.utf8)))
         #expect(await eventually { seen.events.count == 2 })
-        #expect(seen.events.map(\.seq) == [1, 2])
+        try #require(seen.events.map(\.seq) == [1, 2])
         #expect(String(decoding: seen.events[0].json, as: UTF8.self) == #"{"seq":1,"type":"c_test_ping"}"#)
         #expect(String(decoding: seen.events[1].json, as: UTF8.self) == #"{"seq":2,"type":"c_test_pong","ping_seq":1}"#)
         try await transport.stop()

@@ -76,7 +76,7 @@ import Testing
                                                  host: "working_dir = \"\(claude.workingDir)\"")
         #expect(!restarted.orch.stderr.contains("the previous run stopped during turn"), "a graceful stop leaves nothing to recover")
         let history = elements(try await restarted.connect().ask(["type": "load_chat", "orchestrator_agent_id": id], reply: "chat_history")?["messages"])
-        #expect(history.count == 5, "\(history.map { $0["message"] })")
+        try #require(history.count == 5, "\(history.map { $0["message"] })")
         #expect(history.map { $0["metadata"]?["type"] } == [nil, "text", "turn_interrupted", nil, "turn_interrupted"])
         #expect(history[1]["metadata"]?["partial"] == true, "the streamed text is saved, marked partial")
         #expect(history.map { $0["message"] }.suffix(3) == [.string(Self.cutOff), "and then this", .string(Self.notRun)])

@@ -37,7 +37,7 @@ import Testing
         let chunks = host.wire.of(type: "chat_stream").filter { $0["is_complete"] == .bool(false) }
         #expect(chunks.count > 3, "the reply must arrive token by token, not as one block")
         let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
-        #expect(rows.map(\.message) == ["Hello orchestrator, can you confirm you're working?", "Hello from the orchestrator, all systems go."])
+        try #require(rows.map(\.message) == ["Hello orchestrator, can you confirm you're working?", "Hello from the orchestrator, all systems go."])
         #expect(chunks.compactMap { $0["chunk"]?.stringValue }.joined() == rows[1].message)
         #expect(Set(chunks.compactMap { $0["message_id"]?.stringValue }) == [rows[1].id])
         let orchestrator = host.engine.orchestrator
@@ -76,7 +76,7 @@ import Testing
         #expect(await eventually { host.wire.types.contains("turn_complete") })
         let stream = host.wire.of(type: "chat_stream")
         let replies = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages.filter { $0.sender == .orchestrator }
-        #expect(replies.map(\.message) == ["Let me look that up.", "That tool does not exist, so here is my answer."])
+        try #require(replies.map(\.message) == ["Let me look that up.", "That tool does not exist, so here is my answer."])
         #expect(stream.filter { $0["block_complete"] == .bool(true) }.compactMap { $0["message_id"]?.stringValue } == replies.map(\.id) + [replies[1].id])
         let completions = stream.filter { $0["is_complete"] == .bool(true) }
         #expect(completions.count == 1)
@@ -127,7 +127,9 @@ import Testing
         #expect(host.wire.of(type: "error").first?["error_class"] == .string("cli_exited"))
         let streamed = host.wire.of(type: "chat_stream").compactMap { $0["chunk"]?.stringValue }.joined()
         #expect(await eventually { (try? await host.store.turnCount(orchestratorID: host.orchestratorID)) == 2 })
-        let kept = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages[1]
+        let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
+        try #require(rows.count == 2, "\(rows.map(\.message))")
+        let kept = rows[1]
         #expect(kept.message == streamed && streamed.hasPrefix("w0 w1 w2"))
         #expect(kept.metadata["partial"] == .bool(true))
         let next = try await host.send("Are you still there?", wait: true)

@@ -43,7 +43,7 @@ import Testing
             try cluster.startServer()
             #expect(await eventually(timeout: .seconds(20)) { host.wire.types.contains("orchestrator_updated") })
             let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
-            #expect(rows.map(\.message) == ["wait for the outage", "partial done"])
+            try #require(rows.map(\.message) == ["wait for the outage", "partial done"])
             #expect(rows[1].id == reply?["id"]?.stringValue)
             #expect(host.engine.orchestrator.outputTokens == 4)
             await host.stop()

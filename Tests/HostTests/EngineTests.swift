@@ -26,7 +26,7 @@ import Testing
         let chunks = host.wire.of(type: "chat_stream").filter { $0["is_complete"] == .bool(false) }.compactMap { $0["chunk"]?.stringValue }
         #expect(chunks.joined() == "You said: hi")
         let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
-        #expect(rows.map(\.message) == ["hi", "You said: hi"])
+        try #require(rows.map(\.message) == ["hi", "You said: hi"])
         #expect(rows.map(\.sender) == [.user, .orchestrator])
         #expect(rows[1].id == host.wire.of(type: "chat_stream").first?["message_id"]?.stringValue)
         #expect(rows[1].metadata["turn_id"] == accepted["turn_id"])
@@ -113,7 +113,9 @@ import Testing
         #expect(host.wire.of(type: "turn_complete").first?["status"] == .string("interrupted"))
         #expect(host.wire.of(type: "error").first?["error_class"] == .string("interrupted"))
         #expect(await eventually { (try? await host.store.turnCount(orchestratorID: host.orchestratorID)) == 2 })
-        let reply = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages[1]
+        let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
+        try #require(rows.count == 2, "\(rows.map(\.message))")
+        let reply = rows[1]
         #expect(reply.message == "partial ")
         #expect(reply.metadata["partial"] == .bool(true))
         #expect(reply.metadata["outcome"] == .string("interrupted"))

@@ -30,10 +30,13 @@ import Testing
         let reader = try restarted.connect()
         let history = try await reader.ask(["type": "load_chat", "orchestrator_agent_id": id], reply: "chat_history")
         let messages = elements(history?["messages"])
-        let reply = try #require(messages.last)
+        try #require(messages.count == 3, "\(messages.map { $0["message"] })")
+        let (reply, marker) = (messages[1], messages[2])
         #expect(reply["message"] == "partial ")
         #expect(reply["metadata"]?["partial"] == true)
         #expect(reply["metadata"]?["error_class"] == "host_shutting_down")
+        #expect(marker["metadata"]?["type"] == "turn_interrupted", "the history says the turn was cut off, after what was saved")
+        #expect(marker["metadata"]?["error_class"] == "host_stopped")
         #expect(await restarted.stop() == 0)
     }
 

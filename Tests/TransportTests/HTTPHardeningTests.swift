@@ -130,8 +130,8 @@ import Testing
             let metrics = try await RawHTTP.get(port: host.port, "/metrics").text
             #expect(metrics.contains(#"orch_http_timeouts_total{timeout="head"} 2200"#))
             print("""
-            2,000 silent and 200 drip-feeding clients closed with 408 after \(latencies.first!)…\(latencies.last!) \
-            (p50 \(latencies[latencies.count / 2]), head_timeout_s = 3); descriptors \(baseline) before, \(during) with them \
+            2,000 silent and 200 drip-feeding clients closed with 408 after \(latencies.spread) \
+            (head_timeout_s = 3); descriptors \(baseline) before, \(during) with them \
             connected, \(descriptors) after; the browser had \(answered) of \(asked) requests answered meanwhile
             """)
         }

@@ -93,8 +93,8 @@ import Testing
         #expect(answered == asked, "\(answered) of \(asked) requests answered")
         #expect(try await normal.ask(["type": "ping"], reply: "pong") != nil)
         print("""
-        200 silent clients closed after \(silentLatency.min()!)…\(silentLatency.max()!) (handshake_timeout_s = 1); \
-        20 drip-feeders after \(dripLatency.min()!)…\(dripLatency.max()!) (line_timeout_s = 2); \
+        200 silent clients closed after \(silentLatency.spread) (handshake_timeout_s = 1); \
+        20 drip-feeders after \(dripLatency.spread) (line_timeout_s = 2); \
         descriptors \(baseline) before, \(during) with them connected, \(descriptors) after; the normal client had \(answered) of \(asked) requests answered meanwhile
         """)
         #expect(await host.stop() == 0)

@@ -16,7 +16,8 @@ import Testing
         #expect(types == ["orchestrator_chat", "chat_typing"] + chunks + ["orchestrator_chat", "chat_typing", "chat_stream", "orchestrator_updated"],
                 sourceLocation: sourceLocation)
         let seqs = events.compactMap { $0["seq"]?.intValue }
-        #expect(seqs == Array(seqs.first!..<(seqs.first! + Int64(events.count))), "seq must rise by one: \(seqs)", sourceLocation: sourceLocation)
+        let first = seqs.first ?? 0
+        #expect(seqs == Array(first..<(first + Int64(events.count))), "seq must rise by one: \(seqs)", sourceLocation: sourceLocation)
         let streamed = events.filter { $0["type"] == .string("chat_stream") && $0["is_complete"] == .bool(false) }.compactMap { $0["chunk"]?.stringValue }
         let persisted = host.chatLog.last?["message"]?.stringValue
         #expect(streamed.joined() == persisted, sourceLocation: sourceLocation)
