@@ -42,11 +42,11 @@ public struct AgentRecord: JSONRecord, Sendable, Equatable {
 
 extension AgentRecord {
     public static let fields: [JSONField<AgentRecord>] = [
-        .init("id", \.id), .init("orchestrator_agent_id", \.orchestratorID), .init("name", \.name), .init("model", \.model),
-        .init("system_prompt", \.systemPrompt), .init("working_dir", \.workingDir), .init("status", \.status),
-        .init("session_id", \.sessionID), .init("input_tokens", \.inputTokens), .init("output_tokens", \.outputTokens),
-        .init("total_cost", \.totalCost), .init("archived", \.archived), .init("metadata", \.metadata),
-        .init("created_at", \.createdAt), .init("updated_at", \.updatedAt),
+        .init("archived", \.archived), .init("created_at", \.createdAt), .init("id", \.id), .init("input_tokens", \.inputTokens),
+        .init("metadata", \.metadata), .init("model", \.model), .init("name", \.name), .init("orchestrator_agent_id", \.orchestratorID),
+        .init("output_tokens", \.outputTokens), .init("session_id", \.sessionID), .init("status", \.status),
+        .init("system_prompt", \.systemPrompt), .init("total_cost", \.totalCost), .init("updated_at", \.updatedAt),
+        .init("working_dir", \.workingDir),
     ]
     public static let blank = AgentRecord(
         id: "", orchestratorID: "", name: "", model: "", systemPrompt: nil, workingDir: nil, status: "", sessionID: nil,

@@ -30,9 +30,9 @@ public struct ChatMessageRecord: JSONRecord, Sendable, Equatable {
 
 extension ChatMessageRecord {
     public static let fields: [JSONField<ChatMessageRecord>] = [
-        .init("id", \.id), .init("orchestrator_agent_id", \.orchestratorID), .init("sender_type", \.sender),
-        .init("receiver_type", \.receiver), .init("message", \.message), .init("agent_id", \.agentID),
-        .init("metadata", \.metadata), .init("created_at", \.createdAt), .init("updated_at", \.updatedAt),
+        .init("agent_id", \.agentID), .init("created_at", \.createdAt), .init("id", \.id), .init("message", \.message),
+        .init("metadata", \.metadata), .init("orchestrator_agent_id", \.orchestratorID), .init("receiver_type", \.receiver),
+        .init("sender_type", \.sender), .init("updated_at", \.updatedAt),
     ]
     public static let blank = ChatMessageRecord(
         id: "", orchestratorID: "", sender: .user, receiver: .user, message: "", agentID: nil, metadata: .null, createdAt: "", updatedAt: "")

@@ -5,7 +5,8 @@ import PluginAPI
 /// `JSONWriter`/`JSONReader` path (the hot path of the ABI) and Codable (every
 /// other coder) both follow it, so each key and type is written down once.
 public protocol JSONRecord: JSONFieldValue, JSONWritable, JSONReadable {
-    /// The fields, in the order they are written.
+    /// The fields, in the order they are written: sorted by key, as `JSON.encode` sorts them, so
+    /// the bytes a store writes are the bytes the host would have encoded, and it can pass them on.
     static var fields: [JSONField<Self>] { get }
     /// Where reading starts: reading overwrites every required field, and an
     /// absent optional keeps its value here (nil).

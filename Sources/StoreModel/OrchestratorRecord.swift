@@ -39,10 +39,10 @@ public struct OrchestratorRecord: JSONRecord, Sendable, Equatable {
 extension OrchestratorRecord {
     // Optional fields are written as null rather than left out: the record's shape is fixed.
     public static let fields: [JSONField<OrchestratorRecord>] = [
-        .init("id", \.id), .init("session_id", \.sessionID), .init("system_prompt", \.systemPrompt),
-        .init("status", \.status), .init("working_dir", \.workingDir), .init("input_tokens", \.inputTokens),
-        .init("output_tokens", \.outputTokens), .init("total_cost", \.totalCost), .init("archived", \.archived),
-        .init("metadata", \.metadata), .init("created_at", \.createdAt), .init("updated_at", \.updatedAt),
+        .init("archived", \.archived), .init("created_at", \.createdAt), .init("id", \.id), .init("input_tokens", \.inputTokens),
+        .init("metadata", \.metadata), .init("output_tokens", \.outputTokens), .init("session_id", \.sessionID),
+        .init("status", \.status), .init("system_prompt", \.systemPrompt), .init("total_cost", \.totalCost),
+        .init("updated_at", \.updatedAt), .init("working_dir", \.workingDir),
     ]
     public static let blank = OrchestratorRecord(
         id: "", sessionID: nil, systemPrompt: nil, status: "", workingDir: nil, inputTokens: 0, outputTokens: 0,

@@ -61,6 +61,12 @@ public struct StoreAPI: Sendable {
         return (reply.messages, reply.hasMore)
     }
 
+    /// `chatHistory`'s reply as the store wrote it (`{messages, has_more}`, records with sorted keys):
+    /// the host passes the messages on to clients without decoding them.
+    public func chatHistoryJSON(orchestratorID: String, limit: Int? = nil, before: String? = nil) async throws -> Data {
+        try await caller.raw(.chatHistory, ChatHistoryArguments(orchestratorID: orchestratorID, limit: limit, before: before))
+    }
+
     /// A queued message takes its place in the conversation when its turn starts (see `StoreOperations`).
     @discardableResult
     public func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool {

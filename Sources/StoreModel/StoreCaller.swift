@@ -14,6 +14,11 @@ struct StoreCaller: Sendable {
         try await call(op: op.rawValue, arguments)
     }
 
+    /// The reply as the store wrote it, for a caller that passes it on rather than reading it.
+    func raw<Arguments: Encodable>(_ op: StoreOp, _ arguments: Arguments) async throws -> Data {
+        try await send(try JSON.encode(Envelope(op: op.rawValue, arguments: arguments)))
+    }
+
     private func call<Arguments: Encodable, Reply: Decodable>(op: String, _ arguments: Arguments) async throws -> Reply {
         let reply = try await send(try JSON.encode(Envelope(op: op, arguments: arguments)))
         do {

@@ -34,7 +34,7 @@ public struct OrchestratorReply: JSONRecord, Sendable {
         self.orchestrator = orchestrator
         self.created = created
     }
-    public static let fields: [JSONField<OrchestratorReply>] = [.init("orchestrator", \.orchestrator), .init("created", omittedWhenNil: \.created)]
+    public static let fields: [JSONField<OrchestratorReply>] = [.init("created", omittedWhenNil: \.created), .init("orchestrator", \.orchestrator)]
     public static let blank = OrchestratorReply(orchestrator: .blank, created: nil)
     public static let jsonName = "reply"
 }
@@ -54,7 +54,7 @@ public struct ChatHistoryReply: JSONRecord, Sendable {
         self.messages = messages
         self.hasMore = hasMore
     }
-    public static let fields: [JSONField<ChatHistoryReply>] = [.init("messages", \.messages), .init("has_more", \.hasMore)]
+    public static let fields: [JSONField<ChatHistoryReply>] = [.init("has_more", \.hasMore), .init("messages", \.messages)]
     public static let blank = ChatHistoryReply(messages: [], hasMore: false)
     public static let jsonName = "reply"
 }

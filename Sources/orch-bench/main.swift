@@ -9,6 +9,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "backend": BackendBench.run,
     "store": { try await StoreBench(arguments: $0).run() },
     "ws": WebSocketBench.run,
+    "history": HistoryBench.run,
     "soak": SoakBench.run,
     // The client processes `orch-bench ws` spawns to load the server.
     WebSocketBench.clientsCommand: BenchClients.run,

@@ -29,7 +29,7 @@ struct HTTPAPI: Sendable {
             HTTPRoute(path: "/health", methods: [.get, .head], name: "health", isPublic: true) { _, _ in await health() },
             HTTPRoute(path: "/metrics", methods: [.get], name: "metrics") { _, _ in metricsPage() },
             HTTPRoute(path: "/load_chat", methods: [.post], name: "load_chat") { request, _ throws(APIError) in
-                try await forward(HostCall.loadChat(try await body(request)))
+                try await forwardBytes(HostCall.loadChat(try await body(request)))
             },
             HTTPRoute(path: "/send_chat", methods: [.post], name: "send_chat") { request, _ throws(APIError) in try await sendChat(request) },
             HTTPRoute(path: "/get_orchestrator", methods: [.get], name: "get_orchestrator") { _, _ throws(APIError) in
@@ -83,6 +83,17 @@ struct HTTPAPI: Sendable {
         var reply = try await host.call(call)
         if !keepStatus || reply["status"] == nil { reply["status"] = .string("success") }
         return Self.json(.object(reply), status: status)
+    }
+
+    /// As `forward`, for a reply too large to decode and encode again (a history page): its bytes go to
+    /// the body with `"status":"success"` put in its sorted place, so the body is what `forward` would send.
+    private func forwardBytes(_ call: HostCall) async throws(APIError) -> Response {
+        let reply = try await host.raw(call)
+        guard let members = JSONMembers(reply) else {
+            throw APIError(.badGateway, "invalid_host_reply", "the host answered \(call.op) with something that is not a JSON object")
+        }
+        let body = members.value("status") == nil ? members.inserting("status", "\"success\"") : members.bytes
+        return Self.json(bytes: body, status: .ok)
     }
 
     private func health() async -> Response {
@@ -163,7 +174,10 @@ struct HTTPAPI: Sendable {
     // MARK: Responses
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
-        let data = (try? JSON.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        json(bytes: (try? JSON.encode(value)) ?? Data("{}".utf8), status: status)
+    }
+
+    static func json(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -21,6 +21,11 @@ struct HostClient: Sendable {
         }
     }
 
+    /// The reply's bytes, undecoded, for a caller that passes them on.
+    func raw(_ call: HostCall) async throws(APIError) -> Data {
+        do { return try await host.request(call.json) } catch { throw APIError(error) }
+    }
+
     private func request(_ json: Data, op: String) async throws(APIError) -> [String: JSONValue] {
         let reply: Data
         do { reply = try await host.request(json) } catch { throw APIError(error) }

@@ -20,10 +20,10 @@ extension OrchRuntime {
             let engine = try served()
             try engine.checkOrchestratorID(arguments.orchestrator_agent_id)
             let (store, id) = (engine.store, engine.orchestratorID)
-            let (messages, hasMore) = try await storeCall { try await store.chatHistory(orchestratorID: id, limit: arguments.limit, before: arguments.before) }
+            let history = try await storeCall { try await store.chatHistoryJSON(orchestratorID: id, limit: arguments.limit, before: arguments.before) }
             let turnCount = try await storeCall { try await store.turnCount(orchestratorID: id) }
             let record = (try? await store.orchestrator(id: id)) ?? engine.orchestrator
-            return try JSON.encode(LoadChatReply(messages: messages, turnCount: turnCount, hasMore: hasMore, orchestrator: record))
+            return try LoadChatReply.splicing(history: history, turnCount: turnCount, orchestrator: record)
         }
         // Ordered: two messages from one client are saved and queued in the order it sent them.
         requests.registerOrdered("send_chat") { [unowned self] request, _ in
@@ -118,16 +118,22 @@ extension OrchRuntime {
     }
 }
 
-struct LoadChatReply: Encodable {
-    var messages: [ChatMessageRecord]
-    var turnCount: Int
-    var hasMore: Bool
-    var orchestrator: OrchestratorRecord
-
-    enum CodingKeys: String, CodingKey {
-        case messages, orchestrator
-        case turnCount = "turn_count"
-        case hasMore = "has_more"
+/// `load_chat`'s reply, `{has_more, messages, orchestrator, turn_count}`: the store's messages are passed
+/// on as the store wrote them (sorted keys, like everything `JSON.encode` writes), with what the host
+/// owns added around them, so a page of a thousand messages is never decoded and encoded again.
+enum LoadChatReply {
+    static func splicing(history: Data, turnCount: Int, orchestrator: OrchestratorRecord) throws -> Data {
+        guard let reply = JSONMembers(history), let messages = reply.value("messages"), messages.first == UInt8(ascii: "["),
+              let hasMore = reply.value("has_more").map({ String(decoding: $0, as: UTF8.self) }),
+              hasMore == "true" || hasMore == "false" else {
+            throw PluginError.internal("the store's reply to chat_history does not match docs/protocol.md (an object with messages and has_more): \(String(decoding: history.prefix(300), as: UTF8.self))")
+        }
+        var json = Data("{\"has_more\":\(hasMore),\"messages\":".utf8)
+        json.append(contentsOf: messages)
+        json.append(contentsOf: ",\"orchestrator\":".utf8)
+        json.append(try JSON.encode(orchestrator))
+        json.append(contentsOf: ",\"turn_count\":\(turnCount)}".utf8)
+        return json
     }
 }
 

@@ -18,7 +18,8 @@ final class TestRuntime: @unchecked Sendable {
 
     /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
     static func start(store: String, backend: String? = nil, backendOptions: String = "model = \"test-model\"",
-                      sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64) async throws -> TestRuntime {
+                      sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64,
+                      transports: String = "") async throws -> TestRuntime {
         let backendPlugin = try backend ?? CPlugin.build()
         let toml = """
         [host]
@@ -32,6 +33,7 @@ final class TestRuntime: @unchecked Sendable {
         \(backendOptions)
         [[transports]]
         plugin = "\(try CPlugin.build())"
+        \(transports)
         """
         let config = try ConfigLoader.parse(toml, file: "test.toml", baseDirectory: "/", environment: [:])
         let runtime = OrchRuntime(config: config, logger: Logger(label: "test"))

@@ -8,6 +8,8 @@ import PluginAPI
 /// concurrency pool the tests share.
 public final class LineClient: MessageLog, @unchecked Sendable {
     private let connection: ChatConnection
+    private let rawLock = NSLock()
+    private var raw: [Data] = []
 
     /// Connects to a Unix socket; with `reading: false` nothing is read until
     /// `startReading()` (a client that stalls).
@@ -44,11 +46,15 @@ public final class LineClient: MessageLog, @unchecked Sendable {
     public func startReading() {
         Thread { [self] in
             while let line = connection.readLine() {
+                rawLock.withLock { raw.append(line) }
                 record((try? JSON.decode(JSONValue.self, from: line)) ?? .null)
             }
             end()
         }.start()
     }
+
+    /// Every line received, as bytes (without its newline), parallel to `lines`.
+    public var rawLines: [Data] { rawLock.withLock { raw } }
 
     public func send(_ message: JSONValue) throws {
         recordSent(message)
