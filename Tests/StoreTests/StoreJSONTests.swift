@@ -24,6 +24,19 @@ import Testing
         totalCost: 1.000050000001, archived: true, metadata: .object(["a": .int(1)]),
         createdAt: "2026-11-26T02:13:59.123456Z", updatedAt: "2026-11-26T02:13:59.123456Z")
 
+    /// Sorted tables make the store's bytes what `JSON.encode` writes, which lets the host pass a
+    /// history page on undecoded (docs/stores.md): the fast writer and the encoder agree byte for byte.
+    @Test func recordsWriteTheirFieldsSortedAsTheEncoderDoes() throws {
+        #expect(ChatMessageRecord.fields.map(\.key) == ChatMessageRecord.fields.map(\.key).sorted())
+        #expect(OrchestratorRecord.fields.map(\.key) == OrchestratorRecord.fields.map(\.key).sorted())
+        #expect(AgentRecord.fields.map(\.key) == AgentRecord.fields.map(\.key).sorted())
+        #expect(ChatHistoryReply.fields.map(\.key) == ChatHistoryReply.fields.map(\.key).sorted())
+        #expect(OrchestratorReply.fields.map(\.key) == OrchestratorReply.fields.map(\.key).sorted())
+        let page = ChatHistoryReply(messages: [Self.chat, Self.chat], hasMore: true)
+        #expect(page.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: page.jsonData))))
+        #expect(Self.agent.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: Self.agent.jsonData))))
+    }
+
     func roundTrips<Record: JSONWritable & JSONReadable & Codable & Equatable>(_ record: Record) throws {
         // fast writer → Foundation reader
         #expect(try JSONDecoder().decode(Record.self, from: record.jsonData) == record)
