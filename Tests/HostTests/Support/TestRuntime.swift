@@ -10,11 +10,15 @@ import StoreModel
 /// real plugins, the real engine, and a recorder on the event bus.
 final class TestRuntime: @unchecked Sendable {
     let runtime: OrchRuntime
-    let wire = WireRecorder()
+    let wire: WireRecorder
+    /// Kept from the start: `stop` empties the runtime's, and a test may still ask (a message sent
+    /// while or after the host stops must be refused, not crash the test process).
+    let engine: TurnEngine
+    private let storeClient: StoreClient
+    private let backend: BackendClient
 
-    var engine: TurnEngine { runtime.engine! }
     var orchestratorID: String { engine.orchestratorID }
-    var store: StoreAPI { runtime.store!.api }
+    var store: StoreAPI { storeClient.api }
 
     /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
     static func start(store: String, backend: String? = nil, backendOptions: String = "model = \"test-model\"",
@@ -37,13 +41,18 @@ final class TestRuntime: @unchecked Sendable {
         """
         let config = try ConfigLoader.parse(toml, file: "test.toml", baseDirectory: "/", environment: [:])
         let runtime = OrchRuntime(config: config, logger: Logger(label: "test"))
-        let test = TestRuntime(runtime: runtime)
-        runtime.bus.subscribe { [wire = test.wire] in wire.record($0) }
+        let wire = WireRecorder()
+        runtime.bus.subscribe { wire.record($0) }
         try await runtime.start(serving: Launch.Plan(sessionID: sessionID, workingDir: workingDir))
-        return test
+        guard let engine = runtime.engine, let store = runtime.store, let backend = runtime.backend else {
+            throw PluginError.internal("the runtime started without an engine, store or backend")
+        }
+        return TestRuntime(runtime: runtime, wire: wire, engine: engine, store: store, backend: backend)
     }
 
-    private init(runtime: OrchRuntime) { self.runtime = runtime }
+    private init(runtime: OrchRuntime, wire: WireRecorder, engine: TurnEngine, store: StoreClient, backend: BackendClient) {
+        (self.runtime, self.wire, self.engine, self.storeClient, self.backend) = (runtime, wire, engine, store, backend)
+    }
 
     /// A host operation, as a transport would send it.
     func request(_ op: String, _ arguments: [String: JSONValue] = [:]) async throws -> JSONValue {
@@ -57,7 +66,7 @@ final class TestRuntime: @unchecked Sendable {
     }
 
     func backendRequest(_ op: String) async throws -> JSONValue {
-        try json(try await runtime.backend!.request(try JSON.encode(["op": op])))
+        try json(try await backend.request(try JSON.encode(["op": op])))
     }
 
     func stop() async { await runtime.shutdown() }
