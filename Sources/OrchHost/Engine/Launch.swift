@@ -62,7 +62,12 @@ public enum Launch {
     static func engine(_ plan: Plan, config: OrchConfig, store: StoreAPI, backend: BackendClient, bus: EventBus,
                        logger: Logger) async throws -> (engine: TurnEngine, resumed: Bool) {
         let launch = try await orchestrator(store: store, sessionID: plan.sessionID, workingDir: plan.workingDir)
-        let (record, markers) = try await CutOffTurns.recover(launch.record, store: store, logger: logger)
+        // Best effort: failing to write markers loses nothing, and refusing to start would. The status
+        // stays `executing`, so the next start tries again unless a turn has run (and set it) before.
+        var (record, markers) = (launch.record, [ChatMessageRecord]())
+        do { (record, markers) = try await CutOffTurns.recover(launch.record, store: store, logger: logger) } catch {
+            logger.error("could not mark the turn the previous run cut off: \(PluginError(error).message)")
+        }
         for marker in markers {
             bus.publish(Event(kind: .wire, orchestratorID: record.id, turnID: CutOffTurns.turnOf(marker) ?? "", json: WireMessages.chat(marker)))
         }
