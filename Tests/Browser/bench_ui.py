@@ -77,7 +77,7 @@ def main() -> int:
 
                 loads, breakdowns = [], []
                 for _ in range(args.loads):
-                    page.goto(host.url)
+                    page.goto(host.console_url)
                     wait_for("the orch:interactive mark", lambda: page.evaluate("() => performance.getEntriesByName('orch:interactive').length > 0"), timeout=30)
                     loads.append(page.evaluate("() => performance.getEntriesByName('orch:interactive')[0].startTime"))
                     wait_for("the whole history", lambda: page.evaluate("() => performance.getEntriesByName('orch:history-complete').length > 0"), timeout=30)

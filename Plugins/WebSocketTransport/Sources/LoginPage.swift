@@ -5,17 +5,31 @@ import NIOCore
 
 /// `/login`: a form that trades the token for an HttpOnly, SameSite=Strict cookie, so a
 /// browser (which cannot set headers on a WebSocket) can authenticate everything after.
+/// The URL `orch serve` prints, `/login#token=…`, logs in with one click: `/login.js`
+/// reads the fragment (which never reaches the server's logs or a `Referer`), removes it
+/// from the history and submits the form.
 struct LoginPage {
+    static let scriptPath = "/login.js"
+
     let policy: SecurityPolicy
 
-    func respond(to request: Request, body: () async throws(APIError) -> ByteBuffer) async throws(APIError) -> Response {
+    /// `address` is the client's IP address, which a wrong token is counted against.
+    func respond(to request: Request, from address: String?, body: () async throws(APIError) -> ByteBuffer) async throws(APIError) -> Response {
         guard policy.requiresToken else {
-            throw APIError(.notFound, "not_found", "this server has no auth_token; there is nothing to log in to")
+            throw APIError(.notFound, "not_found", "this server has no token (auth = \"none\"); there is nothing to log in to")
         }
         if request.method == .get { return Self.page(status: .ok, message: "") }
         let form = try await body()
         let token = Self.token(in: String(buffer: form), contentType: request.headers[.contentType] ?? "")
-        guard let token, policy.isTokenValid(token) else {
+        var valid = false
+        if let token {
+            do throws(APIError) { valid = try policy.checkAttempt(token, from: address) } catch {
+                var page = Self.page(status: error.status, message: "Too many wrong tokens from your address: try again in \(error.retryAfter ?? 1) s.")
+                if let seconds = error.retryAfter { page.headers[.retryAfter] = String(seconds) }
+                return page
+            }
+        }
+        guard let token, valid else {
             return Self.page(status: .unauthorized, message: "That token is not right.")
         }
         var response = Response.redirect(to: "/", type: .normal)
@@ -44,9 +58,28 @@ struct LoginPage {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Orch: log in</title></head>
             <body><main><h1>Orch</h1><p>This server needs its access token.</p>
-            <form method="post" action="/login"><label>Token <input type="password" name="token" autofocus required></label>
-            <button type="submit">Log in</button></form><p role="alert">\(message)</p></main></body></html>
+            <form id="login" method="post" action="/login"><label>Token <input type="password" name="token" autofocus required></label>
+            <button type="submit">Log in</button></form><p role="alert">\(message)</p>
+            <p>The token is in the file token_file names (<code>.orch/auth-token</code> by default); <code>orch serve</code> prints a URL that logs you in.</p>
+            </main><script src="\(scriptPath)"></script></body></html>
             """
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Reads `#token=…`, drops it from the address bar and the history, and submits the form.
+    /// Only once: a refused token shows the form, not a loop.
+    static let script = """
+        (function () {
+          var match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+          if (!match) return;
+          history.replaceState(null, "", location.pathname + location.search);
+          var form = document.getElementById("login");
+          form.elements.token.value = decodeURIComponent(match[1]);
+          form.submit();
+        })();
+        """
+
+    static func scriptResponse() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: script)))
     }
 }
