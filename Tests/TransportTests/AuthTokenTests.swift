@@ -55,8 +55,10 @@ import Testing
             #expect(script.headers["content-type"] == "text/javascript; charset=utf-8")
         }
         try await TestHost.with(["token_file": .string(file)]) { host in
-            #expect(try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == token)
-            #expect(try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer \(token)"]).status == 200)
+            let stored = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(stored == token)
+            let reply = try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer \(token)"])
+            #expect(reply.status == 200)
         }
     }
 

@@ -48,7 +48,7 @@ enum TokenFile {
     static func loadOrCreate(_ path: String) throws(PluginError) -> AuthSetting {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         if let token = try read(absolute) { return .token(token, source: .file(path: absolute, created: false)) }
-        let token = try generate()
+        let token = generate()
         let directory = (absolute as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -102,11 +102,11 @@ enum TokenFile {
         return token
     }
 
-    /// 32 bytes from the kernel's random source, base64url without padding.
-    static func generate() throws(PluginError) -> String {
-        var bytes = [UInt8](repeating: 0, count: AuthSetting.generatedTokenBytes)
-        let got = bytes.withUnsafeMutableBytes { getrandom($0.baseAddress, $0.count, 0) }
-        guard got == bytes.count else { throw failure("cannot generate a token: getrandom failed (\(String(cString: strerror(errno))))") }
+    /// 32 bytes from the kernel's random source (`SystemRandomNumberGenerator` is `getrandom`
+    /// on Linux, cryptographically secure), base64url without padding.
+    static func generate() -> String {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<AuthSetting.generatedTokenBytes).map { _ in UInt8.random(in: .min ... .max, using: &random) }
         return Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
