@@ -44,3 +44,17 @@ def test_the_printed_url_still_works_after_a_restart(page: Page, host: OrchHost)
     host.start()
     assert host.console_url == first, "the token file is reused"
     open_console(page, host)
+
+
+def test_the_form_works_without_script(browser: Browser, host: OrchHost, viewport: dict):
+    """The page's own referrer policy makes the form's POST carry the real Origin, which the Origin check needs."""
+    context = browser.new_context(viewport=viewport, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{host.url}/login")
+        page.get_by_label("Token").fill(host.token or "")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{host.url}/")
+        assert "orch_token" in {cookie["name"] for cookie in context.cookies()}
+    finally:
+        context.close()

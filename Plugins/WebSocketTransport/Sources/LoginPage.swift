@@ -56,7 +56,8 @@ struct LoginPage {
     private static func page(status: HTTPResponse.Status, message: String) -> Response {
         let html = """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Orch: log in</title></head>
+            <html lang="en"><head><meta charset="utf-8"><title>Orch: log in</title><link rel="icon" href="data:,">
+            <meta name="referrer" content="same-origin"></head>
             <body><main><h1>Orch</h1><p>This server needs its access token.</p>
             <form id="login" method="post" action="/login"><label>Token <input type="password" name="token" autofocus required></label>
             <button type="submit">Log in</button></form><p role="alert">\(message)</p>
@@ -66,16 +67,36 @@ struct LoginPage {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// Reads `#token=…`, drops it from the address bar and the history, and submits the form.
-    /// Only once: a refused token shows the form, not a loop.
+    /// Reads `#token=…`, drops it from the address bar and the history, and logs in with it; also
+    /// sends the typed form the same way. A `fetch`, not a form submission: under the server's
+    /// `Referrer-Policy: no-referrer` a browser sends a form's POST with `Origin: null`, which the
+    /// Origin check refuses (the page's `<meta name="referrer">` covers the form without script).
+    /// A refused token shows the form again with why, never a loop.
     static let script = """
         (function () {
+          var form = document.getElementById("login");
+          var alert = document.querySelector("[role=alert]");
+          function logIn(token) {
+            fetch("/login", { method: "POST", headers: { "Content-Type": "application/json" },
+                              body: JSON.stringify({ token: token }), credentials: "same-origin" })
+              .then(function (response) {
+                // Logged in: the 303 to / was followed with the new cookie.
+                if (response.ok) { location.replace("/"); return; }
+                var wait = response.headers.get("Retry-After");
+                alert.textContent = response.status === 429
+                  ? "Too many wrong tokens from your address: try again in " + wait + " s."
+                  : "That token is not right.";
+              })
+              .catch(function (error) { alert.textContent = "Could not reach the server: " + error.message; });
+          }
+          form.addEventListener("submit", function (event) {
+            event.preventDefault();
+            logIn(form.elements.token.value);
+          });
           var match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
           if (!match) return;
           history.replaceState(null, "", location.pathname + location.search);
-          var form = document.getElementById("login");
-          form.elements.token.value = decodeURIComponent(match[1]);
-          form.submit();
+          logIn(decodeURIComponent(match[1]));
         })();
         """
 
