@@ -129,6 +129,7 @@ enum SoakBench {
             plugin = "WebSocketTransport"
             [transports.options]
             listen = "127.0.0.1:0"
+            auth = "none"
             """.write(to: config, atomically: true, encoding: .utf8)
         return try await ServedHost.start(config: config)
     }

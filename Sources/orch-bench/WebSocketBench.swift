@@ -59,7 +59,7 @@ enum WebSocketBench {
         requests.register("get_orchestrator") { _, _ in Data(#"{"orchestrator":{},"max_message_bytes":100000}"#.utf8) }
         let loader = PluginLoader(locator: PluginLocator(configured: [], relativeTo: "/"), logger: Logger(label: "bench"))
         let library = try loader.library("WebSocketTransport", relativeTo: "/")
-        let options = #"{"listen":"127.0.0.1:0","static_dir":"/nonexistent","heartbeat_s":60,"client_queue_limit":100000}"#
+        let options = #"{"listen":"127.0.0.1:0","auth":"none","static_dir":"/nonexistent","heartbeat_s":60,"client_queue_limit":100000}"#
         let transport = try loader.makeTransport(library, .init(label: "bench", config: Data(options.utf8), requests: requests, events: NoEvents()))
         bus.attach(transport)
         let address = try JSONDecoder().decode([String: String].self, from: try await transport.start())["listening"] ?? ""
@@ -107,6 +107,7 @@ enum WebSocketBench {
             plugin = "WebSocketTransport"
             [transports.options]
             listen = "127.0.0.1:0"
+            auth = "none"
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
         let orch = try await ServedHost.start(config: config)

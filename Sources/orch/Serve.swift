@@ -21,6 +21,9 @@ struct Serve: AsyncParsableCommand {
         do { config = try ConfigLoader.load(file: options.config) } catch { throw fail(error.description, code: 2) }
         let workingDir: String
         do { workingDir = try Launch.workingDirectory(cli: cwd, config: config.host.workingDir) } catch { throw fail(error.description, code: 2) }
+        // Plugins may protect the config from the agent (ClaudeBackend's protected_paths). Set before any plugin
+        // is loaded: setenv is unsafe while other threads may read the environment.
+        setenv("ORCH_CONFIG_FILE", URL(fileURLWithPath: options.config).standardizedFileURL.resolvingSymlinksInPath().path, 1)
         let logger = Logging.bootstrapOrch(level: config.host.logLevel)
         let startedAt = ContinuousClock.now
         let runtime = OrchRuntime(config: config, logger: logger)

@@ -23,7 +23,7 @@ import Testing
 
     @Test func unknownKeysAndBadValuesAreRefusedByName() async throws {
         #expect(await refusal(["max_turn": .int(3)]) == invalid(
-            #"unknown option "max_turn" in [backend.options]; known options: allowed_tools, cli_path, config_dir, env, idle_timeout_s, max_retries, max_turns, model, permission_mode, permission_policy, prewarm, system_prompt_file, tools, turn_timeout_s"#))
+            #"unknown option "max_turn" in [backend.options]; known options: allowed_tools, cli_path, config_dir, env, idle_timeout_s, max_retries, max_turns, model, permission_mode, permission_policy, prewarm, protected_paths, system_prompt_file, tools, turn_timeout_s"#))
         #expect(await refusal(["permission_mode": .string("yolo")]) == invalid(
             #"permission_mode "yolo" is not one of default, acceptEdits, plan, bypassPermissions, dontAsk, auto"#))
         #expect(await refusal(["permission_policy": .string("ask")]) == invalid(#"permission_policy "ask" must be "allow" or "deny""#))

@@ -75,6 +75,9 @@ def main() -> int:
                 errors: list[str] = []
                 page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
+                # Log in once with the URL orch serve printed (it sets the cookie); the loads time the console itself.
+                page.goto(host.console_url)
+                page.wait_for_url(f"{host.url}/")
                 loads, breakdowns = [], []
                 for _ in range(args.loads):
                     page.goto(host.url)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -20,6 +21,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -136,6 +138,11 @@ class OrchHost:
         self.options = options or HostOptions()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The transport requires its token, even on loopback: generated into token_file at the
+        # first start, and printed by orch serve as the console URL that logs a browser in.
+        self.token_file = directory / "auth-token"
+        self.console_url: str | None = None
+        self.token: str | None = None
         self.database = directory / "orch.sqlite"
         self.config = directory / "orch.toml"
         self.process: subprocess.Popen | None = None
@@ -183,6 +190,7 @@ class OrchHost:
             "[transports.options]",
             f'listen = "127.0.0.1:{self.port}"',
             f"static_dir = {json.dumps(str(DIST))}",
+            f"token_file = {json.dumps(str(self.token_file))}",
         ]
         self.config.write_text("\n".join(lines) + "\n")
 
@@ -194,7 +202,14 @@ class OrchHost:
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         wait_for(f"orch to answer /health on port {self.port} (log: {log.name})", self._healthy, timeout=60)
+        self.console_url = wait_for(f"the console URL in {log.name}", lambda: self._console_url(Path(log.name)), timeout=10)
+        self.token = urllib.parse.unquote(self.console_url.split("#token=", 1)[1])
         return self
+
+    def _console_url(self, log: Path) -> str | None:
+        """The URL orch serve prints for the browser: `console: http://…/login#token=…`."""
+        match = re.search(r"console: (http://\S+)", log.read_text(errors="replace"))
+        return match.group(1) if match else None
 
     def _healthy(self) -> bool:
         if self.process and self.process.poll() is not None:
@@ -219,7 +234,8 @@ class OrchHost:
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 

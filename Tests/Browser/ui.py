@@ -13,7 +13,9 @@ BUBBLES_JS = """() => [...document.querySelectorAll('.chat-list > article.bubble
 
 
 def open_console(page: Page, host: OrchHost) -> None:
-    page.goto(host.url)
+    """Opens the URL orch serve printed, as a person would: it logs in and lands on the console."""
+    page.goto(host.console_url)
+    page.wait_for_url(f"{host.url}/")
     expect_connected(page)
 
 

@@ -24,6 +24,7 @@ import Testing
             plugin = "\(Self.webSocketTransport)"
             [transports.options]
             listen = "127.0.0.1:0"
+            auth = "none"
             """)
         let terminal = try host.connect()
         let browser = try WebSocketClient(Self.address(of: host))

@@ -31,4 +31,30 @@ import Testing
         #expect(await host.stop() == 0)
         await claude.stop()
     }
+
+    /// `orch serve` exports its config's path; ClaudeBackend denies the agent's writes to it, even with the
+    /// config inside the working directory, edits accepted without asking and every question answered "allow".
+    @Test func theAgentCannotRewriteOrchsOwnConfig() async throws {
+        let claude = try await ClaudeSetup.start()
+        let options = claude.options.replacingOccurrences(of: "tools = []", with: """
+            tools = ["Read", "Write"]
+            permission_mode = "acceptEdits"
+            permission_policy = "allow"
+            """)
+        let host = try await UnixHost.start(in: claude.directory, backend: Paths.plugin("ClaudeBackend"), backendOptions: options,
+                                            host: "working_dir = \"\(claude.directory.path)\"")
+        let original = try String(contentsOfFile: host.config, encoding: .utf8)
+        claude.loopback.enqueue(.toolUse("Read", input: #"{"file_path":"\#(host.config)"}"#, id: "toolu_read_config"))
+        let rewritten = original.replacingOccurrences(of: "permission_mode = \"acceptEdits\"", with: "permission_mode = \"bypassPermissions\"")
+        let input = String(decoding: try JSON.encode(["file_path": JSONValue.string(host.config), "content": .string(rewritten)]), as: UTF8.self)
+        claude.loopback.enqueue(.toolUse("Write", input: input, id: "toolu_write_config"))
+        claude.loopback.enqueue(.text("I could not change it."))
+        let result = try ChatCLITests.shell("echo 'loosen your config' | '\(Paths.orch)' chat --once --socket '\(host.socket)'")
+        #expect(result.status == 0, "\(result.stderr)")
+        let sent = try #require(claude.loopback.messageRequests.last?.messages.last?.toolResults.first)
+        #expect(sent.isError && sent.text == "<tool_use_error>File is in a directory that is denied by your permission settings.</tool_use_error>", "\(sent.text)")
+        #expect(try String(contentsOfFile: host.config, encoding: .utf8) == original)
+        #expect(await host.stop() == 0)
+        await claude.stop()
+    }
 }

@@ -84,6 +84,22 @@ import Testing
         }
     }
 
+    /// Run inside Orch's own checkout (`make run`) with no directory named, the agent gets `workspace/` there, not the checkout.
+    @Test func insideOrchsCheckoutTheDefaultWorkingDirectoryIsItsWorkspace() throws {
+        let checkout = try Paths.temporaryDirectory()
+        for directory in ["Sources/OrchHost", "Plugins/ClaudeBackend"] {
+            try FileManager.default.createDirectory(at: checkout.appendingPathComponent(directory), withIntermediateDirectories: true)
+        }
+        try "// swift-tools-version:6.0\n".write(to: checkout.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
+        let workspace = checkout.appendingPathComponent("workspace").path
+        #expect(try Launch.workingDirectory(cli: nil, config: nil, current: checkout.path) == workspace)
+        let mode = (try FileManager.default.attributesOfItem(atPath: workspace)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o700)
+        // Naming the checkout, even as ".", is the operator's choice.
+        #expect(try Launch.workingDirectory(cli: nil, config: ".", current: checkout.path) == checkout.path)
+        #expect(try Launch.workingDirectory(cli: checkout.path, config: nil, current: checkout.path) == checkout.path)
+    }
+
     @Test func aMessageDuringATurnIsQueuedAndBothAreAnsweredInOrder() async throws {
         let host = try await TestRuntime.start(store: try sqliteStore())
         let held = try await host.send("wait for me")

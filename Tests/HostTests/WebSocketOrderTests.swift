@@ -13,6 +13,7 @@ import Testing
             plugin = "\(BothTransportsTests.webSocketTransport)"
             [transports.options]
             listen = "127.0.0.1:0"
+            auth = "none"
             """)
         let browser = try WebSocketClient(BothTransportsTests.address(of: host))
         #expect(await browser.next("connection_established") != nil)

@@ -71,20 +71,20 @@ import Testing
     }
 
     @Test func aMissingOrWrongTokenIsRefused() async throws {
-        try await withHost(["auth_token": .string("s3cret; token")]) { host in
+        try await withHost(["auth_token": .string("s3cret; token, long enough")]) { host in
             let missing = try await RawHTTP.get(port: host.port, "/get_orchestrator")
             #expect(missing.status == 401)
             #expect(missing.errorCode == "missing_token")
-            #expect(missing.errorMessage == "this server requires a token: send Authorization: Bearer <token> or log in at /login")
+            #expect(missing.errorMessage == "this server requires a token: send Authorization: Bearer <token>, or open the console URL orch serve prints (it logs you in)")
             #expect(missing.headers["www-authenticate"] == "Bearer")
             let wrong = try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer nope"])
             #expect(wrong.status == 401)
             #expect(wrong.errorCode == "invalid_token")
-            #expect(try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer s3cret; token"]).status == 200)
+            #expect(try await RawHTTP.get(port: host.port, "/get_orchestrator", headers: ["Authorization": "Bearer s3cret; token, long enough"]).status == 200)
 
             #expect(try await upgrade(host, [:]).errorCode == "missing_token")
             #expect(try await upgrade(host, ["Authorization": "Bearer nope"]).errorCode == "invalid_token")
-            #expect(try await upgrade(host, ["Authorization": "Bearer s3cret; token"]).status == 101)
+            #expect(try await upgrade(host, ["Authorization": "Bearer s3cret; token, long enough"]).status == 101)
 
             // A browser: the page redirects to the login form, which sets the cookie.
             let page = try await RawHTTP.get(port: host.port, "/", headers: ["Accept": "text/html"])
@@ -94,7 +94,7 @@ import Testing
                                                      body: Array("token=wrong".utf8))
             #expect(badLogin.status == 401)
             let login = try await RawHTTP.request(port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
-                                                  body: Array("token=s3cret%3B+token".utf8))
+                                                  body: Array("token=s3cret%3B+token%2C+long+enough".utf8))
             #expect(login.status == 303)
             let cookie = login.headers["set-cookie"] ?? ""
             #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
@@ -121,12 +121,18 @@ import Testing
 
     @Test func unsafeOptionsStopCreation() async throws {
         for (options, message) in [
-            (#"{"listen":"0.0.0.0:0"}"#, "refusing to listen on 0.0.0.0:0 without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1"),
+            (#"{"listen":"0.0.0.0:0","auth":"none"}"#, #"refusing auth = "none" on 0.0.0.0:0: only a loopback listen address may turn the token off, since anyone who can reach it could drive an agent with shell access; remove auth = "none" (the token in token_file is then required), or listen on 127.0.0.1"#),
+            (#"{"auth_token":"short"}"#, "auth_token is 5 bytes; a token must be at least 16 bytes (e.g. `openssl rand -base64 32`), or leave it unset to use the generated token_file"),
+            (#"{"listen":"0.0.0.0:0","auth_token":"0123456789abcde"}"#, "auth_token is 15 bytes; a token must be at least 16 bytes (e.g. `openssl rand -base64 32`), or leave it unset to use the generated token_file"),
+            (#"{"auth":"off"}"#, #"auth must be "token" (the default: every request needs the token) or "none" (loopback only), got "off""#),
+            (#"{"auth":"none","auth_token":"0123456789abcdef"}"#, #"auth = "none" contradicts the token set in auth_token; remove one of them"#),
+            (#"{"auth_attempts":0}"#, "auth_attempts must be a positive integer, found 0"),
+            (#"{"auth_window_s":0}"#, "auth_window_s must be more than 0 and at most 86400 seconds, got 0.0"),
             (#"{"listen":"nowhere"}"#, #"listen must be host:port (e.g. 127.0.0.1:9403), got "nowhere""#),
             (#"{"allowed_origins":["evil"]}"#, #""evil" is not an origin; write scheme://host[:port], e.g. http://127.0.0.1:5175"#),
             (#"{"heartbeat_s":0}"#, "heartbeat_s must be more than 0 and at most 3600 seconds, got 0.0"),
             (#"{"max_frame_bytes":-1}"#, "max_frame_bytes must be a positive integer, found -1"),
-            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins, head_timeout_s, body_timeout_s, idle_timeout_s, max_connections"#),
+            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins, head_timeout_s, body_timeout_s, idle_timeout_s, max_connections, auth, token_file, auth_attempts, auth_window_s"#),
             (#"{"head_timeout_s":0}"#, "head_timeout_s must be more than 0 and at most 86400 seconds, got 0.0"),
             (#"{"body_timeout_s":86401}"#, "body_timeout_s must be more than 0 and at most 86400 seconds, got 86401.0"),
             (#"{"idle_timeout_s":"soon"}"#, "idle_timeout_s must be a number, found a string"),

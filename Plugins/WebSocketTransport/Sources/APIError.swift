@@ -7,6 +7,8 @@ struct APIError: Error, Sendable, Equatable {
     var status: HTTPResponse.Status
     var code: String
     var message: String
+    /// Seconds for `Retry-After` (a 429 `too_many_attempts`).
+    var retryAfter: Int? = nil
 
     init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         self.status = status

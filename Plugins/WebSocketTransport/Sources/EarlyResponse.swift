@@ -16,6 +16,7 @@ struct EarlyResponse {
         var fields = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", String(body.readableBytes)),
                       ("Connection", "close"), ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
         if error.status == .unauthorized { fields.append(("WWW-Authenticate", "Bearer")) }
+        if let seconds = error.retryAfter { fields.append(("Retry-After", String(seconds))) }
         return fields + extraHeaders
     }
 

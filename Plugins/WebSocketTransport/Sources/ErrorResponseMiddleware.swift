@@ -2,9 +2,9 @@ import HTTPTypes
 import Hummingbird
 
 /// Every failure, whoever threw it, answered as `{status:"error", error:{code, message}}`
-/// with its status, counted by code, with `Allow` on a 405 and `WWW-Authenticate` on a 401.
+/// with its status, counted by code, with `Allow` on a 405, `WWW-Authenticate` on a 401 and `Retry-After` on a 429.
 struct ErrorResponseMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = TransportRequestContext
 
     let routes: HTTPRouteTable
     let metrics: TransportMetrics
@@ -18,6 +18,7 @@ struct ErrorResponseMiddleware: RouterMiddleware {
                 response.headers[.allow] = routes.methods(request.uri.path).map(\.rawValue).joined(separator: ", ")
             }
             if failure.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            if let seconds = failure.retryAfter { response.headers[.retryAfter] = String(seconds) }
             return response
         }
     }

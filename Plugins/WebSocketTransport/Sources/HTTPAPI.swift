@@ -9,7 +9,7 @@ import PluginAPI
 /// headers, the error bodies and the metrics are middleware around every route (and
 /// around paths no route takes). Every failure is `{status:"error", error:{code, message}}`.
 struct HTTPAPI: Sendable {
-    typealias Context = BasicRequestContext
+    typealias Context = TransportRequestContext
 
     static let staticRouteName = "static"
     static let webSocketPath = "/ws"
@@ -40,9 +40,12 @@ struct HTTPAPI: Sendable {
             },
             // Upgrades never get here: ServerChannel takes them over (docs/websocket-transport.md, "Design").
             HTTPRoute(path: Self.webSocketPath, methods: [.get], name: "ws") { request, _ throws(APIError) in throw Self.notAnUpgrade(request) },
-            HTTPRoute(path: "/login", methods: [.get, .post], name: "login", isPublic: true) { request, _ throws(APIError) in
-                try await LoginPage(policy: policy).respond(to: request) { () async throws(APIError) -> ByteBuffer in try await rawBody(request) }
+            HTTPRoute(path: "/login", methods: [.get, .post], name: "login", isPublic: true) { request, context throws(APIError) in
+                try await LoginPage(policy: policy).respond(to: request, from: context.clientAddress) { () async throws(APIError) -> ByteBuffer in
+                    try await rawBody(request)
+                }
             },
+            HTTPRoute(path: LoginPage.scriptPath, methods: [.get, .head], name: "login", isPublic: true) { _, _ in LoginPage.scriptResponse() },
             HTTPRoute(path: "/", methods: [.get, .head], name: Self.staticRouteName) { request, context throws(APIError) in try await staticFile(request, context: context) },
             HTTPRoute(path: "/**", methods: [.get, .head], name: Self.staticRouteName) { request, context throws(APIError) in try await staticFile(request, context: context) },
         ]

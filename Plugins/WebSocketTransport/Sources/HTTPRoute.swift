@@ -5,7 +5,7 @@ import Hummingbird
 /// is open without the token, and what it does. The router and the middleware read the
 /// same list, so adding a route is one entry.
 struct HTTPRoute: Sendable {
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws(APIError) -> Response
+    typealias Handler = @Sendable (Request, TransportRequestContext) async throws(APIError) -> Response
 
     var path: String
     var methods: [HTTPRequest.Method]

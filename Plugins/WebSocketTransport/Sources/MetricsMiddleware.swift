@@ -2,7 +2,7 @@ import Hummingbird
 
 /// Times every HTTP request, by route name and final status.
 struct MetricsMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = TransportRequestContext
 
     let routes: HTTPRouteTable
     let metrics: TransportMetrics

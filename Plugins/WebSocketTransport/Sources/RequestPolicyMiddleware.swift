@@ -6,7 +6,7 @@ import Hummingbird
 /// the method (405 before credentials, as a client needs to learn it either way), the
 /// `Origin` check for POSTs and the WebSocket path, then the token.
 struct RequestPolicyMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = TransportRequestContext
 
     let policy: SecurityPolicy
     let routes: HTTPRouteTable
@@ -24,9 +24,11 @@ struct RequestPolicyMiddleware: RouterMiddleware {
         }
         if request.method == .post || path == webSocketPath { try policy.checkOrigin(credentials) }
         if !routes.isPublic(path) {
-            do { try policy.checkToken(credentials) } catch {
+            do { try policy.checkToken(credentials, from: context.clientAddress) } catch {
                 // A browser opening a page without the token is sent to the form.
-                if routes.isStaticFile(path), request.headers[.accept]?.contains("text/html") ?? false { return .redirect(to: "/login", type: .found) }
+                if error.status == .unauthorized, routes.isStaticFile(path), request.headers[.accept]?.contains("text/html") ?? false {
+                    return .redirect(to: "/login", type: .found)
+                }
                 throw error
             }
         }

@@ -2,7 +2,7 @@ import Hummingbird
 
 /// Puts `SecurityHeaders` on every response, failures included.
 struct SecurityHeadersMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = TransportRequestContext
 
     let policy: SecurityPolicy
 

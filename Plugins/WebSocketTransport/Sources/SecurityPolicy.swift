@@ -3,8 +3,9 @@ import HTTPTypes
 
 /// Who may use the server. On a developer's machine every web page the user visits can
 /// reach 127.0.0.1, so a browser request is trusted only when its `Host` is one of ours
-/// (no DNS rebinding) and its `Origin` is ours or configured; with `auth_token` set,
-/// every request must also carry the token (Bearer header or the login cookie).
+/// (no DNS rebinding) and its `Origin` is ours or configured; unless `auth = "none"`,
+/// every request must also carry the token (Bearer header or the login cookie), and an
+/// address that keeps presenting wrong ones is told to wait (`LoginThrottle`).
 struct SecurityPolicy: Sendable {
     static let cookieName = "orch_token"
 
@@ -12,6 +13,7 @@ struct SecurityPolicy: Sendable {
     let allowedOrigins: Set<String>
     let corsOrigins: Set<String>
     let token: [UInt8]?
+    let throttle: LoginThrottle
     /// Host names (without port) a request may address; empty means any.
     private let allowedHostNames: Set<String>
 
@@ -20,6 +22,7 @@ struct SecurityPolicy: Sendable {
         allowedOrigins = options.allowedOrigins
         corsOrigins = options.corsOrigins
         token = options.authToken.map { Array($0.utf8) }
+        throttle = LoginThrottle(limit: options.authAttempts, window: options.authWindow)
         var names: Set<String> = []
         if loopbackOnly {
             names = ["127.0.0.1", "localhost", "[::1]", options.listen.host]
@@ -53,32 +56,47 @@ struct SecurityPolicy: Sendable {
         }
     }
 
-    func checkToken(_ request: Credentials) throws(APIError) {
-        guard let token else { return }
+    /// `address` is the client's IP address, which wrong tokens are counted against.
+    func checkToken(_ request: Credentials, from address: String?) throws(APIError) {
+        guard token != nil else { return }
         let presented = request.bearer ?? request.cookie(named: Self.cookieName)?.removingPercentEncoding
         guard let presented else {
-            throw APIError(.unauthorized, "missing_token", "this server requires a token: send Authorization: Bearer <token> or log in at /login")
+            throw APIError(.unauthorized, "missing_token", "this server requires a token: send Authorization: Bearer <token>, or open the console URL orch serve prints (it logs you in)")
         }
-        guard Self.constantTimeEqual(Array(presented.utf8), token) else {
+        guard try checkAttempt(presented, from: address) else {
             throw APIError(.unauthorized, "invalid_token", "the token is wrong")
         }
     }
 
+    /// Whether `candidate` is the token, counting a wrong one against `address`; 429 while
+    /// the address has used up its attempts, before the token is even compared.
+    func checkAttempt(_ candidate: String, from address: String?) throws(APIError) -> Bool {
+        guard let token else { return true }
+        let address = address ?? "unknown"
+        if let wait = throttle.retryAfter(address) {
+            let seconds = LoginThrottle.seconds(wait)
+            var error = APIError(.tooManyRequests, "too_many_attempts",
+                                 "too many wrong tokens from \(address.prefix(64)): \(throttle.limit) within \(LoginThrottle.seconds(throttle.window)) s (auth_attempts, auth_window_s); retry in \(seconds) s")
+            error.retryAfter = seconds
+            throw error
+        }
+        guard Self.constantTimeEqual(Array(candidate.utf8), token) else {
+            throttle.recordFailure(address)
+            return false
+        }
+        return true
+    }
+
     /// All three checks, as a WebSocket upgrade needs them: nil when the request may proceed.
-    func refusal(_ request: Credentials) -> APIError? {
+    func refusal(_ request: Credentials, from address: String?) -> APIError? {
         do throws(APIError) {
             try checkHost(request)
             try checkOrigin(request)
-            try checkToken(request)
+            try checkToken(request, from: address)
             return nil
         } catch {
             return error
         }
-    }
-
-    func isTokenValid(_ candidate: String) -> Bool {
-        guard let token else { return true }
-        return Self.constantTimeEqual(Array(candidate.utf8), token)
     }
 
     var requiresToken: Bool { token != nil }

@@ -32,8 +32,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let hub: WebSocketHub
-    /// Why an upgrade request may not become a WebSocket, or nil when it may.
-    let refuseUpgrade: @Sendable (HTTPRequestHead) -> APIError?
+    /// Why an upgrade request (from the client's IP address) may not become a WebSocket, or nil when it may.
+    let refuseUpgrade: @Sendable (HTTPRequestHead, String?) -> APIError?
     let timeouts: RequestDeadlines.Limits
     let cap: ConnectionCap
 
@@ -60,7 +60,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 // Errors go to WebSocketConnection, which closes with a reason.
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
-                    refusal.value = self.refuseUpgrade(head)
+                    refusal.value = self.refuseUpgrade(head, channel.remoteAddress?.ipAddress)
                     return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, _ in

@@ -8,7 +8,12 @@ struct TransportOptions: Sendable {
     var staticDir: String
     /// Origins allowed to open a WebSocket or send a state-changing request.
     var allowedOrigins: Set<String>
-    var authToken: String?
+    /// Whether requests need a token, and which (AuthToken.swift).
+    var auth: AuthSetting
+    var authToken: String? { auth.token }
+    /// Wrong tokens an address may present per `authWindow` before it gets 429.
+    var authAttempts: Int
+    var authWindow: Duration
     var maxBodyBytes: Int
     var maxFrameBytes: Int
     var heartbeat: Duration
@@ -25,7 +30,8 @@ struct TransportOptions: Sendable {
 
     static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_body_bytes", "max_frame_bytes",
                             "heartbeat_s", "client_queue_limit", "cors_origins", "head_timeout_s", "body_timeout_s",
-                            "idle_timeout_s", "max_connections"]
+                            "idle_timeout_s", "max_connections", "auth", "token_file", "auth_attempts", "auth_window_s"]
+    static let defaultTokenFile = ".orch/auth-token"
 
     init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
         guard case .object(let table)? = try? JSON.decode(JSONValue.self, from: json) else {
@@ -37,8 +43,6 @@ struct TransportOptions: Sendable {
         let options = OptionsTable(table)
         listen = try ListenAddress(try options.string("listen") ?? "127.0.0.1:9403")
         staticDir = try options.string("static_dir") ?? "frontend/dist"
-        let token = try options.string("auth_token") ?? environment["ORCH_AUTH_TOKEN"]
-        authToken = (token?.isEmpty ?? true) ? nil : token
         maxBodyBytes = try options.positive("max_body_bytes") ?? 1 << 20
         maxFrameBytes = try options.positive("max_frame_bytes") ?? 256 * 1024
         clientQueueLimit = try options.positive("client_queue_limit") ?? 4096
@@ -49,8 +53,40 @@ struct TransportOptions: Sendable {
         maxConnections = try options.positive("max_connections") ?? ConnectionCap.defaultLimit()
         corsOrigins = Set(try options.strings("cors_origins").map(Self.origin))
         allowedOrigins = Set(try options.strings("allowed_origins").map(Self.origin))
-        if !listen.isLoopback && authToken == nil {
-            throw PluginError.invalid("auth_required", "refusing to listen on \(listen) without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1")
+        authAttempts = try options.positive("auth_attempts") ?? 10
+        authWindow = try options.seconds("auth_window_s", default: 60, max: 86400)
+        // Last, once everything else is valid: it may create the token file.
+        auth = try Self.auth(options, listen: listen, environment: environment)
+    }
+
+    /// `auth = "none"` (loopback only), else `auth_token` / `$ORCH_AUTH_TOKEN`, else `token_file`.
+    private static func auth(_ options: OptionsTable, listen: ListenAddress, environment: [String: String]) throws(PluginError) -> AuthSetting {
+        let mode = try options.string("auth") ?? "token"
+        let option = try options.string("auth_token").flatMap { $0.isEmpty ? nil : $0 }
+        let variable = environment["ORCH_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let tokenFile = try options.string("token_file") ?? defaultTokenFile
+        switch mode {
+        case "none":
+            guard listen.isLoopback else {
+                throw PluginError.invalid("auth_required", "refusing auth = \"none\" on \(listen): only a loopback listen address may turn the token off, since anyone who can reach it could drive an agent with shell access; remove auth = \"none\" (the token in token_file is then required), or listen on 127.0.0.1")
+            }
+            if option != nil || variable != nil {
+                throw invalid("auth = \"none\" contradicts the token set in \(option != nil ? "auth_token" : "$ORCH_AUTH_TOKEN"); remove one of them")
+            }
+            return .none
+        case "token":
+            if let option {
+                try AuthSetting.checkLength(option, from: "auth_token")
+                return .token(option, source: .configured)
+            }
+            if let variable {
+                try AuthSetting.checkLength(variable, from: "$ORCH_AUTH_TOKEN")
+                return .token(variable, source: .configured)
+            }
+            guard !tokenFile.isEmpty else { throw invalid("token_file must be a path, e.g. \"\(defaultTokenFile)\"") }
+            return try TokenFile.loadOrCreate(tokenFile)
+        default:
+            throw invalid("auth must be \"token\" (the default: every request needs the token) or \"none\" (loopback only), got \"\(mode)\"")
         }
     }
 

@@ -59,11 +59,11 @@ final class WebSocketTransport: TransportPlugin {
         let timeouts = RequestDeadlines.Limits(head: options.headTimeout, body: options.bodyTimeout, idle: options.idleTimeout)
         host.log(.info, "accepting up to \(cap.limit) connections (max_connections)")
         let server = HTTPServerBuilder { responder in
-            ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
+            ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head, address in
                 guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == HTTPAPI.webSocketPath else {
                     return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
                 }
-                return policy.refusal(Credentials(head))
+                return policy.refusal(Credentials(head), from: address)
             }, timeouts: timeouts, cap: cap)
         }
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
@@ -85,6 +85,7 @@ final class WebSocketTransport: TransportPlugin {
         running.withLockedValue { $0 = (services, task) }
         for await address in bound {
             registry.startHeartbeats(every: options.heartbeat)
+            host.log(.notice, "console: \(Self.consoleURL(bound: address, auth: options.auth))")
             return address
         }
         // The server ended before it was listening: report why.
@@ -121,6 +122,19 @@ final class WebSocketTransport: TransportPlugin {
 
     func deliver(_ event: EventView) {
         registry.broadcast(OutboundEvent(event), metrics: metrics)
+    }
+
+    /// The URL that opens the console: with the token in the fragment, which the browser
+    /// never sends (no server log, no `Referer` holds it); `/login.js` trades it for the cookie.
+    static func consoleURL(bound address: String, auth: AuthSetting) -> String {
+        var authority = address
+        if authority.hasPrefix("0.0.0.0:") { authority = "127.0.0.1" + authority.dropFirst("0.0.0.0".count) }
+        if authority.hasPrefix("[::]:") { authority = "[::1]" + authority.dropFirst("[::]".count) }
+        guard let token = auth.token else { return "http://\(authority)/" }
+        let encoded = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_.~"))) ?? token
+        var url = "http://\(authority)/login#token=\(encoded)"
+        if case .token(_, .file(let path, let created)) = auth { url += created ? "  (token created in \(path))" : "  (token from \(path))" }
+        return url
     }
 
     private static func describe(_ address: SocketAddress) -> String {

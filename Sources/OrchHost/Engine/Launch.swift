@@ -19,9 +19,33 @@ public enum Launch {
         }
     }
 
+    /// The agent's directory when nothing names one and orch runs inside its own checkout
+    /// (`make run`): a directory of its own there, so the agent does not edit Orch itself.
+    public static let checkoutWorkspace = "workspace"
+
     /// `--cwd` > `[host] working_dir` > the process's current directory. Must exist.
+    /// The current directory is not used when it is Orch's own checkout: the agent would
+    /// work on the code (and the `Makefile`) its operator runs, so `workspace/` there is
+    /// used instead, created (0700) if missing. Naming a directory, even ".", overrides this.
     public static func workingDirectory(cli: String?, config: String?, current: String = FileManager.default.currentDirectoryPath) throws(Failure) -> String {
-        let (raw, source) = if let cli { (cli, "--cwd") } else if let config { (config, "[host] working_dir") } else { (current, "the current directory") }
+        if cli == nil, config == nil, isOrchCheckout(current) {
+            let workspace = URL(fileURLWithPath: current, isDirectory: true).appendingPathComponent(checkoutWorkspace).standardizedFileURL.path
+            try? FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            return try workingDirectory(cli: nil, config: workspace, current: current, source: "the default inside Orch's checkout")
+        }
+        return try workingDirectory(cli: cli, config: config, current: current, source: nil)
+    }
+
+    /// Orch's own source tree: its package manifest beside the host's sources.
+    public static func isOrchCheckout(_ directory: String) -> Bool {
+        let fm = FileManager.default
+        return fm.fileExists(atPath: directory + "/Package.swift") && fm.fileExists(atPath: directory + "/Sources/OrchHost")
+            && fm.fileExists(atPath: directory + "/Plugins/ClaudeBackend")
+    }
+
+    private static func workingDirectory(cli: String?, config: String?, current: String, source named: String?) throws(Failure) -> String {
+        var (raw, source) = if let cli { (cli, "--cwd") } else if let config { (config, "[host] working_dir") } else { (current, "the current directory") }
+        if let named { source = named }
         let path = URL(fileURLWithPath: raw, relativeTo: URL(fileURLWithPath: current, isDirectory: true)).standardizedFileURL.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -12,7 +12,8 @@ final class RawConnection: @unchecked Sendable {
     let channel: any Channel
     private let collector: Collector
 
-    static func open(port: Int, reading: Bool = true) async throws -> RawConnection {
+    /// `from`: the local address to connect from (another loopback address, e.g. 127.0.0.2, is another client address).
+    static func open(port: Int, reading: Bool = true, from source: String? = nil) async throws -> RawConnection {
         let collector = Collector()
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: reading)
@@ -21,6 +22,7 @@ final class RawConnection: @unchecked Sendable {
             // A small receive window, so a client that never reads backs the server up quickly.
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: 4096)
         }
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
         return RawConnection(channel: channel, collector: collector)
     }
@@ -131,14 +133,15 @@ struct RawHTTP {
         var errorMessage: String? { json?["error"]?["message"]?.stringValue }
     }
 
-    static func request(port: Int, _ method: String, _ target: String, headers: [String: String] = [:], body: [UInt8] = []) async throws -> Response {
+    static func request(port: Int, _ method: String, _ target: String, headers: [String: String] = [:], body: [UInt8] = [],
+                        from source: String? = nil) async throws -> Response {
         var head = "\(method) \(target) HTTP/1.1\r\n"
         var fields = ["Host": "127.0.0.1:\(port)", "Connection": "close"]
         if !body.isEmpty || method == "POST" { fields["Content-Length"] = String(body.count) }
         fields.merge(headers) { $1 }
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) where !value.isEmpty { head += "\(name): \(value)\r\n" }
         head += "\r\n"
-        let connection = try await RawConnection.open(port: port)
+        let connection = try await RawConnection.open(port: port, from: source)
         defer { connection.close() }
         try await connection.send(Array(head.utf8) + body)
         let parse = method == "HEAD" ? Self.parseHead : Self.parse
@@ -146,8 +149,8 @@ struct RawHTTP {
         return response
     }
 
-    static func get(port: Int, _ target: String, headers: [String: String] = [:]) async throws -> Response {
-        try await request(port: port, "GET", target, headers: headers)
+    static func get(port: Int, _ target: String, headers: [String: String] = [:], from source: String? = nil) async throws -> Response {
+        try await request(port: port, "GET", target, headers: headers, from: source)
     }
 
     static func postJSON(port: Int, _ target: String, _ body: String, headers: [String: String] = [:]) async throws -> Response {

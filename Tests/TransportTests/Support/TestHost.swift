@@ -56,6 +56,8 @@ final class TestHost: @unchecked Sendable {
 
     private func load(_ options: [String: JSONValue]) async throws {
         var config: [String: JSONValue] = ["listen": .string("127.0.0.1:0"), "static_dir": .string(staticDir.path)]
+        // Tests that are not about the token turn it off explicitly (loopback only); the others configure it.
+        if !options.keys.contains(where: { ["auth", "auth_token", "token_file"].contains($0) }) { config["auth"] = .string("none") }
         config.merge(options) { $1 }
         let loader = Self.loader()
         let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")

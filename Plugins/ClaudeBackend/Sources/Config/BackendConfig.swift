@@ -24,6 +24,18 @@ struct BackendConfig: Sendable {
     /// Start a session's CLI when the host asks (`prewarm`), before its first turn.
     var prewarm: Bool
     var environment: [String: String]
+    /// Paths the agent's file tools may not write (`permissions.deny` rules `Edit(…)` and
+    /// `Write(…)` in `--settings`), in the CLI's rule syntax: gitignore-style patterns
+    /// relative to the working directory, `//` for an absolute path.
+    var protectedPaths: [String]
+
+    /// What an agent could use to run code as the operator (build files run at the next
+    /// `make` or `swift build`), rewrite history (`.git`), or change its own permissions
+    /// (`.claude`): protected unless `protected_paths` says otherwise. Orch's own config
+    /// file (`$ORCH_CONFIG_FILE`, which `orch serve` exports) is added to these.
+    static let defaultProtectedPaths = [
+        "**/.git/**", "**/.claude/**", "**/Makefile", "**/makefile", "**/GNUmakefile", "**/*.mk", "**/Package.swift",
+    ]
 
     static let defaultIdleTimeoutSeconds = 600.0
     static let defaultTurnTimeoutSeconds = 1800.0
@@ -45,11 +57,12 @@ struct BackendConfig: Sendable {
         var config_dir: String?
         var env: [String: String]?
         var prewarm: Bool?
+        var protected_paths: [String]?
     }
 
     private static let keys: Set<String> = [
         "cli_path", "model", "system_prompt_file", "permission_mode", "permission_policy", "allowed_tools", "tools",
-        "max_turns", "idle_timeout_s", "turn_timeout_s", "max_retries", "config_dir", "env", "prewarm",
+        "max_turns", "idle_timeout_s", "turn_timeout_s", "max_retries", "config_dir", "env", "prewarm", "protected_paths",
     ]
 
     /// `pluginDirectory` is where the library lives: the default prompt is looked up from there too.
@@ -90,6 +103,29 @@ struct BackendConfig: Sendable {
         configDirectory = try options.config_dir.map(Self.makeDirectory)
         self.environment = options.env ?? [:]
         prewarm = options.prewarm ?? true
+        protectedPaths = try Self.protectedPaths(options.protected_paths, configFile: environment["ORCH_CONFIG_FILE"])
+    }
+
+    /// The configured list as is (`[]` protects nothing), or the defaults plus Orch's config file.
+    private static func protectedPaths(_ configured: [String]?, configFile: String?) throws(PluginError) -> [String] {
+        guard let configured else {
+            guard let configFile, configFile.hasPrefix("/") else { return defaultProtectedPaths }
+            return defaultProtectedPaths + ["/" + configFile]
+        }
+        for path in configured where path.isEmpty || path.contains("(") || path.contains(")") || path.contains("\n") {
+            throw invalid("protected_paths entry \"\(path)\" must be a non-empty path pattern without parentheses or newlines, e.g. \"**/Makefile\" or \"//etc/orch.toml\"")
+        }
+        return configured
+    }
+
+    /// `--settings` for the CLI: the protected paths as deny rules for every file-writing tool.
+    var settingsJSON: String? {
+        guard !protectedPaths.isEmpty else { return nil }
+        let rules = protectedPaths.flatMap { ["Edit(\($0))", "Write(\($0))"] }
+        let settings: [String: [String: [String]]] = ["permissions": ["deny": rules]]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private static func seconds(_ value: Double?, default fallback: Double, key: String) throws(PluginError) -> Duration {

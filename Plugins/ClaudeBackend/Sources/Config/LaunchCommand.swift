@@ -27,6 +27,8 @@ struct LaunchCommand: Sendable, Equatable {
         if let mode = config.permissionMode { arguments += ["--permission-mode", mode] }
         // The "=" form binds the value even if it starts with a dash.
         arguments.append(resume ? "--resume=\(sessionID)" : "--session-id=\(sessionID)")
+        // Writes to protected paths are denied whatever the permission mode (BackendConfig.protectedPaths).
+        if let settings = config.settingsJSON { arguments += ["--settings", settings] }
         if hostTools {
             arguments += ["--mcp-config", #"{"mcpServers":{"\#(Self.toolServerName)":{"name":"\#(Self.toolServerName)","type":"sdk"}}}"#]
         }
