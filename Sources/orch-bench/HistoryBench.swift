@@ -21,6 +21,7 @@ enum HistoryBench {
             plugin = "WebSocketTransport"
             [transports.options]
             listen = "127.0.0.1:0"
+            auth = "none"
             """)
         defer { try? FileManager.default.removeItem(at: directory) }
         let seeding = ContinuousClock.now

@@ -22,6 +22,7 @@ import FoundationNetworking
             plugin = "\(BothTransportsTests.webSocketTransport)"
             [transports.options]
             listen = "127.0.0.1:0"
+            auth = "none"
             [[transports]]
             plugin = "\(try UnixTransport.library())"
             [transports.options]
