@@ -14,7 +14,7 @@ import Testing
             [transports.options]
             listen = "127.0.0.1:0"
             """)
-        let browser = try WebSocketClient(BothTransportsTests.address(of: host))
+        let browser = try WebSocketClient(host.tcpAddress)
         #expect(await browser.next("connection_established") != nil)
         let id: JSONValue = .string(host.orchestratorID)
         let messages = (1...8).map { "message \($0)" }
