@@ -60,7 +60,6 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     /// Bytes arrived since the last request's end (a pipelined request under way).
     private var bytesSinceRequestEnd = false
     private var finished = false
-    private var upgraded = false
     private var context: ChannelHandlerContext?
     fileprivate let arrivals = ByteArrivals()
 
@@ -126,11 +125,6 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head) where head.status == .switchingProtocols:
-            // A WebSocket from here on: its heartbeat decides, not these clocks. The handler
-            // leaves in `flush`, which NIO calls right after this write on the same context.
-            stop()
-            upgraded = true
         case .head:
             responseStarted = true
         case .body:
@@ -144,11 +138,15 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    func flush(context: ChannelHandlerContext) {
-        context.flush()
-        guard upgraded else { return }
-        context.pipeline.syncOperations.removeHandler(arrivals, promise: nil)
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    /// For an upgrade that will go ahead: a WebSocket from here on, whose heartbeat decides,
+    /// not these clocks. Called before NIO removes the HTTP decoder, which hands frames the
+    /// client sent right behind its handshake on as raw bytes: this handler, typed for HTTP
+    /// parts, must be gone by then (it brought the process down).
+    static func uninstall(from channel: any Channel) {
+        let pipeline = channel.pipeline.syncOperations
+        guard let deadlines = try? pipeline.handler(type: RequestDeadlines.self) else { return }
+        pipeline.removeHandler(deadlines.arrivals, promise: nil)
+        pipeline.removeHandler(deadlines, promise: nil)
     }
 
     // MARK: Clocks
