@@ -13,6 +13,8 @@ struct TransportOptions: Sendable {
     var maxFrameBytes: Int
     var heartbeat: Duration
     var clientQueueLimit: Int
+    /// Bytes of frames a client may fall behind by (with `clientQueueLimit` frames, its `OutboundBudget`).
+    var clientQueueBytes: Int
     var corsOrigins: Set<String>
     /// How long a request head may take to arrive, from the connection's first byte (or its accept).
     var headTimeout: Duration
@@ -24,7 +26,7 @@ struct TransportOptions: Sendable {
     var maxConnections: Int
 
     static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_body_bytes", "max_frame_bytes",
-                            "heartbeat_s", "client_queue_limit", "cors_origins", "head_timeout_s", "body_timeout_s",
+                            "heartbeat_s", "client_queue_limit", "client_queue_bytes", "cors_origins", "head_timeout_s", "body_timeout_s",
                             "idle_timeout_s", "max_connections"]
 
     init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
@@ -42,6 +44,7 @@ struct TransportOptions: Sendable {
         maxBodyBytes = try options.positive("max_body_bytes") ?? 1 << 20
         maxFrameBytes = try options.positive("max_frame_bytes") ?? 256 * 1024
         clientQueueLimit = try options.positive("client_queue_limit") ?? 4096
+        clientQueueBytes = try options.positive("client_queue_bytes") ?? 4 << 20
         heartbeat = try options.seconds("heartbeat_s", default: 20, max: 3600)
         headTimeout = try options.seconds("head_timeout_s", default: 10, max: 86400)
         bodyTimeout = try options.seconds("body_timeout_s", default: 30, max: 86400)

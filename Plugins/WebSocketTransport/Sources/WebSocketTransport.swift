@@ -51,7 +51,7 @@ final class WebSocketTransport: TransportPlugin {
         let hub = WebSocketHub(
             host: hostClient, registry: registry,
             limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: maxMessageBytes,
-                          queueLimit: options.clientQueueLimit, heartbeat: options.heartbeat),
+                          queue: .init(frames: options.clientQueueLimit, bytes: options.clientQueueBytes), heartbeat: options.heartbeat),
             metrics: metrics)
         let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
                           registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
