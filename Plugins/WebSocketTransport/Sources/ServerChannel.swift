@@ -91,6 +91,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = true  // malformed HTTP gets a 400 and a close, not silence
             configuration.enableResponseHeaderValidation = false  // HTTPTypes validates headers
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let upgrades = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Negotiated>.self)
+            try channel.pipeline.syncOperations.addHandler(UpgradeRequestCheck(refusal: refusal), position: .before(upgrades))
             try channel.pipeline.syncOperations.addHandler(CloseOnParseError())
             try RequestDeadlines.install(on: channel, limits: timeouts) { metrics.timedOut($0.rawValue) }
             return Value(negotiated: negotiated, channel: channel)
@@ -114,7 +116,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     private static func answer(_ channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, with error: APIError) async throws {
-        let response = EarlyResponse(error: error)
+        // Only /ws is upgraded, and it takes GET alone.
+        let response = EarlyResponse(error: error, extraHeaders: error.status == .methodNotAllowed ? [("Allow", "GET")] : [])
         var headers = HTTPFields()
         for (name, value) in response.headerFields { if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) } }
         try await channel.executeThenClose { _, outbound in
@@ -126,7 +129,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
 extension Credentials {
     init(_ head: HTTPRequestHead) {
         self.init(host: head.headers.first(name: "host"), origins: head.headers["origin"],
-                  authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"])
+                  authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"],
+                  hostHeaders: head.headers["host"].count)
     }
 }
 
@@ -148,9 +152,11 @@ private final class HandshakeCheck: NIOTypedHTTPServerProtocolUpgrader, Sendable
 
     func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
         let keys = upgradeRequest.headers["sec-websocket-key"], versions = upgradeRequest.headers["sec-websocket-version"]
-        guard keys.count == 1, Data(base64Encoded: keys[0])?.count == 16, versions == ["13"] else {
+        // RFC 6455 section 4.2.1 asks for Connection: Upgrade too, which NIO's upgrader does not check.
+        let connection = upgradeRequest.headers[canonicalForm: "connection"].map { $0.lowercased() }
+        guard keys.count == 1, Data(base64Encoded: keys[0])?.count == 16, versions == ["13"], connection.contains("upgrade") else {
             refusal.value = .badRequest("websocket_handshake_failed",
-                                        "a WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
+                                        "a WebSocket handshake needs Connection: Upgrade, one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
             return channel.eventLoop.makeFailedFuture(NIOWebSocketUpgradeError.invalidUpgradeHeader)
         }
         return upgrader.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)

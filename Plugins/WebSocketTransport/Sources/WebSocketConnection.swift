@@ -237,10 +237,22 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
         closing = true
         unregister()
-        // Echo the client's code, as RFC 6455 asks; a malformed close gets a protocol error.
+        // Echo the client's code, as RFC 6455 asks; a malformed close or a code no client may send gets a protocol error.
         var data = frame.unmaskedData
-        let code = data.readableBytes >= 2 ? data.readWebSocketErrorCode() ?? .protocolError : .normalClosure
-        emitCloseThenDisconnect(Self.closeFrame(data.readableBytes == 1 ? .protocolError : code, ""), channel: channel)
+        let answer: (code: WebSocketErrorCode, reason: String)
+        switch data.readableBytes {
+        case 0:
+            answer = (.normalClosure, "")
+        case 1:
+            answer = (.protocolError, "a close frame carries nothing or a 2-byte code first")
+        default:
+            let number = data.readInteger(as: UInt16.self)!
+            answer = CloseCode.isSendable(number)
+                ? (WebSocketErrorCode(codeNumber: Int(number)), "")
+                : (.protocolError, "close code \(number) may not be sent by an endpoint (RFC 6455, section 7.4)")
+        }
+        if answer.code == .protocolError { hub.metrics.error("protocol_error", via: "ws") }
+        emitCloseThenDisconnect(Self.closeFrame(answer.code, answer.reason), channel: channel)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -60,10 +60,17 @@ final class WebSocketTransport: TransportPlugin {
         host.log(.info, "accepting up to \(cap.limit) connections (max_connections)")
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
+                let credentials = Credentials(head)
+                // The Host check comes first, as for every other request: a rebound name learns nothing about /ws.
+                do throws(APIError) { try policy.checkHost(credentials) } catch { return error }
                 guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == HTTPAPI.webSocketPath else {
                     return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
                 }
-                return policy.refusal(Credentials(head))
+                // RFC 6455 opens a WebSocket with GET; anything else is refused, as the router refuses it without an upgrade.
+                guard head.method == .GET else {
+                    return APIError(.methodNotAllowed, "method_not_allowed", "\(HTTPAPI.webSocketPath) accepts GET, not \(head.method.rawValue)")
+                }
+                return policy.refusal(credentials)
             }, timeouts: timeouts, cap: cap)
         }
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
