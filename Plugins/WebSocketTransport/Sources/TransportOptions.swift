@@ -125,8 +125,8 @@ private struct OptionsTable {
 }
 /// `host:port` to bind; `[::1]:9403` for IPv6.
 struct ListenAddress: Sendable, CustomStringConvertible {
-    var host: String
-    var port: Int
+    let host: String
+    let port: Int
 
     init(_ text: String) throws(PluginError) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
@@ -137,8 +137,10 @@ struct ListenAddress: Sendable, CustomStringConvertible {
         guard !host.isEmpty else { throw .invalid("invalid_options", "listen needs a host before the port, got \"\(text)\"") }
         self.host = host
         self.port = port
+        isLoopback = LoopbackHost.isLoopback(host)
     }
 
-    var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+    /// Decided once, by the addresses `host` resolves to (`LoopbackHost`).
+    let isLoopback: Bool
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
