@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 import PluginAPI
 
@@ -36,12 +37,15 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
     let refuseUpgrade: @Sendable (HTTPRequestHead) -> APIError?
     let timeouts: RequestDeadlines.Limits
     let cap: ConnectionCap
+    /// Set with `tls_cert`/`tls_key`: every connection, even one refused, speaks TLS.
+    let tls: NIOSSLContext?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let metrics = hub.metrics, cap = cap
         guard cap.admit() else {
             metrics.connectionsRefused.increment()
             return channel.eventLoop.makeCompletedFuture {
+                try self.addTLS(to: channel)
                 try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: cap.limit))
                 return Value(negotiated: channel.eventLoop.makeSucceededFuture(.overCapacity(channel)), channel: channel)
@@ -78,7 +82,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [HandshakeCheck(upgrader: upgrader, refusal: refusal)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: self.tls != nil))
                         // Only for graceful shutdown: RequestDeadlines keeps the clocks.
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
@@ -95,8 +99,15 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
             try channel.pipeline.syncOperations.addHandler(UpgradeRequestCheck(refusal: refusal), position: .before(upgrades))
             try channel.pipeline.syncOperations.addHandler(CloseOnParseError())
             try RequestDeadlines.install(on: channel, limits: timeouts) { metrics.timedOut($0.rawValue) }
+            try self.addTLS(to: channel)
             return Value(negotiated: negotiated, channel: channel)
         }
+    }
+
+    /// In front of everything, so the deadlines' byte probe sees requests, not TLS records.
+    private func addTLS(to channel: any Channel) throws {
+        guard let tls else { return }
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
     }
 
     func handle(value: Value, logger: Logger) async {

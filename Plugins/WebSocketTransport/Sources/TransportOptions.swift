@@ -24,10 +24,12 @@ struct TransportOptions: Sendable {
     var idleTimeout: Duration
     /// Open sockets (HTTP and WebSocket) beyond which new ones are refused with 503.
     var maxConnections: Int
+    /// HTTPS and WSS instead of HTTP and WS, when both files are set.
+    var tls: TLSFiles?
 
     static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_body_bytes", "max_frame_bytes",
                             "heartbeat_s", "client_queue_limit", "client_queue_bytes", "cors_origins", "head_timeout_s", "body_timeout_s",
-                            "idle_timeout_s", "max_connections"]
+                            "idle_timeout_s", "max_connections", "tls_cert", "tls_key"]
 
     init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
         guard case .object(let table)? = try? JSON.decode(JSONValue.self, from: json) else {
@@ -50,6 +52,7 @@ struct TransportOptions: Sendable {
         bodyTimeout = try options.seconds("body_timeout_s", default: 30, max: 86400)
         idleTimeout = try options.seconds("idle_timeout_s", default: 60, max: 86400)
         maxConnections = try options.positive("max_connections") ?? ConnectionCap.defaultLimit()
+        tls = try TLSFiles.from(certificate: try options.string("tls_cert"), key: try options.string("tls_key"))
         corsOrigins = Set(try options.strings("cors_origins").map(Self.origin))
         allowedOrigins = Set(try options.strings("allowed_origins").map(Self.origin))
         if !listen.isLoopback && authToken == nil {

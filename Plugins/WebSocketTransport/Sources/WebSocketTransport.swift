@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import PluginAPI
 import PluginLogging
+import NIOSSL
 import ServiceLifecycle
 
 /// The transport plugin: one Hummingbird server on its own event loops, serving the
@@ -21,6 +22,7 @@ final class WebSocketTransport: TransportPlugin {
     private let registry: ConnectionRegistry
     private let metrics = TransportMetrics()
     private let files: StaticFiles
+    private let tls: NIOSSLContext?
     private let logger: Logger
     /// Whether `stop` shut the event loops down already (a second shutdown is an error in NIO).
     private let stopped = NIOLockedValueBox(false)
@@ -30,6 +32,7 @@ final class WebSocketTransport: TransportPlugin {
         let guarded = GuardedHost(host, name: "WebSocketTransport")
         self.host = guarded
         options = try TransportOptions(json: host.config)
+        tls = try options.tls?.makeContext()
         logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: guarded) }
         // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
         files = StaticFiles(root: options.staticDir)
@@ -55,9 +58,10 @@ final class WebSocketTransport: TransportPlugin {
             metrics: metrics)
         let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
                           registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
-        let cap = ConnectionCap(limit: options.maxConnections)
+        let cap = ConnectionCap(limit: options.maxConnections), tls = tls
         let timeouts = RequestDeadlines.Limits(head: options.headTimeout, body: options.bodyTimeout, idle: options.idleTimeout)
         host.log(.info, "accepting up to \(cap.limit) connections (max_connections)")
+        if let files = options.tls { host.log(.info, "serving HTTPS and WSS with tls_cert \(files.certificate)") }
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head in
                 let credentials = Credentials(head)
@@ -71,7 +75,7 @@ final class WebSocketTransport: TransportPlugin {
                     return APIError(.methodNotAllowed, "method_not_allowed", "\(HTTPAPI.webSocketPath) accepts GET, not \(head.method.rawValue)")
                 }
                 return policy.refusal(credentials)
-            }, timeouts: timeouts, cap: cap)
+            }, timeouts: timeouts, cap: cap, tls: tls)
         }
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
         let listen = options.listen
