@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import OrchTesting
 import PluginAPI
 import Testing
@@ -143,6 +144,23 @@ import Testing
                     #expect(response.errorMessage == "the request has 2 Host headers; send exactly one")
                 }
             }
+        }
+    }
+
+    /// A client whose socket goes away without a close frame (a closed tab, a reset) stops
+    /// counting at once, not at the next heartbeat (20 s here).
+    @Test func aClientGoneWithoutACloseFrameStopsCountingAtOnce() async throws {
+        try await withHost { host in
+            let quitter = try await RawWebSocket.connect(port: host.port)
+            let reset = try await RawWebSocket.connect(port: host.port)
+            #expect(await eventually { await host.connectionCount() == 2 })
+            quitter.connection.close()
+            #expect(await eventually(timeout: .seconds(2)) { await host.connectionCount() == 1 })
+            // SO_LINGER 0: the close sends a reset instead of a FIN.
+            let socket = try #require(reset.connection.channel as? any SocketOptionProvider)
+            try await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+            reset.connection.close()
+            #expect(await eventually(timeout: .seconds(2)) { await host.connectionCount() == 0 })
         }
     }
 }

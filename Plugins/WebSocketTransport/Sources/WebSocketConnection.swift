@@ -70,6 +70,18 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         context.fireChannelInactive()
     }
 
+    /// The server's sockets allow half-closure (for HTTP), so a client that goes away without a
+    /// close frame shows up as its input closing, not as the channel closing: it would stay
+    /// connected, and counted, until the heartbeat noticed. It can send nothing more, not even
+    /// a pong, so it is closed now.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            unregister()
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { budget.drained() }
         context.fireChannelWritabilityChanged()
