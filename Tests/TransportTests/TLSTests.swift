@@ -11,9 +11,13 @@ import Testing
     static func makeCertificate(in directory: URL) throws -> (certificate: String, key: String) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificate = directory.appendingPathComponent("cert.pem").path, key = directory.appendingPathComponent("key.pem").path
-        let result = try run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                                              "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1",
-                                              "-addext", "subjectAltName=IP:127.0.0.1"])
+        let result = try run(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
         guard result.status == 0 else { throw RawHTTP.Failure(message: "openssl failed: \(result.output)") }
         return (certificate, key)
     }
@@ -22,13 +26,15 @@ import Testing
         let directory = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try Self.makeCertificate(in: directory)
-        try await TestHost.with(["tls_cert": .string(files.certificate), "tls_key": .string(files.key), "auth_token": "s3cret-token"]) { host in
+        try await TestHost.with(["tls_cert": .string(files.certificate), "tls_key": .string(files.key), "auth_token": "s3cret-token"]) {
+            host in
             let health = try await RawHTTP.request(port: host.port, "GET", "/health", tls: true)
             #expect(health.status == 200)
             #expect(health.json?["status"] == "healthy")
 
-            let login = try await RawHTTP.request(port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
-                                                  body: Array("token=s3cret-token".utf8), tls: true)
+            let login = try await RawHTTP.request(
+                port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                body: Array("token=s3cret-token".utf8), tls: true)
             #expect(login.status == 303)
             let cookie = login.headers["set-cookie"] ?? ""
             #expect(cookie.hasSuffix("; Path=/; HttpOnly; SameSite=Strict; Secure"), "\(cookie)")
@@ -51,10 +57,13 @@ import Testing
     /// Over plain HTTP the cookie cannot be `Secure`: a browser would not send it back.
     @Test func aPlainHTTPLoginCookieIsNotMarkedSecure() async throws {
         try await TestHost.with(["auth_token": "s3cret-token"]) { host in
-            let login = try await RawHTTP.request(port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
-                                                  body: Array("token=s3cret-token".utf8))
+            let login = try await RawHTTP.request(
+                port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                body: Array("token=s3cret-token".utf8))
             #expect(login.status == 303)
-            #expect(login.headers["set-cookie"]?.hasSuffix("; Path=/; HttpOnly; SameSite=Strict") == true, "\(String(describing: login.headers["set-cookie"]))")
+            #expect(
+                login.headers["set-cookie"]?.hasSuffix("; Path=/; HttpOnly; SameSite=Strict") == true,
+                "\(String(describing: login.headers["set-cookie"]))")
         }
     }
 
@@ -64,11 +73,15 @@ import Testing
         let one = try Self.makeCertificate(in: directory.appendingPathComponent("one"))
         let other = try Self.makeCertificate(in: directory.appendingPathComponent("other"))
         for (certificate, key, message) in [
-            (one.certificate, other.key, "tls_cert \(one.certificate) and tls_key \(other.key) cannot serve TLS together (is the key the certificate's?)"),
+            (
+                one.certificate, other.key,
+                "tls_cert \(one.certificate) and tls_key \(other.key) cannot serve TLS together (is the key the certificate's?)"
+            ),
             (one.certificate, one.certificate, "tls_key \(one.certificate) is not a readable PEM private key"),
             (one.key, one.key, "tls_cert \(one.key) is not a readable PEM certificate: "),
         ] {
-            let options = try JSON.encode(JSONValue.object(["listen": "127.0.0.1:0", "tls_cert": .string(certificate), "tls_key": .string(key)]))
+            let options = try JSON.encode(
+                JSONValue.object(["listen": "127.0.0.1:0", "tls_cert": .string(certificate), "tls_key": .string(key)]))
             let loader = TestHost.loader()
             let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")
             do {

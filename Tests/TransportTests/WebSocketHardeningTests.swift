@@ -48,11 +48,15 @@ import Testing
         try await withHost(["client_queue_limit": .int(16)]) { host in
             for index in 0..<30 { host.publishChunk("chunk \(index)", messageID: "m") }
             let socket = try await TestSocket.connect(host.webSocketURL)
-            socket.send(.object(["type": "resume", "orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 0, "request_id": "r"]))
+            socket.send(
+                .object(["type": "resume", "orchestrator_agent_id": .string(host.orchestratorID), "last_seq": 0, "request_id": "r"]))
             let reload = try #require(await socket.waitFor { $0["type"] == "reload_required" })
             #expect(reload["last_seq"] == 30)
             #expect(reload["request_id"] == "r")
-            #expect(reload["message"] == "the events you missed are more than a connection may have queued (client_queue_limit 16 frames, client_queue_bytes 4194304); reload history with /load_chat, then continue from last_seq")
+            #expect(
+                reload["message"]
+                    == "the events you missed are more than a connection may have queued (client_queue_limit 16 frames, client_queue_bytes 4194304); reload history with /load_chat, then continue from last_seq"
+            )
             #expect(socket.events.isEmpty, "nothing replayed")
             // Live events after last_seq still come, once each.
             host.publishChunk("after", messageID: "m")
@@ -74,7 +78,9 @@ import Testing
             #expect(short?.closeCode == 1002)
             #expect(short?.closeReason == "a close frame carries nothing or a 2-byte code first")
             for code: UInt16 in [1000, 1001, 1003, 1011, 3000, 4999] {
-                #expect(try await closeReply(host, payload: [UInt8(code >> 8), UInt8(code & 0xFF)])?.closeCode == code, "code \(code) is echoed")
+                #expect(
+                    try await closeReply(host, payload: [UInt8(code >> 8), UInt8(code & 0xFF)])?.closeCode == code, "code \(code) is echoed"
+                )
             }
             #expect(try await closeReply(host, payload: [])?.closeCode == 1000)
         }
@@ -99,12 +105,14 @@ import Testing
         return await connection.receive(RawHTTP.parse)
     }
 
-    private static let handshake = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    private static let handshake =
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
     @Test func aWebSocketUpgradeByAnyMethodButGETIs405() async throws {
         try await withHost { host in
             for method in ["POST", "PUT", "DELETE"] {
-                let response = try #require(try await exchange(host, "\(method) /ws HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nContent-Length: 0\r\n\(Self.handshake)"))
+                let response = try #require(
+                    try await exchange(host, "\(method) /ws HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nContent-Length: 0\r\n\(Self.handshake)"))
                 #expect(response.status == 405, "\(method)")
                 #expect(response.errorCode == "method_not_allowed")
                 #expect(response.errorMessage == "/ws accepts GET, not \(method)")
@@ -117,16 +125,27 @@ import Testing
     @Test func anUpgradeToAnythingButAWebSocketIs400() async throws {
         try await withHost { host in
             for target in ["/ws", "/health", "/"] {
-                let h2c = try #require(try await exchange(host, "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"))
+                let h2c = try #require(
+                    try await exchange(
+                        host,
+                        "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+                    ))
                 #expect(h2c.status == 400, "\(target)")
                 #expect(h2c.errorCode == "unsupported_upgrade")
                 #expect(h2c.errorMessage == "this server upgrades only to websocket (at /ws), not to h2c")
             }
             // websocket named, but without Connection: Upgrade.
-            let half = try #require(try await exchange(host, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"))
+            let half = try #require(
+                try await exchange(
+                    host,
+                    "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                ))
             #expect(half.status == 400)
             #expect(half.errorCode == "websocket_handshake_failed")
-            #expect(half.errorMessage == "a WebSocket handshake needs Connection: Upgrade, one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
+            #expect(
+                half.errorMessage
+                    == "a WebSocket handshake needs Connection: Upgrade, one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13"
+            )
             // A plain request on the same server is untouched.
             #expect(try await RawHTTP.get(port: host.port, "/health").status == 200)
         }
@@ -134,10 +153,14 @@ import Testing
 
     @Test func twoHostHeadersAre400() async throws {
         try await withHost { host in
-            for (request, target) in [("GET /health HTTP/1.1\r\n", "health"), ("GET /ws HTTP/1.1\r\n\(Self.handshake)", "upgrade"),
-                                      ("POST /interrupt HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n", "post")] {
-                for hosts in ["Host: 127.0.0.1:PORT\r\nHost: evil.example\r\n", "Host: evil.example\r\nHost: 127.0.0.1:PORT\r\n",
-                              "Host: 127.0.0.1:PORT\r\nHost: 127.0.0.1:PORT\r\n"] {
+            for (request, target) in [
+                ("GET /health HTTP/1.1\r\n", "health"), ("GET /ws HTTP/1.1\r\n\(Self.handshake)", "upgrade"),
+                ("POST /interrupt HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n", "post"),
+            ] {
+                for hosts in [
+                    "Host: 127.0.0.1:PORT\r\nHost: evil.example\r\n", "Host: evil.example\r\nHost: 127.0.0.1:PORT\r\n",
+                    "Host: 127.0.0.1:PORT\r\nHost: 127.0.0.1:PORT\r\n",
+                ] {
                     let response = try #require(try await exchange(host, request + hosts, body: target == "post" ? "{}" : ""), "\(target)")
                     #expect(response.status == 400, "\(target): \(hosts)")
                     #expect(response.errorCode == "duplicate_host")

@@ -12,12 +12,13 @@ import Testing
     static let floodSeconds = Int(ProcessInfo.processInfo.environment["ORCH_TEST_FLOOD_SECONDS"] ?? "") ?? 15
 
     @Test func aClientThatAsksAndNeverReadsIsBoundedDroppedAndFreed() async throws {
-        let host = try await UnixHost.start(transports: """
-            [[transports]]
-            plugin = "WebSocketTransport"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            """)
+        let host = try await UnixHost.start(
+            transports: """
+                [[transports]]
+                plugin = "WebSocketTransport"
+                [transports.options]
+                listen = "127.0.0.1:0"
+                """)
         let pid = host.orch.process.processIdentifier
         let port = Int(host.tcpAddress.split(separator: ":").last ?? "") ?? 0
         let watcher = try host.connect()
@@ -48,20 +49,30 @@ import Testing
                 peak = max(peak, try residentKiB(pid))
                 if turns < connections * 2 {
                     turns += 1
-                    _ = try await watcher.ask(["type": "chat_message", "orchestrator_agent_id": id, "message": .string("during the flood \(turns)")])
+                    _ = try await watcher.ask([
+                        "type": "chat_message", "orchestrator_agent_id": id, "message": .string("during the flood \(turns)"),
+                    ])
                 }
             }
             flooder.connection.close()
         }
-        let dropped = host.orch.stderr.components(separatedBy: "fell too far behind; closing it with 4001: too slow: over 4096 frames or 4194304 bytes queued").count - 1
+        let dropped =
+            host.orch.stderr.components(
+                separatedBy: "fell too far behind; closing it with 4001: too slow: over 4096 frames or 4194304 bytes queued"
+            ).count - 1
         #expect(dropped >= 1, "\(host.orch.stderr.suffix(2000))")
         #expect(try await watcher.ask(["type": "ping"], reply: "pong") != nil, "the host kept answering others")
 
         var after = try residentKiB(pid)
-        #expect(await eventually(timeout: .seconds(15)) { after = (try? residentKiB(pid)) ?? .max; return after < baseline + 5 * 1024 },
-                "RSS \(after) KiB after, \(baseline) KiB before")
+        #expect(
+            await eventually(timeout: .seconds(15)) {
+                after = (try? residentKiB(pid)) ?? .max; return after < baseline + 5 * 1024
+            },
+            "RSS \(after) KiB after, \(baseline) KiB before")
         #expect(peak - baseline < 20 * 1024, "RSS grew from \(baseline) to \(peak) KiB")
-        print("WebSocket flood without reading for \(Self.floodSeconds) s: RSS \(baseline) KiB → peak \(peak) KiB → \(after) KiB after it left; \(connections) connections, \(dropped) dropped with 4001")
+        print(
+            "WebSocket flood without reading for \(Self.floodSeconds) s: RSS \(baseline) KiB → peak \(peak) KiB → \(after) KiB after it left; \(connections) connections, \(dropped) dropped with 4001"
+        )
         #expect(await host.stop() == 0)
     }
 }

@@ -29,7 +29,9 @@ enum LoopbackHost {
         switch family {
         case AF_INET:
             // s_addr is in network order: its first byte in memory is the first octet.
-            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin_addr) { $0[0] == 127 } }
+            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                withUnsafeBytes(of: $0.pointee.sin_addr) { $0[0] == 127 }
+            }
         case AF_INET6:
             return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
                 withUnsafeBytes(of: $0.pointee.sin6_addr) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }

@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
 
 /// Reads a whole file without following a symlink anywhere on its path: `O_NOFOLLOW`
 /// refuses one in the last component, and the path must still be its own `realpath`,

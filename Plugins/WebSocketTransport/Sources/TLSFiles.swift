@@ -27,10 +27,13 @@ struct TLSFiles: Sendable {
         do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
             throw .invalid("invalid_options", "tls_key \(key) is not a readable PEM private key: \(error)")
         }
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         configuration.applicationProtocols = ["http/1.1"]
         do { return try NIOSSLContext(configuration: configuration) } catch {
-            throw .invalid("invalid_options", "tls_cert \(certificate) and tls_key \(key) cannot serve TLS together (is the key the certificate's?): \(error)")
+            throw .invalid(
+                "invalid_options",
+                "tls_cert \(certificate) and tls_key \(key) cannot serve TLS together (is the key the certificate's?): \(error)")
         }
     }
 }

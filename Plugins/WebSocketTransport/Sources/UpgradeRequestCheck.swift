@@ -29,7 +29,9 @@ final class UpgradeRequestCheck: ChannelInboundHandler, RemovableChannelHandler 
         let protocols = head.headers[canonicalForm: "upgrade"].map { $0.lowercased() }
         guard !protocols.isEmpty else { return nil }
         guard protocols.contains("websocket") else {
-            return .badRequest("unsupported_upgrade", "this server upgrades only to websocket (at /ws), not to \(protocols.joined(separator: ", ").prefix(100))")
+            return .badRequest(
+                "unsupported_upgrade",
+                "this server upgrades only to websocket (at /ws), not to \(protocols.joined(separator: ", ").prefix(100))")
         }
         return nil
     }
