@@ -186,4 +186,18 @@ import Testing
             #expect(await eventually(timeout: .seconds(2)) { await host.connectionCount() == 0 })
         }
     }
+
+    /// An upgrade request whose body never ends keeps its body clock: approving the upgrade
+    /// (which lets the frames behind it through untouched) must not switch the clocks off early.
+    @Test func anUpgradeRequestWhoseBodyNeverEndsStillTimesOut() async throws {
+        try await withHost(["body_timeout_s": .double(1)]) { host in
+            let connection = try await RawConnection.open(port: host.port)
+            defer { connection.close() }
+            try await connection.send("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(host.port)\r\nContent-Length: 100\r\n\(Self.handshake)\r\n")
+            let response = await connection.receive(RawHTTP.parse)
+            #expect(response?.status == 408)
+            #expect(response?.errorCode == "request_timeout")
+            #expect(await connection.waitUntilClosed(timeout: .seconds(5)))
+        }
+    }
 }

@@ -60,6 +60,9 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     /// Bytes arrived since the last request's end (a pipelined request under way).
     private var bytesSinceRequestEnd = false
     private var finished = false
+    private var upgraded = false
+    /// An approved upgrade: what arrives may be raw bytes (see `upgradeApproved`).
+    private var passingThrough = false
     private var context: ChannelHandlerContext?
     fileprivate let arrivals = ByteArrivals()
 
@@ -108,6 +111,7 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !passingThrough else { return context.fireChannelRead(data) }
         switch unwrapInboundIn(data) {
         case .head:
             unanswered += 1
@@ -125,6 +129,11 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status == .switchingProtocols:
+            // A WebSocket from here on: its heartbeat decides, not these clocks. The handler
+            // leaves in `flush`, which NIO calls right after this write on the same context.
+            stop()
+            upgraded = true
         case .head:
             responseStarted = true
         case .body:
@@ -138,15 +147,20 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// For an upgrade that will go ahead: a WebSocket from here on, whose heartbeat decides,
-    /// not these clocks. Called before NIO removes the HTTP decoder, which hands frames the
-    /// client sent right behind its handshake on as raw bytes: this handler, typed for HTTP
-    /// parts, must be gone by then (it brought the process down).
-    static func uninstall(from channel: any Channel) {
-        let pipeline = channel.pipeline.syncOperations
-        guard let deadlines = try? pipeline.handler(type: RequestDeadlines.self) else { return }
-        pipeline.removeHandler(deadlines.arrivals, promise: nil)
-        pipeline.removeHandler(deadlines, promise: nil)
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        guard upgraded else { return }
+        context.pipeline.syncOperations.removeHandler(arrivals, promise: nil)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// For an upgrade that will go ahead. NIO removes the HTTP decoder before it writes the
+    /// 101, and the decoder hands the frames a client sent right behind its handshake on as
+    /// raw bytes, through this handler: read as HTTP parts they brought the process down.
+    /// From here on they pass untouched; the clocks run on until the 101 (a request that
+    /// never ends still times out), then the handler leaves.
+    static func upgradeApproved(on channel: any Channel) {
+        (try? channel.pipeline.syncOperations.handler(type: RequestDeadlines.self))?.passingThrough = true
     }
 
     // MARK: Clocks

@@ -65,7 +65,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     refusal.value = self.refuseUpgrade(head)
-                    if refusal.value == nil { RequestDeadlines.uninstall(from: channel) }
+                    if refusal.value == nil { RequestDeadlines.upgradeApproved(on: channel) }
                     return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, _ in
