@@ -11,11 +11,6 @@ import Testing
     /// ORCH_TEST_WEBSOCKET_TRANSPORT (to test against a build from elsewhere).
     static let webSocketTransport = ProcessInfo.processInfo.environment["ORCH_TEST_WEBSOCKET_TRANSPORT"] ?? Paths.plugin("WebSocketTransport")
 
-    /// The address a transport reported ("listening on …"), other than the Unix socket.
-    static func address(of host: UnixHost) -> String {
-        host.orch.stdout.split(separator: "\n").map(String.init)
-            .first { $0.hasPrefix("listening on ") && !$0.contains("unix:") }.map { String($0.dropFirst("listening on ".count)) } ?? ""
-    }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: webSocketTransport), "needs the WebSocketTransport (issue #6) built"))
     func terminalAndBrowserSeeTheSameTurnsWithTheSameSeqs() async throws {
@@ -27,7 +22,7 @@ import Testing
             auth = "none"
             """)
         let terminal = try host.connect()
-        let browser = try WebSocketClient(Self.address(of: host))
+        let browser = try WebSocketClient(host.tcpAddress)
         #expect(await browser.next("connection_established") != nil)
         #expect(await terminal.next("connection_established") != nil)
         let id: JSONValue = .string(host.orchestratorID)
@@ -47,7 +42,7 @@ import Testing
             listen = "127.0.0.1:0"
             """)
         let terminal = try host.connect()
-        let other = try LineClient.tcp(Self.address(of: host))
+        let other = try LineClient.tcp(host.tcpAddress)
         let before = other.lines.count
         try other.send(["op": "ping"])
         #expect(await other.waitFor { $0.count > before }, "the TCP client is connected")

@@ -15,7 +15,7 @@ import Testing
             listen = "127.0.0.1:0"
             auth = "none"
             """)
-        let browser = try WebSocketClient(BothTransportsTests.address(of: host))
+        let browser = try WebSocketClient(host.tcpAddress)
         #expect(await browser.next("connection_established") != nil)
         let id: JSONValue = .string(host.orchestratorID)
         let messages = (1...8).map { "message \($0)" }

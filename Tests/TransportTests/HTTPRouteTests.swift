@@ -173,7 +173,7 @@ import Testing
                     "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": version,
                 ])
                 expectError(response, 400, "websocket_handshake_failed",
-                            "a WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
+                            "a WebSocket handshake needs Connection: Upgrade, one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
             }
             #expect(try await RawHTTP.get(port: host.port, "/health").status == 200)
         }

@@ -28,7 +28,7 @@ import Testing
         }
     }
 
-    /// A client that never reads is dropped once it is `client_queue_limit` events behind;
+    /// A client that never reads is dropped once it is `client_queue_limit` frames behind;
     /// meanwhile the others get every event promptly, and the dropped one can resume.
     @Test func aStalledClientDoesNotDelayTheOthers() async throws {
         try await withHost(["client_queue_limit": .int(50)]) { host in
@@ -77,7 +77,7 @@ import Testing
                 if frame.opcode == 0x8 { close = frame; break }
             }
             #expect(close?.closeCode == 4001)
-            #expect(close?.closeReason == "too slow: over 20 events queued; reconnect and resume from your last seq")
+            #expect(close?.closeReason == "too slow: over 20 frames or 4194304 bytes queued; reconnect and resume from your last seq")
         }
     }
 

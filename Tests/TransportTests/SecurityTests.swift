@@ -132,11 +132,17 @@ import Testing
             (#"{"allowed_origins":["evil"]}"#, #""evil" is not an origin; write scheme://host[:port], e.g. http://127.0.0.1:5175"#),
             (#"{"heartbeat_s":0}"#, "heartbeat_s must be more than 0 and at most 3600 seconds, got 0.0"),
             (#"{"max_frame_bytes":-1}"#, "max_frame_bytes must be a positive integer, found -1"),
-            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, cors_origins, head_timeout_s, body_timeout_s, idle_timeout_s, max_connections, auth, token_file, auth_attempts, auth_window_s"#),
+            (#"{"listen_on":"x"}"#, #"unknown option "listen_on"; valid options are listen, static_dir, allowed_origins, auth_token, max_body_bytes, max_frame_bytes, heartbeat_s, client_queue_limit, client_queue_bytes, cors_origins, head_timeout_s, body_timeout_s, idle_timeout_s, max_connections, tls_cert, tls_key, auth, token_file, auth_attempts, auth_window_s"#),
             (#"{"head_timeout_s":0}"#, "head_timeout_s must be more than 0 and at most 86400 seconds, got 0.0"),
             (#"{"body_timeout_s":86401}"#, "body_timeout_s must be more than 0 and at most 86400 seconds, got 86401.0"),
             (#"{"idle_timeout_s":"soon"}"#, "idle_timeout_s must be a number, found a string"),
             (#"{"max_connections":0}"#, "max_connections must be a positive integer, found 0"),
+            // Loopback is what the name resolves to, not how it starts (.invalid never resolves, RFC 6761).
+            (#"{"listen":"127.0.0.1.invalid:0"}"#, "refusing to listen on 127.0.0.1.invalid:0 without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1"),
+            (#"{"listen":"127.evil.invalid:0"}"#, "refusing to listen on 127.evil.invalid:0 without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1"),
+            (#"{"client_queue_bytes":0}"#, "client_queue_bytes must be a positive integer, found 0"),
+            (#"{"tls_cert":"/tmp/cert.pem"}"#, "tls_cert and tls_key go together: set both (PEM files) to serve HTTPS, or neither"),
+            (#"{"tls_cert":"/nonexistent/cert.pem","tls_key":"/nonexistent/key.pem"}"#, "tls_cert /nonexistent/cert.pem is not a readable PEM certificate"),
         ] {
             let loader = TestHost.loader()
             let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")
@@ -144,8 +150,22 @@ import Testing
                 _ = try loader.makeTransport(library, .init(label: "t", config: Data(options.utf8), requests: testRequests(), events: Recorder()))
                 Issue.record("\(options) was accepted")
             } catch {
-                #expect("\(error)".hasSuffix(message), "\(error)")
+                #expect("\(error)".hasSuffix(message) || "\(error)".contains(message + ": "), "\(error)")
             }
+        }
+    }
+
+    /// Names that resolve only to loopback addresses count as loopback, whatever they are called.
+    @Test func aNameResolvingToLoopbackListensWithoutAToken() async throws {
+        try await withHost(["listen": "localhost:0"]) { host in
+            let health = try await RawHTTP.get(port: host.port, "/health")
+            #expect(health.status == 200)
+        }
+        try await withHost(["listen": "127.0.0.2:0"]) { host in
+            let connection = try await RawConnection.open(host: "127.0.0.2", port: host.port)
+            defer { connection.close() }
+            try await connection.send("GET /health HTTP/1.1\r\nHost: 127.0.0.2:\(host.port)\r\n\r\n")
+            #expect(await connection.receive(RawHTTP.parse)?.status == 200)
         }
     }
 }

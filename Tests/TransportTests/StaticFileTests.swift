@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import PluginAPI
 import Testing
 
@@ -67,5 +68,37 @@ import Testing
         let link = try await RawHTTP.get(port: host.port, "/escape.txt")
         #expect(link.status == 404, "a symlink out of static_dir is not served")
         #expect(!link.text.contains("top secret"))
+    }
+
+    /// The index is built by a scan; a file or directory replaced by a symlink after it is
+    /// refused at open time rather than served from wherever the link points.
+    @Test func aFileOrDirectoryReplacedByASymlinkAfterTheScanIsNotFollowed() async throws {
+        let host = try await TestHost.start()
+        defer { Task { await host.stop() } }
+        let outside = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: outside) }
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        let secret = "top secret, outside static_dir"
+        try secret.write(to: outside.appendingPathComponent("style.css"), atomically: true, encoding: .utf8)
+        try secret.write(to: outside.appendingPathComponent("index-Bk3a9xQz.js"), atomically: true, encoding: .utf8)
+        #expect(try await RawHTTP.get(port: host.port, "/assets/style.css").status == 200)
+        #expect(try await RawHTTP.get(port: host.port, "/assets/index-Bk3a9xQz.js").status == 200)
+
+        let files = FileManager.default, assets = host.staticDir.appendingPathComponent("assets")
+        try files.removeItem(at: assets.appendingPathComponent("style.css"))
+        try files.createSymbolicLink(at: assets.appendingPathComponent("style.css"), withDestinationURL: outside.appendingPathComponent("style.css"))
+        let file = try await RawHTTP.get(port: host.port, "/assets/style.css")
+        #expect(file.status == 404)
+        #expect(file.errorCode == "not_found")
+        #expect(file.errorMessage == "/assets/style.css is no longer a file in static_dir")
+        #expect(!file.text.contains(secret))
+
+        try files.moveItem(at: assets, to: host.staticDir.appendingPathComponent("assets-old"))
+        try files.createSymbolicLink(at: assets, withDestinationURL: outside)
+        let directory = try await RawHTTP.get(port: host.port, "/assets/index-Bk3a9xQz.js")
+        #expect(directory.status == 404)
+        #expect(directory.errorCode == "not_found")
+        #expect(!directory.text.contains(secret))
+        #expect(try await RawHTTP.get(port: host.port, "/").status == 200, "the rest is still served")
     }
 }

@@ -142,7 +142,7 @@ import Testing
         let history = try await watcher.ask(["type": "load_chat", "orchestrator_agent_id": id, "limit": 50], reply: "chat_history")
         #expect(elements(history?["messages"]).count == 24)
         for _ in 0..<50 { #expect(try await watcher.ask(["type": "get_orchestrator"]) != nil) }
-        let baseline = try Self.residentKiB(pid)
+        let baseline = try residentKiB(pid)
 
         let flooder = try host.connect(reading: false)
         let written = Tally()
@@ -158,7 +158,7 @@ import Testing
         var peak = baseline, writtenAt8s = 0
         var pongs = 0
         while ContinuousClock.now < until {
-            peak = max(peak, try Self.residentKiB(pid))
+            peak = max(peak, try residentKiB(pid))
             if (try? await watcher.ask(["type": "ping"], reply: "pong")) != nil { pongs += 1 }
             if ContinuousClock.now > until - .seconds(4) && writtenAt8s == 0 { writtenAt8s = written.total }
             try await Task.sleep(for: .milliseconds(100))
@@ -176,8 +176,8 @@ import Testing
         #expect(host.orch.stderr.contains("\(clientID) took none of its output in time; closing it (stall_timeout)"), "\(host.orch.stderr.suffix(2000))")
         #expect(await eventually(timeout: .seconds(10)) { written.done })
 
-        var after = try Self.residentKiB(pid)
-        #expect(await eventually(timeout: .seconds(15)) { after = (try? Self.residentKiB(pid)) ?? .max; return after < baseline + 5 * 1024 },
+        var after = try residentKiB(pid)
+        #expect(await eventually(timeout: .seconds(15)) { after = (try? residentKiB(pid)) ?? .max; return after < baseline + 5 * 1024 },
                 "RSS \(after) KiB after, \(baseline) KiB before")
         #expect(peak - baseline < 20 * 1024, "RSS grew from \(baseline) to \(peak) KiB")
         #expect(pongs > 20, "the host kept answering others meanwhile: \(pongs)")
@@ -240,12 +240,6 @@ import Testing
             #expect(result.status == 3)
             #expect(result.stderr.contains("UnixSocketTransport: option \(option) must be an integer from 1 to 86400, got \(value)"), "\(result.stderr)")
         }
-    }
-
-    static func residentKiB(_ pid: Int32) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }
 

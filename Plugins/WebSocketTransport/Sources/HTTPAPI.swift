@@ -134,12 +134,16 @@ struct HTTPAPI: Sendable {
             .cacheControl: file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
         ]
         if request.headers[.ifNoneMatch] == file.etag { return Response(status: .notModified, headers: headers) }
-        headers[.contentLength] = String(file.size)
-        guard request.method == .get else { return Response(status: .ok, headers: headers) }
+        guard request.method == .get else {
+            headers[.contentLength] = String(file.size)
+            return Response(status: .ok, headers: headers)
+        }
         do {
-            return Response(status: .ok, headers: headers, body: try await files.body(of: file, context: context))
+            let bytes = try await files.contents(of: file)
+            headers[.contentLength] = String(bytes.readableBytes)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
         } catch {
-            throw APIError(.notFound, "not_found", "\(request.uri.path.prefix(200)) disappeared while being read")
+            throw APIError(.notFound, "not_found", "\(request.uri.path.prefix(200)) is no longer a file in static_dir")
         }
     }
 

@@ -47,10 +47,13 @@ enum LocalFrame {
         return .object(fields)
     }
 
-    static func reloadRequired(orchestratorID: String, lastSeq: UInt64, _ header: ClientRequest.Header) -> JSONValue {
+    static func reloadRequired(
+        orchestratorID: String, lastSeq: UInt64, _ header: ClientRequest.Header,
+        message: String = "the events you missed are no longer kept; reload history with /load_chat, then continue from last_seq"
+    ) -> JSONValue {
         var fields: [String: JSONValue] = [
             "type": .string("reload_required"), "orchestrator_agent_id": .string(orchestratorID), "last_seq": .int(Int64(lastSeq)),
-            "message": .string("the events you missed are no longer kept; reload history with /load_chat, then continue from last_seq"),
+            "message": .string(message),
         ]
         header.annotate(&fields)
         return .object(fields)

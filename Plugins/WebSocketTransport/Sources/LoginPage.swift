@@ -34,7 +34,9 @@ struct LoginPage {
         }
         var response = Response.redirect(to: "/", type: .normal)
         let value = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        response.headers[.setCookie] = "\(SecurityPolicy.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict"
+        // Secure only over TLS: on plain HTTP a browser would refuse to store the cookie at all.
+        let secure = request.head.scheme == "https" ? "; Secure" : ""
+        response.headers[.setCookie] = "\(SecurityPolicy.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict\(secure)"
         return response
     }
 

@@ -61,6 +61,8 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     private var bytesSinceRequestEnd = false
     private var finished = false
     private var upgraded = false
+    /// An approved upgrade: what arrives may be raw bytes (see `upgradeApproved`).
+    private var passingThrough = false
     private var context: ChannelHandlerContext?
     fileprivate let arrivals = ByteArrivals()
 
@@ -109,6 +111,7 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !passingThrough else { return context.fireChannelRead(data) }
         switch unwrapInboundIn(data) {
         case .head:
             unanswered += 1
@@ -149,6 +152,15 @@ final class RequestDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         guard upgraded else { return }
         context.pipeline.syncOperations.removeHandler(arrivals, promise: nil)
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// For an upgrade that will go ahead. NIO removes the HTTP decoder before it writes the
+    /// 101, and the decoder hands the frames a client sent right behind its handshake on as
+    /// raw bytes, through this handler: read as HTTP parts they brought the process down.
+    /// From here on they pass untouched; the clocks run on until the 101 (a request that
+    /// never ends still times out), then the handler leaves.
+    static func upgradeApproved(on channel: any Channel) {
+        (try? channel.pipeline.syncOperations.handler(type: RequestDeadlines.self))?.passingThrough = true
     }
 
     // MARK: Clocks

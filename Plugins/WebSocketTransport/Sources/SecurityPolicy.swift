@@ -35,6 +35,10 @@ struct SecurityPolicy: Sendable {
 
     /// Whether the request names a host we serve. Checked for every request.
     func checkHost(_ request: Credentials) throws(APIError) {
+        // Two Host headers could name two hosts, one checked here and another acted on elsewhere (RFC 9112, section 3.2).
+        guard request.hostHeaders <= 1 else {
+            throw .badRequest("duplicate_host", "the request has \(request.hostHeaders) Host headers; send exactly one")
+        }
         guard !allowedHostNames.isEmpty else { return }
         let host = request.host ?? ""
         guard allowedHostNames.contains(Self.hostName(host).lowercased()) else {
@@ -125,6 +129,7 @@ struct Credentials: Sendable {
     var origins: [String]
     var authorization: String?
     var cookies: [String]
+    var hostHeaders = 1
 
     var bearer: String? {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { return nil }
@@ -145,8 +150,12 @@ struct Credentials: Sendable {
 }
 
 extension Credentials {
+    private static let hostField = HTTPField.Name("Host")!
+
     init(_ request: HTTPRequest) {
+        // NIO keeps the first Host as the authority and any further ones as fields.
         self.init(host: request.authority, origins: request.headerFields[values: .origin],
-                  authorization: request.headerFields[.authorization], cookies: request.headerFields[values: .cookie])
+                  authorization: request.headerFields[.authorization], cookies: request.headerFields[values: .cookie],
+                  hostHeaders: (request.authority == nil ? 0 : 1) + request.headerFields[values: Self.hostField].count)
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 import PluginAPI
 
@@ -36,12 +37,15 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
     let refuseUpgrade: @Sendable (HTTPRequestHead, String?) -> APIError?
     let timeouts: RequestDeadlines.Limits
     let cap: ConnectionCap
+    /// Set with `tls_cert`/`tls_key`: every connection, even one refused, speaks TLS.
+    let tls: NIOSSLContext?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let metrics = hub.metrics, cap = cap
         guard cap.admit() else {
             metrics.connectionsRefused.increment()
             return channel.eventLoop.makeCompletedFuture {
+                try self.addTLS(to: channel)
                 try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(limit: cap.limit))
                 return Value(negotiated: channel.eventLoop.makeSucceededFuture(.overCapacity(channel)), channel: channel)
@@ -61,6 +65,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     refusal.value = self.refuseUpgrade(head, channel.remoteAddress?.ipAddress)
+                    if refusal.value == nil { RequestDeadlines.upgradeApproved(on: channel) }
                     return channel.eventLoop.makeSucceededFuture(refusal.value == nil ? HTTPHeaders() : nil)
                 },
                 upgradePipelineHandler: { channel, _ in
@@ -77,7 +82,7 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [HandshakeCheck(upgrader: upgrader, refusal: refusal)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: self.tls != nil))
                         // Only for graceful shutdown: RequestDeadlines keeps the clocks.
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
@@ -90,10 +95,19 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = true  // malformed HTTP gets a 400 and a close, not silence
             configuration.enableResponseHeaderValidation = false  // HTTPTypes validates headers
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            let upgrades = try channel.pipeline.syncOperations.handler(type: NIOTypedHTTPServerUpgradeHandler<Negotiated>.self)
+            try channel.pipeline.syncOperations.addHandler(UpgradeRequestCheck(refusal: refusal), position: .before(upgrades))
             try channel.pipeline.syncOperations.addHandler(CloseOnParseError())
             try RequestDeadlines.install(on: channel, limits: timeouts) { metrics.timedOut($0.rawValue) }
+            try self.addTLS(to: channel)
             return Value(negotiated: negotiated, channel: channel)
         }
+    }
+
+    /// In front of everything, so the deadlines' byte probe sees requests, not TLS records.
+    private func addTLS(to channel: any Channel) throws {
+        guard let tls else { return }
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -113,7 +127,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     private static func answer(_ channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, with error: APIError) async throws {
-        let response = EarlyResponse(error: error)
+        // Only /ws is upgraded, and it takes GET alone.
+        let response = EarlyResponse(error: error, extraHeaders: error.status == .methodNotAllowed ? [("Allow", "GET")] : [])
         var headers = HTTPFields()
         for (name, value) in response.headerFields { if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) } }
         try await channel.executeThenClose { _, outbound in
@@ -125,7 +140,8 @@ struct ServerChannel: ServerChildChannel, HTTPChannelHandler {
 extension Credentials {
     init(_ head: HTTPRequestHead) {
         self.init(host: head.headers.first(name: "host"), origins: head.headers["origin"],
-                  authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"])
+                  authorization: head.headers.first(name: "authorization"), cookies: head.headers["cookie"],
+                  hostHeaders: head.headers["host"].count)
     }
 }
 
@@ -147,9 +163,11 @@ private final class HandshakeCheck: NIOTypedHTTPServerProtocolUpgrader, Sendable
 
     func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
         let keys = upgradeRequest.headers["sec-websocket-key"], versions = upgradeRequest.headers["sec-websocket-version"]
-        guard keys.count == 1, Data(base64Encoded: keys[0])?.count == 16, versions == ["13"] else {
+        // RFC 6455 section 4.2.1 asks for Connection: Upgrade too, which NIO's upgrader does not check.
+        let connection = upgradeRequest.headers[canonicalForm: "connection"].map { $0.lowercased() }
+        guard keys.count == 1, Data(base64Encoded: keys[0])?.count == 16, versions == ["13"], connection.contains("upgrade") else {
             refusal.value = .badRequest("websocket_handshake_failed",
-                                        "a WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
+                                        "a WebSocket handshake needs Connection: Upgrade, one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version: 13")
             return channel.eventLoop.makeFailedFuture(NIOWebSocketUpgradeError.invalidUpgradeHeader)
         }
         return upgrader.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)

@@ -18,7 +18,6 @@ final class StaticFiles: Sendable {
     }
 
     let root: String
-    private let fileIO = FileIO(threadPool: .singleton)
     private let index: NIOLockedValueBox<(files: [String: File], scannedAt: ContinuousClock.Instant)>
 
     /// Walks the directory; called from `create`, where blocking briefly is allowed.
@@ -50,8 +49,10 @@ final class StaticFiles: Sendable {
         return .notFound
     }
 
-    func body(of file: File, context: some RequestContext) async throws -> ResponseBody {
-        try await fileIO.loadFile(path: file.path, context: context)
+    /// The file's bytes as they are now, read off the event loop. The index was built
+    /// at the last scan: a file replaced by a symlink since then is not followed.
+    func contents(of file: File) async throws -> ByteBuffer {
+        try await NIOThreadPool.singleton.runIfActive { try NoFollowRead.contents(of: file.path) }
     }
 
     /// A rebuilt frontend has new hashed names: rescan (off the event loops, at most

@@ -18,6 +18,8 @@ struct TransportOptions: Sendable {
     var maxFrameBytes: Int
     var heartbeat: Duration
     var clientQueueLimit: Int
+    /// Bytes of frames a client may fall behind by (with `clientQueueLimit` frames, its `OutboundBudget`).
+    var clientQueueBytes: Int
     var corsOrigins: Set<String>
     /// How long a request head may take to arrive, from the connection's first byte (or its accept).
     var headTimeout: Duration
@@ -27,10 +29,12 @@ struct TransportOptions: Sendable {
     var idleTimeout: Duration
     /// Open sockets (HTTP and WebSocket) beyond which new ones are refused with 503.
     var maxConnections: Int
+    /// HTTPS and WSS instead of HTTP and WS, when both files are set.
+    var tls: TLSFiles?
 
     static let knownKeys = ["listen", "static_dir", "allowed_origins", "auth_token", "max_body_bytes", "max_frame_bytes",
-                            "heartbeat_s", "client_queue_limit", "cors_origins", "head_timeout_s", "body_timeout_s",
-                            "idle_timeout_s", "max_connections", "auth", "token_file", "auth_attempts", "auth_window_s"]
+                            "heartbeat_s", "client_queue_limit", "client_queue_bytes", "cors_origins", "head_timeout_s", "body_timeout_s",
+                            "idle_timeout_s", "max_connections", "tls_cert", "tls_key", "auth", "token_file", "auth_attempts", "auth_window_s"]
     static let defaultTokenFile = ".orch/auth-token"
 
     init(json: Data, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PluginError) {
@@ -46,11 +50,13 @@ struct TransportOptions: Sendable {
         maxBodyBytes = try options.positive("max_body_bytes") ?? 1 << 20
         maxFrameBytes = try options.positive("max_frame_bytes") ?? 256 * 1024
         clientQueueLimit = try options.positive("client_queue_limit") ?? 4096
+        clientQueueBytes = try options.positive("client_queue_bytes") ?? 4 << 20
         heartbeat = try options.seconds("heartbeat_s", default: 20, max: 3600)
         headTimeout = try options.seconds("head_timeout_s", default: 10, max: 86400)
         bodyTimeout = try options.seconds("body_timeout_s", default: 30, max: 86400)
         idleTimeout = try options.seconds("idle_timeout_s", default: 60, max: 86400)
         maxConnections = try options.positive("max_connections") ?? ConnectionCap.defaultLimit()
+        tls = try TLSFiles.from(certificate: try options.string("tls_cert"), key: try options.string("tls_key"))
         corsOrigins = Set(try options.strings("cors_origins").map(Self.origin))
         allowedOrigins = Set(try options.strings("allowed_origins").map(Self.origin))
         authAttempts = try options.positive("auth_attempts") ?? 10
@@ -158,8 +164,8 @@ private struct OptionsTable {
 }
 /// `host:port` to bind; `[::1]:9403` for IPv6.
 struct ListenAddress: Sendable, CustomStringConvertible {
-    var host: String
-    var port: Int
+    let host: String
+    let port: Int
 
     init(_ text: String) throws(PluginError) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
@@ -170,8 +176,10 @@ struct ListenAddress: Sendable, CustomStringConvertible {
         guard !host.isEmpty else { throw .invalid("invalid_options", "listen needs a host before the port, got \"\(text)\"") }
         self.host = host
         self.port = port
+        isLoopback = LoopbackHost.isLoopback(host)
     }
 
-    var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+    /// Decided once, by the addresses `host` resolves to (`LoopbackHost`).
+    let isLoopback: Bool
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

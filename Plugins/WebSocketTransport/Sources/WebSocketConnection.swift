@@ -4,10 +4,11 @@ import PluginAPI
 
 /// One WebSocket client, on its channel's event loop (all state is loop-confined).
 ///
-/// Host events are written straight to the socket; the channel's write buffer is the
-/// client's queue. While the socket cannot take more (the client reads slower than we
-/// write), every further event counts against `queueLimit`; past it the client is
-/// closed with a reason and can reconnect and `resume`. The others never wait for it.
+/// Every frame is written straight to the socket, through `emit`; the channel's write
+/// buffer is the client's queue. While the socket cannot take more (the client reads
+/// slower than we write), every further frame of any kind counts against the client's
+/// `OutboundBudget`; past it the client is closed with a reason (and its queued frames
+/// freed) and can reconnect and `resume`. The others never wait for it.
 final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
 
@@ -27,8 +28,8 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     /// A fragmented message being reassembled.
     private var partial: (opcode: WebSocketOpcode, data: ByteBuffer)?
     private var closing = false
-    /// Events written since the socket stopped taking data.
-    private var backlog = 0
+    /// Frames waiting for this client beyond what its socket takes.
+    private var budget: OutboundBudget
     private var inflight = 0
     /// Per orchestrator, the seqs this connection has written (a contiguous run).
     private var delivered: [String: ClosedRange<UInt64>] = [:]
@@ -39,6 +40,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         self.hub = hub
         self.eventLoop = eventLoop
         self.clientID = hub.nextClientID()
+        budget = OutboundBudget(hub.limits.queue)
     }
 
     // MARK: Lifecycle
@@ -68,8 +70,20 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         context.fireChannelInactive()
     }
 
+    /// The server's sockets allow half-closure (for HTTP), so a client that goes away without a
+    /// close frame shows up as its input closing, not as the channel closing: it would stay
+    /// connected, and counted, until the heartbeat noticed. It can send nothing more, not even
+    /// a pong, so it is closed now.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            unregister()
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { backlog = 0 }
+        if context.channel.isWritable { budget.drained() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -87,21 +101,18 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         guard !closing, context != nil else { return false }
         if !held.isEmpty, held[event.orchestratorID] != nil {
             held[event.orchestratorID]!.append(event)
-            if held[event.orchestratorID]!.count > hub.limits.queueLimit { dropTooSlow() }
+            budget.held(event.frame.readableBytes)
+            if budget.isExceeded { dropTooSlow() }
             return false
         }
         return write(event)
     }
 
     private func write(_ event: OutboundEvent, record shouldRecord: Bool = true) -> Bool {
-        guard let context, !closing else { return false }
+        guard context != nil, !closing else { return false }
         if shouldRecord, let run = delivered[event.orchestratorID], run.contains(event.seq) { return false }
         emit(event.frame)
         if shouldRecord { record(event.seq, of: event.orchestratorID) }
-        if !context.channel.isWritable {
-            backlog += 1
-            if backlog > hub.limits.queueLimit { dropTooSlow() }
-        }
         return true
     }
 
@@ -115,10 +126,14 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
+    /// The close frame queues behind everything the client has not read, so a client that
+    /// stopped reading never sees it: the log says why, and closing the socket after the
+    /// grace frees what was queued.
     private func dropTooSlow() {
+        guard !closing else { return }
         hub.metrics.slowClientsDropped.increment()
-        close(code: Self.tooSlow, reason: "too slow: over \(hub.limits.queueLimit) events queued; reconnect and resume from your last seq",
-              after: .seconds(2))
+        hub.host.host.log(.warning, "\(clientID) fell too far behind; closing it with \(UInt16(webSocketErrorCode: Self.tooSlow)): \(budget.reason)")
+        close(code: Self.tooSlow, reason: budget.reason, after: .seconds(2)).whenComplete { _ in FreedMemory.release() }
     }
 
     func heartbeat(now: NIODeadline) {
@@ -133,6 +148,7 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         emit(ServerFrame.encode(ServerFrame.ping, []))
     }
 
+    /// The one way out for every frame, so every frame counts against the budget.
     /// No promise unless the caller needs to know: a broadcast must not allocate one per client.
     private func emit(_ frame: ByteBuffer, promise: EventLoopPromise<Void>? = nil) {
         guard let socket else {
@@ -140,6 +156,10 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         socket.writeAndFlush(NIOAny(frame), promise: promise)
+        // Once closing, only the close frame is written, and the socket closes on a timer.
+        guard !closing, !socket.channel.isWritable else { return }
+        budget.queued(frame.readableBytes)
+        if budget.isExceeded { dropTooSlow() }
     }
 
     /// Writes a close frame, then closes the socket once it is out.
@@ -229,10 +249,22 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         }
         closing = true
         unregister()
-        // Echo the client's code, as RFC 6455 asks; a malformed close gets a protocol error.
+        // Echo the client's code, as RFC 6455 asks; a malformed close or a code no client may send gets a protocol error.
         var data = frame.unmaskedData
-        let code = data.readableBytes >= 2 ? data.readWebSocketErrorCode() ?? .protocolError : .normalClosure
-        emitCloseThenDisconnect(Self.closeFrame(data.readableBytes == 1 ? .protocolError : code, ""), channel: channel)
+        let answer: (code: WebSocketErrorCode, reason: String)
+        switch data.readableBytes {
+        case 0:
+            answer = (.normalClosure, "")
+        case 1:
+            answer = (.protocolError, "a close frame carries nothing or a 2-byte code first")
+        default:
+            let number = data.readInteger(as: UInt16.self)!
+            answer = CloseCode.isSendable(number)
+                ? (WebSocketErrorCode(codeNumber: Int(number)), "")
+                : (.protocolError, "close code \(number) may not be sent by an endpoint (RFC 6455, section 7.4)")
+        }
+        if answer.code == .protocolError { hub.metrics.error("protocol_error", via: "ws") }
+        emitCloseThenDisconnect(Self.closeFrame(answer.code, answer.reason), channel: channel)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -339,11 +371,21 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
         // Events this connection already got live are skipped; the rest are written in order,
         // after which the delivered run reaches back to the client's last seq.
         let run = delivered[orchestratorID]
-        var replayed = 0
-        for event in missed where !(run?.contains(event.seq) ?? false) {
-            if write(OutboundEvent(orchestratorID: orchestratorID, seq: event.seq, json: LocalFrame.json(event.json)), record: false) { replayed += 1 }
-        }
+        let replay = missed.filter { !(run?.contains($0.seq) ?? false) }
+            .map { OutboundEvent(orchestratorID: orchestratorID, seq: $0.seq, json: LocalFrame.json($0.json)) }
         let newest = max(run?.upperBound ?? 0, missed.last?.seq ?? 0)
+        // Written in one go, a replay over the budget would only drop the client, which would resume into the same wall.
+        guard budget.fits(frames: replay.count, bytes: replay.reduce(0) { $0 + $1.frame.readableBytes }) else {
+            let limits = budget.limits
+            writeLocal(LocalFrame.reloadRequired(
+                orchestratorID: orchestratorID, lastSeq: newest, header,
+                message: "the events you missed are more than a connection may have queued (client_queue_limit \(limits.frames) frames, client_queue_bytes \(limits.bytes)); reload history with /load_chat, then continue from last_seq"))
+            if newest > lastSeq { delivered[orchestratorID] = (lastSeq + 1)...newest }
+            releaseHeld(orchestratorID)
+            return
+        }
+        var replayed = 0
+        for event in replay where write(event, record: false) { replayed += 1 }
         if newest > lastSeq { delivered[orchestratorID] = (lastSeq + 1)...newest }
         writeLocal(LocalFrame.resumed(orchestratorID: orchestratorID, replayed: replayed,
                                       lastSeq: delivered[orchestratorID]?.upperBound ?? lastSeq, header))
@@ -351,7 +393,9 @@ final class WebSocketConnection: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private func releaseHeld(_ orchestratorID: String) {
-        for event in held.removeValue(forKey: orchestratorID) ?? [] { _ = write(event) }
+        let events = held.removeValue(forKey: orchestratorID) ?? []
+        budget.released(frames: events.count, bytes: events.reduce(0) { $0 + $1.frame.readableBytes })
+        for event in events { _ = write(event) }
     }
 
     // MARK: Replies

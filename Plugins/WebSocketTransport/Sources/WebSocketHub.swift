@@ -7,8 +7,8 @@ final class WebSocketHub: Sendable {
     struct Limits: Sendable {
         var maxFrameBytes: Int
         var maxMessageBytes: Int
-        /// Events a client may fall behind by before it is dropped.
-        var queueLimit: Int
+        /// How far (in frames and bytes) a client may fall behind before it is dropped.
+        var queue: OutboundBudget.Limits
         var heartbeat: Duration
         /// Host requests one client may have outstanding; more are refused, not queued.
         var maxInflight = 16

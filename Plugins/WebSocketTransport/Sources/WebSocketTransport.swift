@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import PluginAPI
 import PluginLogging
+import NIOSSL
 import ServiceLifecycle
 
 /// The transport plugin: one Hummingbird server on its own event loops, serving the
@@ -21,6 +22,7 @@ final class WebSocketTransport: TransportPlugin {
     private let registry: ConnectionRegistry
     private let metrics = TransportMetrics()
     private let files: StaticFiles
+    private let tls: NIOSSLContext?
     private let logger: Logger
     /// Whether `stop` shut the event loops down already (a second shutdown is an error in NIO).
     private let stopped = NIOLockedValueBox(false)
@@ -30,6 +32,7 @@ final class WebSocketTransport: TransportPlugin {
         let guarded = GuardedHost(host, name: "WebSocketTransport")
         self.host = guarded
         options = try TransportOptions(json: host.config)
+        tls = try options.tls?.makeContext()
         logger = Logger(label: "WebSocketTransport") { _ in HostLogHandler(host: guarded) }
         // Walking static_dir here, where blocking is allowed, keeps requests off the disk.
         files = StaticFiles(root: options.staticDir)
@@ -51,20 +54,28 @@ final class WebSocketTransport: TransportPlugin {
         let hub = WebSocketHub(
             host: hostClient, registry: registry,
             limits: .init(maxFrameBytes: options.maxFrameBytes, maxMessageBytes: maxMessageBytes,
-                          queueLimit: options.clientQueueLimit, heartbeat: options.heartbeat),
+                          queue: .init(frames: options.clientQueueLimit, bytes: options.clientQueueBytes), heartbeat: options.heartbeat),
             metrics: metrics)
         let api = HTTPAPI(host: hostClient, options: options, policy: policy, files: files, metrics: metrics,
                           registry: registry, version: Self.version, maxMessageBytes: maxMessageBytes)
-        let cap = ConnectionCap(limit: options.maxConnections)
+        let cap = ConnectionCap(limit: options.maxConnections), tls = tls
         let timeouts = RequestDeadlines.Limits(head: options.headTimeout, body: options.bodyTimeout, idle: options.idleTimeout)
         host.log(.info, "accepting up to \(cap.limit) connections (max_connections)")
+        if let files = options.tls { host.log(.info, "serving HTTPS and WSS with tls_cert \(files.certificate)") }
         let server = HTTPServerBuilder { responder in
             ServerChannel(responder: responder, hub: hub, refuseUpgrade: { head, address in
+                let credentials = Credentials(head)
+                // The Host check comes first, as for every other request: a rebound name learns nothing about /ws.
+                do throws(APIError) { try policy.checkHost(credentials) } catch { return error }
                 guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == HTTPAPI.webSocketPath else {
                     return APIError(.notFound, "not_found", "WebSockets are served at /ws only")
                 }
-                return policy.refusal(Credentials(head), from: address)
-            }, timeouts: timeouts, cap: cap)
+                // RFC 6455 opens a WebSocket with GET; anything else is refused, as the router refuses it without an upgrade.
+                guard head.method == .GET else {
+                    return APIError(.methodNotAllowed, "method_not_allowed", "\(HTTPAPI.webSocketPath) accepts GET, not \(head.method.rawValue)")
+                }
+                return policy.refusal(credentials, from: address)
+            }, timeouts: timeouts, cap: cap, tls: tls)
         }
         let (bound, boundContinuation) = AsyncStream.makeStream(of: String.self)
         let listen = options.listen
@@ -85,7 +96,7 @@ final class WebSocketTransport: TransportPlugin {
         running.withLockedValue { $0 = (services, task) }
         for await address in bound {
             registry.startHeartbeats(every: options.heartbeat)
-            host.log(.notice, "console: \(Self.consoleURL(bound: address, auth: options.auth))")
+            host.log(.notice, "console: \(Self.consoleURL(bound: address, auth: options.auth, tls: options.tls != nil))")
             return address
         }
         // The server ended before it was listening: report why.
@@ -126,13 +137,14 @@ final class WebSocketTransport: TransportPlugin {
 
     /// The URL that opens the console: with the token in the fragment, which the browser
     /// never sends (no server log, no `Referer` holds it); `/login.js` trades it for the cookie.
-    static func consoleURL(bound address: String, auth: AuthSetting) -> String {
+    static func consoleURL(bound address: String, auth: AuthSetting, tls: Bool = false) -> String {
+        let scheme = tls ? "https" : "http"
         var authority = address
         if authority.hasPrefix("0.0.0.0:") { authority = "127.0.0.1" + authority.dropFirst("0.0.0.0".count) }
         if authority.hasPrefix("[::]:") { authority = "[::1]" + authority.dropFirst("[::]".count) }
-        guard let token = auth.token else { return "http://\(authority)/" }
+        guard let token = auth.token else { return "\(scheme)://\(authority)/" }
         let encoded = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_.~"))) ?? token
-        var url = "http://\(authority)/login#token=\(encoded)"
+        var url = "\(scheme)://\(authority)/login#token=\(encoded)"
         if case .token(_, .file(let path, let created)) = auth { url += created ? "  (token created in \(path))" : "  (token from \(path))" }
         return url
     }

@@ -73,6 +73,12 @@ public final class UnixHost: @unchecked Sendable {
 
     public func connect(reading: Bool = true) throws -> LineClient { try LineClient(socket, reading: reading) }
 
+    /// The address another transport reported ("listening on …"), other than the Unix socket.
+    public var tcpAddress: String {
+        orch.stdout.split(separator: "\n").map(String.init)
+            .first { $0.hasPrefix("listening on ") && !$0.contains("unix:") }.map { String($0.dropFirst("listening on ".count)) } ?? ""
+    }
+
     /// SIGTERM, then the exit status (nil if it had to be killed).
     public func stop() async -> Int32? {
         orch.terminate()

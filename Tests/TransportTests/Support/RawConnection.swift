@@ -3,6 +3,7 @@ import OrchTesting
 import PluginAPI
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A plain TCP connection on SwiftNIO that sends exactly the bytes it is given and
 /// collects what comes back: for requests a polite client would never send
@@ -12,19 +13,33 @@ final class RawConnection: @unchecked Sendable {
     let channel: any Channel
     private let collector: Collector
 
-    /// `from`: the local address to connect from (another loopback address, e.g. 127.0.0.2, is another client address).
-    static func open(port: Int, reading: Bool = true, from source: String? = nil) async throws -> RawConnection {
+    /// `from`: the local address to connect from (another loopback address, e.g. 127.0.0.2, is another client address);
+    /// `tls`: speak TLS, trusting any certificate (the tests' own are self-signed).
+    static func open(host: String = "127.0.0.1", port: Int, reading: Bool = true, from source: String? = nil,
+                     tls: Bool = false) async throws -> RawConnection {
         let collector = Collector()
+        let context = tls ? try Self.trustingClientContext() : nil
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: reading)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil)) }
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
+            }
         if !reading {
             // A small receive window, so a client that never reads backs the server up quickly.
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: 4096)
         }
         if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
-        let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
+        let channel = try await bootstrap.connect(host: host, port: port).get()
         return RawConnection(channel: channel, collector: collector)
+    }
+
+    private static func trustingClientContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        return try NIOSSLContext(configuration: configuration)
     }
 
     private init(channel: any Channel, collector: Collector) {
@@ -134,14 +149,14 @@ struct RawHTTP {
     }
 
     static func request(port: Int, _ method: String, _ target: String, headers: [String: String] = [:], body: [UInt8] = [],
-                        from source: String? = nil) async throws -> Response {
+                        from source: String? = nil, tls: Bool = false) async throws -> Response {
         var head = "\(method) \(target) HTTP/1.1\r\n"
         var fields = ["Host": "127.0.0.1:\(port)", "Connection": "close"]
         if !body.isEmpty || method == "POST" { fields["Content-Length"] = String(body.count) }
         fields.merge(headers) { $1 }
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) where !value.isEmpty { head += "\(name): \(value)\r\n" }
         head += "\r\n"
-        let connection = try await RawConnection.open(port: port, from: source)
+        let connection = try await RawConnection.open(port: port, from: source, tls: tls)
         defer { connection.close() }
         try await connection.send(Array(head.utf8) + body)
         let parse = method == "HEAD" ? Self.parseHead : Self.parse

@@ -18,8 +18,8 @@ final class RawWebSocket: @unchecked Sendable {
 
     private init(_ connection: RawConnection) { self.connection = connection }
 
-    static func connect(port: Int, headers: [String: String] = [:], reading: Bool = true) async throws -> RawWebSocket {
-        let connection = try await RawConnection.open(port: port, reading: reading)
+    static func connect(port: Int, headers: [String: String] = [:], reading: Bool = true, tls: Bool = false) async throws -> RawWebSocket {
+        let connection = try await RawConnection.open(port: port, reading: reading, tls: tls)
         var request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
@@ -68,20 +68,48 @@ final class RawWebSocket: @unchecked Sendable {
     }
 
     static func parse(_ bytes: [UInt8]) -> (value: Frame, consumed: Int)? {
+        parse(bytes[...])
+    }
+
+    /// Every complete frame at the front of `bytes`, in one pass: a client that read
+    /// nothing for a while has thousands waiting, too many to take one at a time.
+    static func frames(_ bytes: [UInt8]) -> (value: [Frame], consumed: Int)? {
+        var frames: [Frame] = [], consumed = 0
+        while let (frame, length) = parse(bytes[consumed...]) {
+            frames.append(frame)
+            consumed += length
+        }
+        return frames.isEmpty ? nil : (frames, consumed)
+    }
+
+    /// Frames until the server's close frame, or nil if none comes within `timeout`.
+    func framesUntilClose(timeout: Duration = .seconds(10)) async -> [Frame]? {
+        var frames: [Frame] = []
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, let batch = await connection.receive(timeout: deadline - .now, Self.frames) {
+            frames += batch
+            if batch.contains(where: { $0.opcode == 0x8 }) { return frames }
+        }
+        return nil
+    }
+
+    /// One frame from the front of `bytes`, a slice at any offset.
+    private static func parse(_ bytes: ArraySlice<UInt8>) -> (value: Frame, consumed: Int)? {
+        let base = bytes.startIndex
         guard bytes.count >= 2 else { return nil }
-        var length = UInt64(bytes[1] & 0x7F)
+        var length = UInt64(bytes[base + 1] & 0x7F)
         var offset = 2
         if length == 126 {
             guard bytes.count >= 4 else { return nil }
-            length = UInt64(bytes[2]) << 8 | UInt64(bytes[3])
+            length = UInt64(bytes[base + 2]) << 8 | UInt64(bytes[base + 3])
             offset = 4
         } else if length == 127 {
             guard bytes.count >= 10 else { return nil }
-            length = bytes[2..<10].reduce(0) { $0 << 8 | UInt64($1) }
+            length = bytes[(base + 2)..<(base + 10)].reduce(0) { $0 << 8 | UInt64($1) }
             offset = 10
         }
         guard UInt64(bytes.count - offset) >= length else { return nil }
         let end = offset + Int(length)
-        return (Frame(fin: bytes[0] & 0x80 != 0, opcode: bytes[0] & 0x0F, payload: Array(bytes[offset..<end])), end)
+        return (Frame(fin: bytes[base] & 0x80 != 0, opcode: bytes[base] & 0x0F, payload: Array(bytes[(base + offset)..<(base + end)])), end)
     }
 }
