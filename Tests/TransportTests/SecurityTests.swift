@@ -138,8 +138,8 @@ import Testing
             (#"{"idle_timeout_s":"soon"}"#, "idle_timeout_s must be a number, found a string"),
             (#"{"max_connections":0}"#, "max_connections must be a positive integer, found 0"),
             // Loopback is what the name resolves to, not how it starts (.invalid never resolves, RFC 6761).
-            (#"{"listen":"127.0.0.1.invalid:0"}"#, "refusing to listen on 127.0.0.1.invalid:0 without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1"),
-            (#"{"listen":"127.evil.invalid:0"}"#, "refusing to listen on 127.evil.invalid:0 without auth_token: anyone who can reach it could drive an agent with shell access; set auth_token (or ORCH_AUTH_TOKEN), or listen on 127.0.0.1"),
+            (#"{"listen":"127.0.0.1.invalid:0","auth":"none"}"#, #"refusing auth = "none" on 127.0.0.1.invalid:0: only a loopback listen address may turn the token off, since anyone who can reach it could drive an agent with shell access; remove auth = "none" (the token in token_file is then required), or listen on 127.0.0.1"#),
+            (#"{"listen":"127.evil.invalid:0","auth":"none"}"#, #"refusing auth = "none" on 127.evil.invalid:0: only a loopback listen address may turn the token off, since anyone who can reach it could drive an agent with shell access; remove auth = "none" (the token in token_file is then required), or listen on 127.0.0.1"#),
             (#"{"client_queue_bytes":0}"#, "client_queue_bytes must be a positive integer, found 0"),
             (#"{"tls_cert":"/tmp/cert.pem"}"#, "tls_cert and tls_key go together: set both (PEM files) to serve HTTPS, or neither"),
             (#"{"tls_cert":"/nonexistent/cert.pem","tls_key":"/nonexistent/key.pem"}"#, "tls_cert /nonexistent/cert.pem is not a readable PEM certificate"),

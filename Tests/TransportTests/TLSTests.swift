@@ -26,20 +26,22 @@ import Testing
         let directory = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try Self.makeCertificate(in: directory)
-        try await TestHost.with(["tls_cert": .string(files.certificate), "tls_key": .string(files.key), "auth_token": "s3cret-token"]) {
+        try await TestHost.with(["tls_cert": .string(files.certificate), "tls_key": .string(files.key), "auth_token": "s3cret-token-of-tls-tests"]) {
             host in
+            #expect(host.logs.messages.contains { $0.hasSuffix("console: https://127.0.0.1:\(host.port)/login#token=s3cret-token-of-tls-tests") },
+                    "the console URL it prints says https: \(host.logs.messages)")
             let health = try await RawHTTP.request(port: host.port, "GET", "/health", tls: true)
             #expect(health.status == 200)
             #expect(health.json?["status"] == "healthy")
 
             let login = try await RawHTTP.request(
                 port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
-                body: Array("token=s3cret-token".utf8), tls: true)
+                body: Array("token=s3cret-token-of-tls-tests".utf8), tls: true)
             #expect(login.status == 303)
             let cookie = login.headers["set-cookie"] ?? ""
             #expect(cookie.hasSuffix("; Path=/; HttpOnly; SameSite=Strict; Secure"), "\(cookie)")
 
-            let socket = try await RawWebSocket.connect(port: host.port, headers: ["Authorization": "Bearer s3cret-token"], tls: true)
+            let socket = try await RawWebSocket.connect(port: host.port, headers: ["Authorization": "Bearer s3cret-token-of-tls-tests"], tls: true)
             #expect(await socket.next()?.json?["type"] == "connection_established")
             try await socket.sendText(#"{"type":"ping","request_id":"tls"}"#)
             let pong = await socket.next()?.json
@@ -56,10 +58,10 @@ import Testing
 
     /// Over plain HTTP the cookie cannot be `Secure`: a browser would not send it back.
     @Test func aPlainHTTPLoginCookieIsNotMarkedSecure() async throws {
-        try await TestHost.with(["auth_token": "s3cret-token"]) { host in
+        try await TestHost.with(["auth_token": "s3cret-token-of-tls-tests"]) { host in
             let login = try await RawHTTP.request(
                 port: host.port, "POST", "/login", headers: ["Content-Type": "application/x-www-form-urlencoded"],
-                body: Array("token=s3cret-token".utf8))
+                body: Array("token=s3cret-token-of-tls-tests".utf8))
             #expect(login.status == 303)
             #expect(
                 login.headers["set-cookie"]?.hasSuffix("; Path=/; HttpOnly; SameSite=Strict") == true,

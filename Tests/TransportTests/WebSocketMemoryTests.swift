@@ -18,6 +18,7 @@ import Testing
                 plugin = "WebSocketTransport"
                 [transports.options]
                 listen = "127.0.0.1:0"
+                auth = "none"
                 """)
         let pid = host.orch.process.processIdentifier
         let port = Int(host.tcpAddress.split(separator: ":").last ?? "") ?? 0

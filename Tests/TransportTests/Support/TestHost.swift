@@ -13,6 +13,8 @@ final class TestHost: @unchecked Sendable {
     let requests = HostRequests()
     let orchestratorID = UUID().uuidString.lowercased()
     let staticDir: URL
+    /// What the transport logged (e.g. the console URL it prints at start).
+    let logs = LogCapture()
     private(set) var transport: TransportClient!
     private(set) var port = 0
     private let lock = NSLock()
@@ -59,7 +61,7 @@ final class TestHost: @unchecked Sendable {
         // Tests that are not about the token turn it off explicitly (loopback only); the others configure it.
         if !options.keys.contains(where: { ["auth", "auth_token", "token_file"].contains($0) }) { config["auth"] = .string("none") }
         config.merge(options) { $1 }
-        let loader = Self.loader()
+        let loader = Self.loader(logger: logs.logger)
         let library = try loader.library(Paths.plugin("WebSocketTransport"), relativeTo: "/")
         transport = try loader.makeTransport(library, .init(label: "WebSocketTransport", config: try JSON.encode(config), requests: requests, events: Recorder()))
         bus.attach(transport)
@@ -67,8 +69,8 @@ final class TestHost: @unchecked Sendable {
         port = Int(address.split(separator: ":").last ?? "") ?? 0
     }
 
-    static func loader() -> PluginLoader {
-        PluginLoader(locator: PluginLocator(configured: [], relativeTo: "/"), logger: Logger(label: "transport-test"))
+    static func loader(logger: Logger = Logger(label: "transport-test")) -> PluginLoader {
+        PluginLoader(locator: PluginLocator(configured: [], relativeTo: "/"), logger: logger)
     }
 
     func stop() async {
