@@ -72,7 +72,13 @@ final class PGConnection {
     private func ready() throws -> OpaquePointer {
         if let connection {
             if PQstatus(connection) == CONNECTION_OK, closedByServer(connection) == false { return connection }
+            let status = PQtransactionStatus(connection)
             disconnect()
+            // The server rolled the open transaction back when it closed: going on with a new connection
+            // would run the rest outside it and report its earlier statements done.
+            if status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE {
+                throw StoreError.unavailable(PostgresStore.name, "the connection to \(settings.location) was lost inside a transaction")
+            }
         }
         let made = settings.withConnectionParameters { keywords, values in PQconnectdbParams(keywords, values, 1) }
         guard let made else { throw StoreError.unavailable(PostgresStore.name, "libpq could not allocate a connection") }
@@ -130,6 +136,10 @@ final class PGConnection {
         guard let text else { return "no reason given" }
         return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "; ")
     }
+}
+
+extension PGConnection: BatchConnection {
+    func execute(batchSQL: String) throws { try execute(script: batchSQL) }
 }
 
 /// A statement with a stable name, prepared once per connection.
