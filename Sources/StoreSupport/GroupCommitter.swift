@@ -20,6 +20,10 @@ import PluginAPI
 /// batch runs again with a savepoint around each write: the failing write
 /// gets its own error and the others are saved. So a batched body may run
 /// twice and must do nothing but database work.
+///
+/// A write given as one statement (`write(statement:)`) can also be sent in a
+/// pipeline, where the connection can: the whole batch, BEGIN to COMMIT, then
+/// costs one round trip instead of one per row.
 public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendable {
     private let pool: WorkerPool<Resource>
     private let sql: BatchSQL
@@ -46,26 +50,42 @@ public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendabl
         try await enqueue(alone: true, body)
     }
 
+    /// Runs one statement in the next batch (in a pipeline where the connection can) and returns its rows once committed.
+    public func write(statement: Resource.Statement) async throws -> Resource.Rows {
+        try await withCheckedThrowingContinuation { continuation in
+            let slot = Slot<Resource.Rows>()
+            enqueue(Pending(alone: false,
+                            perform: { slot.value = try $0.execute(statement: statement) },
+                            pipelined: (statement, { slot.value = $0 }),
+                            succeed: { continuation.resume(returning: slot.value!) },
+                            fail: { continuation.resume(throwing: $0) }))
+        }
+    }
+
     private func enqueue<T: Sendable>(alone: Bool, _ body: @escaping @Sendable (Resource) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let slot = Slot<T>()
-            let pending = Pending(alone: alone,
-                                  perform: { slot.value = try body($0) },
-                                  succeed: { continuation.resume(returning: slot.value!) },
-                                  fail: { continuation.resume(throwing: $0) })
-            let startDrain: Bool = lock.withLock {
-                queue.append(pending)
-                defer { draining = true }
-                return !draining
+            enqueue(Pending(alone: alone,
+                            perform: { slot.value = try body($0) },
+                            pipelined: nil,
+                            succeed: { continuation.resume(returning: slot.value!) },
+                            fail: { continuation.resume(throwing: $0) }))
+        }
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let startDrain: Bool = lock.withLock {
+            queue.append(pending)
+            defer { draining = true }
+            return !draining
+        }
+        if startDrain, !pool.submit({ [self] in drain($0) }) {
+            let refused = lock.withLock {
+                draining = false
+                defer { queue.removeAll() }
+                return queue
             }
-            if startDrain, !pool.submit({ [self] in drain($0) }) {
-                let refused = lock.withLock {
-                    draining = false
-                    defer { queue.removeAll() }
-                    return queue
-                }
-                refused.forEach { $0.fail(WorkerPool<Resource>.closedError) }
-            }
+            refused.forEach { $0.fail(WorkerPool<Resource>.closedError) }
         }
     }
 
@@ -78,7 +98,7 @@ public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendabl
         while let batch = nextBatch() {
             if batch.count == 1 {
                 runAlone(batch[0], on: resource)
-            } else if !runTogether(batch, on: resource) {
+            } else if !runPipelined(batch, on: resource), !runTogether(batch, on: resource) {
                 runGuarded(batch, on: resource)
             }
         }
@@ -106,6 +126,29 @@ public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendabl
             pending.succeed()
         } catch {
             pending.fail(error)
+        }
+    }
+
+    /// One transaction sent in one round trip, when every write is a statement and the connection can.
+    /// False when it could not be sent or a write failed: nothing was kept, and the batch must run another way.
+    private func runPipelined(_ batch: [Pending], on resource: Resource) -> Bool {
+        let statements = batch.compactMap { $0.pipelined?.statement }
+        guard statements.count == batch.count else { return false }
+        switch resource.pipeline(begin: sql.begin, statements, commit: sql.commit) {
+        case .committed(let rows):
+            for (pending, rows) in zip(batch, rows) { pending.pipelined?.keep(rows) }
+            batch.forEach { $0.succeed() }
+            return true
+        case .failed(let error):
+            batch.forEach { $0.fail(error) }
+            return true
+        case .statementFailed:
+            try? resource.execute(batchSQL: sql.rollback)
+            // Run guarded straight away: the failing write would fail the unguarded run again.
+            runGuarded(batch, on: resource)
+            return true
+        case .notSent:
+            return false
         }
     }
 
@@ -176,6 +219,8 @@ public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendabl
     private struct Pending {
         let alone: Bool
         let perform: (Resource) throws -> Void
+        /// The write as one statement, and where its rows go, when it can be pipelined.
+        let pipelined: (statement: Resource.Statement, keep: (Resource.Rows) -> Void)?
         let succeed: () -> Void
         let fail: (Error) -> Void
     }
