@@ -52,6 +52,11 @@ final class PostgresStore: StoreDiagnosticOperations {
         try await explained(meanings) { try await writer.write(body) }
     }
 
+    /// Runs one statement in the writer's next batch, pipelined with the others where they fit; the same `meanings` as `run`.
+    private func write(_ meanings: [String: PluginError] = [:], _ statement: PGStatement, _ parameters: [String?]) async throws -> PGRows {
+        try await explained(meanings) { try await writer.write(statement: PGWrite(statement: statement, parameters: parameters)) }
+    }
+
     private func explained<T>(_ meanings: [String: PluginError], _ call: () async throws -> T) async throws -> T {
         do {
             return try await call()
@@ -131,10 +136,8 @@ final class PostgresStore: StoreDiagnosticOperations {
             "orchestrator_chat_agent_fk": StoreError.unknownAgent(message.agentID ?? ""),
             "orchestrator_chat_pkey": StoreError.duplicateID(id),
         ]
-        let rows = try await write(constraints) {
-            try $0.execute(PostgresQueries.insertChat, [id, message.orchestratorID, message.sender.rawValue,
-                                                        message.receiver.rawValue, message.message, message.agentID, metadata])
-        }
+        let rows = try await write(constraints, PostgresQueries.insertChat, [id, message.orchestratorID, message.sender.rawValue,
+                                                                             message.receiver.rawValue, message.message, message.agentID, metadata])
         guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
         return try row.chatMessage()
     }
@@ -191,17 +194,16 @@ final class PostgresStore: StoreDiagnosticOperations {
     func insertAgentLog(_ log: NewAgentLog) async throws -> String {
         let id = UUIDv7.next()
         let payload = try Self.jsonText(log.payload)
-        _ = try await write(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)]) {
-            try $0.execute(PostgresQueries.insertAgentLog, [id, log.agentID, log.eventCategory, log.eventType, log.content, payload,
-                                                            log.sessionID, log.taskSlug, log.entryIndex.map(String.init)])
-        }
+        _ = try await write(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)], PostgresQueries.insertAgentLog,
+                            [id, log.agentID, log.eventCategory, log.eventType, log.content, payload, log.sessionID, log.taskSlug,
+                             log.entryIndex.map(String.init)])
         return id
     }
 
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
         let id = UUIDv7.next()
         let metadata = try Self.jsonText(log.metadata)
-        _ = try await write { try $0.execute(PostgresQueries.insertSystemLog, [id, log.level, log.message, metadata, log.filePath]) }
+        _ = try await write([:], PostgresQueries.insertSystemLog, [id, log.level, log.message, metadata, log.filePath])
         return id
     }
 
