@@ -549,6 +549,27 @@ struct StoreConformanceTests {
         }
     }
 
+    /// Large rows arriving together (more than a store sends in one round trip) are saved whole, each once.
+    @Test(arguments: StoreKind.allCases)
+    func largeRowsArrivingTogetherAreSavedWhole(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await store.diagnostics.createOrchestrator()
+            let texts = (0..<24).map { String(repeating: "row \($0) ✓ ", count: 6_000) }
+            let saved = try await withThrowingTaskGroup(of: ChatMessageRecord.self) { group in
+                for text in texts {
+                    group.addTask { try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: text)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let history = try await api.chatHistory(orchestratorID: made.id, limit: 100).messages
+            #expect(history.count == texts.count)
+            #expect(Set(history.map(\.message)) == Set(texts))
+            #expect(Set(history.map(\.id)) == Set(saved.map(\.id)))
+            #expect(try await store.diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
     // MARK: - Agents, logs, deletes
 
     @Test(arguments: StoreKind.allCases)
