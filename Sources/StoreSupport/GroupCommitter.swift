@@ -101,6 +101,9 @@ public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendabl
             } else if !runPipelined(batch, on: resource), !runTogether(batch, on: resource) {
                 runGuarded(batch, on: resource)
             }
+            // On a pool shared with reads, what queued there meanwhile goes before the next batch,
+            // so a steady stream of writes cannot starve it. (A closing pool refuses: finish here.)
+            if waiting > 0, pool.hasQueuedJobs, pool.submit({ [self] in drain($0) }) { return }
         }
     }
 
@@ -130,7 +133,7 @@ public final class GroupCommitter<Resource: BatchConnection>: @unchecked Sendabl
     }
 
     /// One transaction sent in one round trip, when every write is a statement and the connection can.
-    /// False when it could not be sent or a write failed: nothing was kept, and the batch must run another way.
+    /// False when it was not sent: the batch must run another way.
     private func runPipelined(_ batch: [Pending], on resource: Resource) -> Bool {
         let statements = batch.compactMap { $0.pipelined?.statement }
         guard statements.count == batch.count else { return false }

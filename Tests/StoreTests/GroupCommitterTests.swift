@@ -62,13 +62,33 @@ import Testing
         #expect(results.map { try? $0.get() } == ["a", "b", "!alone", "c", "d"])
         #expect(rig.connection.log == ["busy", "BEGIN", "a", "b", "COMMIT", "!alone", "BEGIN", "c", "d", "COMMIT"])
     }
+
+    @Test func workQueuedOnTheSharedPoolGoesBeforeTheNextBatch() async throws {
+        let rig = Rig()
+        let gate = DispatchSemaphore(value: 0)
+        let busy = Task { [committer = rig.committer] in
+            try await committer.write { connection in
+                let name = connection.row("busy")
+                gate.wait()
+                return name
+            }
+        }
+        #expect(await eventually { rig.connection.started.contains("busy") })
+        let write = Task { [committer = rig.committer] in try await committer.write { try $0.write("write") } }
+        #expect(await eventually { rig.committer.waiting == 1 })
+        let read = Task { [pool = rig.pool] in try await pool.run { $0.row("read") } }
+        #expect(await eventually { rig.pool.hasQueuedJobs })
+        gate.signal()
+        _ = try await (busy.value, write.value, read.value)
+        #expect(rig.connection.log == ["busy", "read", "write"], "a stream of writes cannot starve the pool's other work")
+    }
 }
 
 /// A committer on one thread with a scripted connection.
 private final class Rig: Sendable {
     let connection = ScriptedConnection()
     let committer: GroupCommitter<ScriptedConnection>
-    private let pool: WorkerPool<ScriptedConnection>
+    let pool: WorkerPool<ScriptedConnection>
 
     init() {
         pool = WorkerPool(name: "group-commit-test", resources: [connection])
