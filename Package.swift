@@ -109,7 +109,7 @@ let package = Package(
         // `orch` itself is a dependency so the terminal client's logic (`orch chat`) is tested directly.
         .testTarget(name: "HostTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "AnthropicLoopback", "orch", "OrchTesting"],
                     path: "Tests/HostTests"),
-        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "StoreModel", "PostgresCluster", "OrchTesting"], path: "Tests/StoreTests"),
+        .testTarget(name: "StoreTests", dependencies: ["OrchHost", "StoreModel", "StoreSupport", "PostgresCluster", "OrchTesting"], path: "Tests/StoreTests"),
         .testTarget(name: "BackendTests", dependencies: ["OrchHost", "AnthropicLoopback", "OrchTesting"], path: "Tests/BackendTests"),
         // A throwaway PostgreSQL server for the store tests and `orch-bench store`.
         .target(name: "PostgresCluster", path: "Sources/TestServers/PostgresCluster"),

@@ -36,10 +36,19 @@ public final class WorkerPool<Resource>: @unchecked Sendable {
             let accepted = enqueue { resource in
                 do { continuation.resume(returning: try body(resource)) } catch { continuation.resume(throwing: error) }
             }
-            if !accepted {
-                continuation.resume(throwing: PluginError(.cancelled, code: "store_closed", "the store is shutting down; the operation was not done"))
-            }
+            if !accepted { continuation.resume(throwing: Self.closedError) }
         }
+    }
+
+    /// Queues `job` behind the waiting ones; false when the pool is shutting down and will not run it.
+    public func submit(_ job: @escaping Job) -> Bool { enqueue(job) }
+
+    /// Jobs are waiting for a free thread.
+    public var hasQueuedJobs: Bool { condition.withLock { head < jobs.count } }
+
+    /// What a caller gets for work the pool refused because it is shutting down.
+    public static var closedError: PluginError {
+        PluginError(.cancelled, code: "store_closed", "the store is shutting down; the operation was not done")
     }
 
     /// Finishes the queued jobs, then stops every thread and releases the resources. Blocks until done.

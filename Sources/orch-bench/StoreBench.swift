@@ -6,12 +6,14 @@ import StoreModel
 import PostgresCluster
 
 /// `orch-bench store`: seeds chat rows over many orchestrators, then measures
-/// insert throughput (one writer, then 8 concurrent writers) and chat_history
-/// (`limit` 50) latency, all through the ABI as the host calls the store.
+/// insert throughput with 1, 8 and 64 concurrent inserters against the one
+/// store, a lone insert's latency (one inserter, nothing else queued) and
+/// chat_history (`limit` 50) latency, all through the ABI as the host calls the store.
 struct StoreBench {
     static let usage = """
         orch-bench store [--plugin SQLiteStore|PostgresStore] (default: both, one after the other)
                          [--rows 1000000] [--orchestrators 100] [--inserts 20000] [--histories 20000]
+                         [--writers 1,8,64]        (concurrent inserters, one rate each)
                          [--url postgresql://...]  (default: a throwaway cluster in /tmp, default durable settings)
                          [--path file.sqlite]      (default: a temporary file)
         """
@@ -21,6 +23,7 @@ struct StoreBench {
     var orchestrators = 100
     var inserts = 20_000
     var histories = 20_000
+    var writers = [1, 8, 64]
     var url: String?
     var path: String?
 
@@ -49,6 +52,13 @@ struct StoreBench {
             case "--orchestrators": orchestrators = try number(flag)
             case "--inserts": inserts = try number(flag)
             case "--histories": histories = try number(flag)
+            case "--writers":
+                let text = try value(flag)
+                let counts = text.split(separator: ",").compactMap { Int($0) }
+                guard !counts.isEmpty, counts.count == text.split(separator: ",").count, counts.allSatisfy({ $0 > 0 }) else {
+                    throw UsageError(description: "--writers takes positive whole numbers separated by commas, not \"\(text)\"")
+                }
+                writers = counts
             case "--url": url = try value(flag)
             case "--path": path = try value(flag)
             default: throw UsageError(description: "unknown option \(flag)\n\(Self.usage)")
@@ -102,17 +112,19 @@ struct StoreBench {
         let seeded = ContinuousClock.now - seeding
         print("seed        \(perOrchestrator * orchestrators) rows in \(format(seeded)) (\(Int(Double(perOrchestrator * orchestrators) / seconds(seeded))) rows/s, bulk_insert_chat)")
 
-        let single = try await insertRate(api, ids: ids, writers: 1)
-        print("insert      1 writer:   \(Int(single)) inserts/s")
-        let concurrent = try await insertRate(api, ids: ids, writers: 8)
-        print("insert      8 writers:  \(Int(concurrent)) inserts/s")
+        let lone = try await loneLatency(api, ids: ids)
+        print("insert      lone insert (one inserter): p50 \(millis(percentile(lone, 0.50))) ms, p99 \(millis(percentile(lone, 0.99))) ms")
+        for count in writers {
+            let rate = try await insertRate(api, ids: ids, writers: count)
+            print("insert      \(count) concurrent inserter(s): \(Int(rate)) inserts/s")
+        }
         if let (key, value) = variant {
             var changed = options
             changed[key] = value
             let other = try open(plugin, changed)
-            let single = try await insertRate(other.api, ids: ids, writers: 1)
-            let concurrent = try await insertRate(other.api, ids: ids, writers: 8)
-            print("insert      with \(key) = \(value.stringValue ?? "\(value)"): 1 writer: \(Int(single)) inserts/s, 8 writers: \(Int(concurrent)) inserts/s")
+            var rates: [String] = []
+            for count in writers { rates.append("\(count): \(Int(try await insertRate(other.api, ids: ids, writers: count)))/s") }
+            print("insert      with \(key) = \(value.stringValue ?? "\(value)"), by concurrent inserters: \(rates.joined(separator: ", "))")
             await other.ref.destroy()
         }
 
@@ -163,6 +175,19 @@ struct StoreBench {
             try await group.waitForAll()
         }
         return Double(each * writers) / seconds(ContinuousClock.now - started)
+    }
+
+    /// Each insert's round trip when it is the only one in flight: what batching must not slow down.
+    private func loneLatency(_ api: StoreAPI, ids: [String]) async throws -> [Duration] {
+        var latencies: [Duration] = []
+        latencies.reserveCapacity(min(inserts, 5000))
+        for index in 0..<min(inserts, 5000) {
+            let started = ContinuousClock.now
+            _ = try await api.insertChat(.init(orchestratorID: ids[index % ids.count], sender: .user, receiver: .orchestrator,
+                                               message: "lone bench message \(index)"))
+            latencies.append(ContinuousClock.now - started)
+        }
+        return latencies.sorted()
     }
 
     /// What one chat_history reply costs to write and read back, with the

@@ -1,4 +1,5 @@
 import Foundation
+import OrchTesting
 import OrchHost
 import PluginAPI
 import PostgresCluster
@@ -38,6 +39,58 @@ struct PostgresStoreTests {
             let message = try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: "back"))
             #expect(try await api.chatHistory(orchestratorID: made.id).messages == [message], "the next operation succeeds")
             try await Self.allAtOnce(16) { _ = try await api.turnCount(orchestratorID: made.id) }
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    /// Writers keep the store's writer batching while the server stops under
+    /// them: every write caught in the outage is reported to its own caller as
+    /// store_unavailable, and every write reported saved is there afterwards.
+    @Test func writesCaughtInAnOutageAreEachReportedAndNoneReportedSavedIsLost() async throws {
+        let environment = try environment()
+        try await environment.withStore(.postgres, options: ["url": .string(environment.postgresURL), "pool_size": .int(4)]) { store in
+            let api = store.api
+            let diagnostics = store.diagnostics
+            let made = try await diagnostics.createOrchestrator()
+            let savedSoFar = SavedCount()
+            let writers = Task {
+                try await withThrowingTaskGroup(of: ([String], PluginError).self) { group in
+                    for writer in 0..<16 {
+                        group.addTask {
+                            var saved: [String] = []
+                            while true { // until this writer's first failure
+                                do {
+                                    saved.append(try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator,
+                                                                                message: "writer \(writer) row \(saved.count)")).id)
+                                    savedSoFar.add()
+                                } catch let failure as PluginError {
+                                    return (saved, failure)
+                                }
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(await eventually(timeout: .seconds(30)) { savedSoFar.value >= 300 })
+            try environment.cluster.stopServer()
+            let outcomes = try await writers.value
+            try environment.cluster.startServer()
+
+            for (_, failure) in outcomes {
+                #expect(failure.status == .unavailable && failure.code == "store_unavailable" && failure.retryable, "\(failure)")
+                #expect(failure.message.hasPrefix(Self.unavailablePrefix) && failure.message.hasSuffix(Self.unavailableSuffix), "\(failure.message)")
+            }
+            let reported = outcomes.flatMap(\.0)
+            var stored: Set<String> = []
+            var cursor: String?
+            repeat {
+                let page = try await api.chatHistory(orchestratorID: made.id, limit: 1000, before: cursor)
+                stored.formUnion(page.messages.map(\.id))
+                cursor = page.hasMore ? page.messages.first?.id : nil
+            } while cursor != nil
+            #expect(reported.count >= 300)
+            #expect(reported.filter { !stored.contains($0) } == [], "every insert reported saved survived the outage")
             #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
@@ -115,4 +168,12 @@ struct PostgresStoreTests {
             try await group.waitForAll()
         }
     }
+}
+
+/// How many writes have been reported saved so far, shared by concurrent writers.
+private final class SavedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -504,6 +504,91 @@ struct StoreConformanceTests {
         }
     }
 
+    // MARK: - Writes that arrive together
+
+    /// Many callers write at once, so the store's writer commits their rows in
+    /// shared transactions; every third write of each is bad. A bad row must
+    /// fail alone with its own error, and every good row be saved, each chat's
+    /// rows in the order its caller sent them (a move to the end included).
+    @Test(arguments: StoreKind.allCases)
+    func concurrentWritesWithBadOnesAmongThemFailAloneAndKeepEachChatsOrder(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let diagnostics = store.diagnostics
+            let before = try await diagnostics.rowCounts()
+            let shared = try await diagnostics.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: shared.id, name: "worker", model: "claude-sonnet")
+            let taken = try await api.insertChat(.init(orchestratorID: shared.id, sender: .user, receiver: .orchestrator, message: "taken"))
+            var chats: [String] = []
+            for _ in 0..<32 { chats.append(try await diagnostics.createOrchestrator().id) }
+            let rounds = 12
+
+            let expected = try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+                for (writer, chat) in chats.enumerated() {
+                    group.addTask {
+                        var sent: [String] = []
+                        for round in 0..<rounds {
+                            let text = "writer \(writer) round \(round)"
+                            switch round % 3 {
+                            case 0:
+                                sent.append(try await api.insertChat(.init(orchestratorID: chat, sender: .user, receiver: .orchestrator, message: text)).id)
+                            case 1:
+                                let missing = absentID()
+                                await expectError(.notFound("unknown_agent", "no agent has id \(missing); create it with insert_agent first")) {
+                                    _ = try await api.insertChat(.init(orchestratorID: chat, sender: .agent, receiver: .orchestrator, message: text, agentID: missing))
+                                }
+                                _ = try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "PostToolUse", content: text)
+                            default:
+                                await expectError(.init(.conflict, code: "duplicate_id", "a chat message with id \(taken.id) already exists; omit \"id\" to let the store choose one")) {
+                                    _ = try await api.insertChat(.init(orchestratorID: chat, sender: .user, receiver: .orchestrator, message: text, id: taken.id))
+                                }
+                                let missing = absentID()
+                                await expectError(.notFound("unknown_agent", "no agent has id \(missing); create it with insert_agent first")) {
+                                    _ = try await api.insertAgentLog(agentID: missing, eventCategory: "hook", eventType: "Stop")
+                                }
+                                sent.append(try await api.insertChat(.init(orchestratorID: chat, sender: .orchestrator, receiver: .user, message: text)).id)
+                            }
+                        }
+                        #expect(try await api.moveChatToEnd(orchestratorID: chat, id: sent[0]))
+                        return (chat, Array(sent.dropFirst()) + [sent[0]])
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+
+            for chat in chats {
+                let saved = try await api.chatHistory(orchestratorID: chat, limit: 100)
+                #expect(saved.messages.map(\.id) == expected[chat], "chat \(chat) holds exactly its good rows, in the order sent")
+            }
+            #expect(try await api.chatHistory(orchestratorID: shared.id).messages == [taken], "no bad row slipped in")
+            let during = try await diagnostics.rowCounts()
+            #expect(during["agent_logs"] == (before["agent_logs"] ?? 0) + chats.count * rounds / 3)
+            #expect(during["orchestrator_chat"] == (before["orchestrator_chat"] ?? 0) + 1 + chats.count * rounds * 2 / 3)
+            for id in chats + [shared.id] { #expect(try await diagnostics.deleteOrchestrator(id: id)) }
+        }
+    }
+
+    /// Large rows arriving together (more than a store sends in one round trip) are saved whole, each once.
+    @Test(arguments: StoreKind.allCases)
+    func largeRowsArrivingTogetherAreSavedWhole(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let api = store.api
+            let made = try await store.diagnostics.createOrchestrator()
+            let texts = (0..<24).map { String(repeating: "row \($0) ✓ ", count: 6_000) }
+            let saved = try await withThrowingTaskGroup(of: ChatMessageRecord.self) { group in
+                for text in texts {
+                    group.addTask { try await api.insertChat(.init(orchestratorID: made.id, sender: .user, receiver: .orchestrator, message: text)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let history = try await api.chatHistory(orchestratorID: made.id, limit: 100).messages
+            #expect(history.count == texts.count)
+            #expect(Set(history.map(\.message)) == Set(texts))
+            #expect(Set(history.map(\.id)) == Set(saved.map(\.id)))
+            #expect(try await store.diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
     // MARK: - Agents, logs, deletes
 
     @Test(arguments: StoreKind.allCases)

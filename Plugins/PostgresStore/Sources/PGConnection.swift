@@ -19,12 +19,7 @@ final class PGConnection {
     /// Runs a statement prepared once per connection; parameters travel separately from the SQL.
     func execute(_ statement: PGStatement, _ parameters: [String?] = []) throws -> PGRows {
         let connection = try ready()
-        if !prepared.contains(statement.name) {
-            let result = PQprepare(connection, statement.name, statement.sql, 0, nil)
-            defer { PQclear(result) }
-            try check(result, connection)
-            prepared.insert(statement.name)
-        }
+        try prepare(statement, on: connection)
         let result = withCStrings(parameters.map { $0.map(PGText.escaped) }) { values in
             PQexecPrepared(connection, statement.name, Int32(parameters.count), values, nil, nil, 0)
         }
@@ -67,12 +62,90 @@ final class PGConnection {
         }
     }
 
+    private func prepare(_ statement: PGStatement, on connection: OpaquePointer) throws {
+        guard !prepared.contains(statement.name) else { return }
+        let result = PQprepare(connection, statement.name, statement.sql, 0, nil)
+        defer { PQclear(result) }
+        try check(result, connection)
+        prepared.insert(statement.name)
+    }
+
+    // MARK: - Pipelining
+
+    /// Above this many bytes of parameters a batch is not pipelined. libpq is
+    /// in blocking mode here, so a batch sent whole before any result is read
+    /// must fit in the socket buffers (its RETURNING rows echo the text back);
+    /// larger batches run one statement at a time.
+    static let pipelineByteLimit = 32 * 1024
+
+    /// Sends `begin`, every write and `commit` without waiting (libpq's
+    /// pipeline mode), then reads every result: a batch costs one round trip.
+    func pipeline(begin: String, _ writes: [PGWrite], commit: String) -> PipelineOutcome<PGRows> {
+        let bytes = writes.reduce(0) { total, write in total + write.parameters.reduce(0) { $0 + ($1?.utf8.count ?? 0) } }
+        guard bytes <= Self.pipelineByteLimit else { return .notSent }
+        let connection: OpaquePointer
+        do {
+            connection = try ready()
+            for write in writes { try prepare(write.statement, on: connection) }
+        } catch {
+            return .failed(error)
+        }
+        guard PQenterPipelineMode(connection) == 1 else { return .notSent }
+        var sent = PQsendQueryParams(connection, begin, 0, nil, nil, nil, nil, 0) == 1
+        for write in writes where sent {
+            sent = withCStrings(write.parameters.map { $0.map(PGText.escaped) }) { values in
+                PQsendQueryPrepared(connection, write.statement.name, Int32(write.parameters.count), values, nil, nil, 0)
+            } == 1
+        }
+        sent = sent && PQsendQueryParams(connection, commit, 0, nil, nil, nil, nil, 0) == 1 && PQpipelineSync(connection) == 1
+        guard sent else { return .failed(lost(connection)) }
+
+        var rows: [PGRows] = []
+        var statementFailed = false
+        var framingFailure: Error?
+        for index in 0..<(writes.count + 2) {
+            let result = PQgetResult(connection)
+            defer { PQclear(result) }
+            if result == nil || PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
+                do {
+                    try check(result, connection)
+                    if index > 0, index <= writes.count { rows.append(PGRows(result)) }
+                } catch {
+                    if self.connection == nil { return .failed(error) } // check() found the connection gone and closed it
+                    if index > 0, index <= writes.count { statementFailed = true } else { framingFailure = error }
+                }
+            }
+            while let rest = PQgetResult(connection) { PQclear(rest) } // each query's results end with a NULL
+        }
+        let sync = PQgetResult(connection)
+        defer { PQclear(sync) }
+        guard sync != nil, PQresultStatus(sync) == PGRES_PIPELINE_SYNC, PQexitPipelineMode(connection) == 1 else {
+            return .failed(lost(connection))
+        }
+        if statementFailed { return .statementFailed }
+        if let framingFailure { return .failed(framingFailure) }
+        return .committed(rows)
+    }
+
+    /// Closes a connection that stopped answering in the middle of a pipeline; the error its writes get.
+    private func lost(_ connection: OpaquePointer) -> Error {
+        let reason = Self.trimmed(PQerrorMessage(connection))
+        disconnect()
+        return StoreError.unavailable(PostgresStore.name, "the connection to \(settings.location) was lost: \(reason)")
+    }
+
     // MARK: - Connecting
 
     private func ready() throws -> OpaquePointer {
         if let connection {
             if PQstatus(connection) == CONNECTION_OK, closedByServer(connection) == false { return connection }
+            let status = PQtransactionStatus(connection)
             disconnect()
+            // The server rolled the open transaction back when it closed: going on with a new connection
+            // would run the rest outside it and report its earlier statements done.
+            if status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE {
+                throw StoreError.unavailable(PostgresStore.name, "the connection to \(settings.location) was lost inside a transaction")
+            }
         }
         let made = settings.withConnectionParameters { keywords, values in PQconnectdbParams(keywords, values, 1) }
         guard let made else { throw StoreError.unavailable(PostgresStore.name, "libpq could not allocate a connection") }
@@ -130,6 +203,17 @@ final class PGConnection {
         guard let text else { return "no reason given" }
         return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: "; ")
     }
+}
+
+extension PGConnection: BatchConnection {
+    func execute(batchSQL: String) throws { try execute(script: batchSQL) }
+    func execute(statement write: PGWrite) throws -> PGRows { try execute(write.statement, write.parameters) }
+}
+
+/// One prepared statement with its parameters: a write the store's writer can pipeline.
+struct PGWrite: Sendable {
+    let statement: PGStatement
+    let parameters: [String?]
 }
 
 /// A statement with a stable name, prepared once per connection.

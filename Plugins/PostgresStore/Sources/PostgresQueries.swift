@@ -1,5 +1,6 @@
 import PluginAPI
 import StoreModel
+import StoreSupport
 
 /// Every statement PostgresStore runs. All values travel as parameters ($n);
 /// nothing from a request is ever formatted into SQL text.
@@ -26,6 +27,8 @@ enum PostgresQueries {
         """
 
     static let ping = PGStatement(name: "ping", sql: "SELECT 1")
+    /// Frames the writer's batches (`GroupCommitter`).
+    static let batch = BatchSQL(begin: "BEGIN")
 
     static let orchestratorByID = PGStatement(name: "orchestrator_by_id", sql: """
         SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE id = $1

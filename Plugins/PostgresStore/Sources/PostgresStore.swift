@@ -12,11 +12,15 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 /// The store on PostgreSQL. Every statement runs on one of `pool_size`
 /// dedicated threads, each owning a libpq connection; the async request is
 /// completed from there, so the Swift pool never waits on the database.
+/// Rows written at agent rates (chat rows and their place, agent and system
+/// logs) go through one writer that commits together what arrives together
+/// (`GroupCommitter`), so concurrent inserts share a durable commit.
 final class PostgresStore: StoreDiagnosticOperations {
     static let name = "PostgresStore"
 
     private let settings: PostgresSettings
     private let pool: WorkerPool<PGConnection>
+    private let writer: GroupCommitter<PGConnection>
     private let schemaVersion: Int
     private let migrationsApplied: Int
 
@@ -31,6 +35,7 @@ final class PostgresStore: StoreDiagnosticOperations {
         }
         let connections = [first] + (1..<settings.poolSize).map { _ in PGConnection(settings) }
         pool = WorkerPool(name: "orch-postgres", resources: connections)
+        writer = GroupCommitter(pool: pool, sql: PostgresQueries.batch)
         host.log(.info, "PostgresStore: \(settings.location), schema version \(schemaVersion) (\(migrationsApplied) migration(s) applied now), pool of \(settings.poolSize)")
     }
 
@@ -39,8 +44,22 @@ final class PostgresStore: StoreDiagnosticOperations {
     /// Runs `body` on a pooled connection. `meanings` gives the store's error for
     /// a server error, by constraint name or SQLSTATE (e.g. a foreign key → unknown_orchestrator).
     private func run<T: Sendable>(_ meanings: [String: PluginError] = [:], _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await explained(meanings) { try await pool.run(body) }
+    }
+
+    /// Runs `body` in the writer's next batch, on a pooled connection; the same `meanings` as `run`.
+    private func write<T: Sendable>(_ meanings: [String: PluginError] = [:], _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await explained(meanings) { try await writer.write(body) }
+    }
+
+    /// Runs one statement in the writer's next batch, pipelined with the others where they fit; the same `meanings` as `run`.
+    private func write(_ meanings: [String: PluginError] = [:], _ statement: PGStatement, _ parameters: [String?]) async throws -> PGRows {
+        try await explained(meanings) { try await writer.write(statement: PGWrite(statement: statement, parameters: parameters)) }
+    }
+
+    private func explained<T>(_ meanings: [String: PluginError], _ call: () async throws -> T) async throws -> T {
         do {
-            return try await pool.run(body)
+            return try await call()
         } catch let failure as PostgresFailure {
             throw failure.pluginError(meanings: meanings, statementTimeout: settings.statementTimeoutMilliseconds)
         }
@@ -118,10 +137,8 @@ final class PostgresStore: StoreDiagnosticOperations {
             "orchestrator_chat_agent_fk": StoreError.unknownAgent(message.agentID ?? ""),
             "orchestrator_chat_pkey": StoreError.duplicateID(id),
         ]
-        let rows = try await run(constraints) {
-            try $0.execute(PostgresQueries.insertChat, [id, message.orchestratorID, message.sender.rawValue,
-                                                        message.receiver.rawValue, message.message, message.agentID, metadata])
-        }
+        let rows = try await write(constraints, PostgresQueries.insertChat, [id, message.orchestratorID, message.sender.rawValue,
+                                                                             message.receiver.rawValue, message.message, message.agentID, metadata])
         guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
         return try row.chatMessage()
     }
@@ -146,7 +163,8 @@ final class PostgresStore: StoreDiagnosticOperations {
     }
 
     func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool {
-        try await run { connection in
+        // Through the writer, in its place among the chat rows queued before it.
+        try await write { connection in
             if try connection.execute(PostgresQueries.moveChatToEnd, [id, orchestratorID]).affected == 1 { return true }
             guard try connection.execute(PostgresQueries.cursorSeq, [id, orchestratorID]).first != nil else {
                 throw StoreError.unknownMessageToMove(id, orchestratorID: orchestratorID)
@@ -177,17 +195,16 @@ final class PostgresStore: StoreDiagnosticOperations {
     func insertAgentLog(_ log: NewAgentLog) async throws -> String {
         let id = UUIDv7.next()
         let payload = try Self.jsonText(log.payload)
-        _ = try await run(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)]) {
-            try $0.execute(PostgresQueries.insertAgentLog, [id, log.agentID, log.eventCategory, log.eventType, log.content, payload,
-                                                            log.sessionID, log.taskSlug, log.entryIndex.map(String.init)])
-        }
+        _ = try await write(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)], PostgresQueries.insertAgentLog,
+                            [id, log.agentID, log.eventCategory, log.eventType, log.content, payload, log.sessionID, log.taskSlug,
+                             log.entryIndex.map(String.init)])
         return id
     }
 
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
         let id = UUIDv7.next()
         let metadata = try Self.jsonText(log.metadata)
-        _ = try await run { try $0.execute(PostgresQueries.insertSystemLog, [id, log.level, log.message, metadata, log.filePath]) }
+        _ = try await write([:], PostgresQueries.insertSystemLog, [id, log.level, log.message, metadata, log.filePath])
         return id
     }
 

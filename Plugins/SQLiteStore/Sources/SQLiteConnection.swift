@@ -132,6 +132,10 @@ final class SQLiteConnection {
     }
 }
 
+extension SQLiteConnection: BatchConnection {
+    func execute(batchSQL: String) throws { try execute(script: batchSQL) }
+}
+
 /// One row, copied out of the statement.
 struct SQLiteRow: RecordRow, Sendable {
     let values: [SQLiteValue]

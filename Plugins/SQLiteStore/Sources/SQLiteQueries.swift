@@ -1,5 +1,6 @@
 import PluginAPI
 import StoreModel
+import StoreSupport
 
 /// Every statement SQLiteStore runs. All values are bound as parameters (?);
 /// nothing from a request is ever formatted into SQL text.
@@ -20,6 +21,8 @@ enum SQLiteQueries {
         """
 
     static let ping = "SELECT 1"
+    /// Frames the writer's batches (`GroupCommitter`); IMMEDIATE takes the write lock at once, so a batch never fails halfway on it.
+    static let batch = BatchSQL(begin: "BEGIN IMMEDIATE")
 
     static let orchestratorByID = "SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE id = ?"
     static let orchestratorBySession = "SELECT \(orchestratorColumns) FROM orchestrator_agents WHERE session_id = ? AND archived = 0"

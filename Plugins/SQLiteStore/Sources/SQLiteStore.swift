@@ -12,11 +12,13 @@ public func orchPluginEntry(_ major: UInt32, _ minor: UInt32) -> UnsafeRawPointe
 /// The embedded default store: one SQLite file in WAL mode, written by one
 /// connection on its own thread and read by `readers` others, so writes are
 /// serialized (which is what makes add_usage atomic) while reads run beside them.
+/// The writer commits together the writes that queued while it was busy (`GroupCommitter`).
 final class SQLiteStore: StoreDiagnosticOperations {
     static let name = "SQLiteStore"
 
     private let settings: SQLiteSettings
-    private let writer: WorkerPool<SQLiteConnection>
+    private let writerThread: WorkerPool<SQLiteConnection>
+    private let writer: GroupCommitter<SQLiteConnection>
     private let readers: WorkerPool<SQLiteConnection>
     private let schemaVersion: Int
     private let migrationsApplied: Int
@@ -32,7 +34,8 @@ final class SQLiteStore: StoreDiagnosticOperations {
             let reading = try (0..<settings.readers).map { _ in
                 try SQLiteConnection(path: settings.path, busyTimeoutMilliseconds: settings.busyTimeoutMilliseconds, readOnly: true)
             }
-            writer = WorkerPool(name: "orch-sqlite-writer", resources: [writing])
+            writerThread = WorkerPool(name: "orch-sqlite-writer", resources: [writing])
+            writer = GroupCommitter(pool: writerThread, sql: SQLiteQueries.batch)
             readers = WorkerPool(name: "orch-sqlite-reader", resources: reading)
         } catch let failure as SQLiteFailure {
             throw failure.pluginError(meanings: [:], path: settings.path)
@@ -42,14 +45,23 @@ final class SQLiteStore: StoreDiagnosticOperations {
 
     deinit {
         readers.shutdown()
-        writer.shutdown()
+        writerThread.shutdown()
     }
 
-    /// Runs `body` on the writer. `meanings` gives the store's error for a
+    /// Runs `body` in the writer's next batch. `meanings` gives the store's error for a
     /// constraint failure, by a fragment of SQLite's message ("orchestrator_chat.id").
     @discardableResult
     private func write<T: Sendable>(_ meanings: [String: PluginError] = [:], _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        do { return try await writer.run(body) } catch let failure as SQLiteFailure {
+        try await explained(meanings) { try await writer.write(body) }
+    }
+
+    /// Runs `body` on the writer by itself, in its place in the queue: for work that frames its own transaction.
+    private func writeAlone<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await explained([:]) { try await writer.writeAlone(body) }
+    }
+
+    private func explained<T>(_ meanings: [String: PluginError], _ call: () async throws -> T) async throws -> T {
+        do { return try await call() } catch let failure as SQLiteFailure {
             throw failure.pluginError(meanings: meanings, path: settings.path)
         }
     }
@@ -78,7 +90,7 @@ final class SQLiteStore: StoreDiagnosticOperations {
 
     func getOrCreateOrchestrator(_ defaults: NewOrchestrator) async throws -> (orchestrator: OrchestratorRecord, created: Bool) {
         // On the writer, inside one transaction: another process's get-or-create waits for this one.
-        try await write { connection in
+        try await writeAlone { connection in
             try connection.transaction {
                 if let row = try connection.query(SQLiteQueries.newestActiveOrchestrator).first { return (try row.orchestrator(), false) }
                 return (try Self.insertOrchestrator(defaults, on: connection), true)
@@ -240,7 +252,7 @@ final class SQLiteStore: StoreDiagnosticOperations {
     }
 
     func bulkInsertChat(orchestratorID: String, count: Int) async throws -> Int {
-        try await write { connection in
+        try await writeAlone { connection in
             try Self.require(connection, SQLiteQueries.orchestratorExists, orchestratorID, orElse: StoreError.unknownOrchestrator(orchestratorID))
             return try connection.transaction {
                 for index in 1...count {
