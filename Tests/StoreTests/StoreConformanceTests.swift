@@ -20,7 +20,7 @@ struct StoreConformanceTests {
             let health = try await store.api.health()
             #expect(health.ok)
             #expect(health.store == kind.rawValue)
-            #expect(health.schemaVersion == 1)
+            #expect(health.schemaVersion == 2)
         }
     }
 
@@ -314,6 +314,7 @@ struct StoreConformanceTests {
             let history = try await store.api.chatHistory(orchestratorID: orchestrator.id).messages
             #expect(history.map(\.message) == ["user1", "reply1", "user2"])
             #expect(history.map(\.id) == [first.id, reply.id, queued.id])
+            #expect(try await store.api.turnCount(orchestratorID: orchestrator.id) == 3, "a move is not another row")
             #expect(try await store.api.moveChatToEnd(orchestratorID: orchestrator.id, id: queued.id) == false, "already last")
             let page = try await store.api.chatHistory(orchestratorID: orchestrator.id, limit: 1, before: queued.id)
             #expect(page.messages.map(\.message) == ["reply1"] && page.hasMore)

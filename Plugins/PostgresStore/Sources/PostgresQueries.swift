@@ -84,8 +84,9 @@ enum PostgresQueries {
         WHERE id = $1 AND orchestrator_agent_id = $2
           AND seq < (SELECT max(seq) FROM orchestrator_chat WHERE orchestrator_agent_id = $2)
         """)
+    /// Kept by triggers (schema_v2): one lookup, however long the history.
     static let turnCount = PGStatement(name: "turn_count", sql: """
-        SELECT count(*) FROM orchestrator_chat WHERE orchestrator_agent_id = $1
+        SELECT chat_count FROM orchestrator_chat_counts WHERE orchestrator_agent_id = $1
         """)
     /// Alternating user → orchestrator and orchestrator → user rows, generated in the server.
     static let bulkInsertChat = PGStatement(name: "bulk_insert_chat", sql: """

@@ -71,7 +71,8 @@ enum SQLiteQueries {
         WHERE id = ?1 AND orchestrator_agent_id = ?2
           AND seq < (SELECT max(seq) FROM orchestrator_chat WHERE orchestrator_agent_id = ?2)
         """
-    static let turnCount = "SELECT count(*) FROM orchestrator_chat WHERE orchestrator_agent_id = ?"
+    /// Kept by triggers (schema_v2): one lookup, however long the history.
+    static let turnCount = "SELECT chat_count FROM orchestrator_chat_counts WHERE orchestrator_agent_id = ?"
     static let bulkInsertChat = """
         INSERT INTO orchestrator_chat (id, orchestrator_agent_id, sender_type, receiver_type, message, metadata, created_at, updated_at)
         VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6)
