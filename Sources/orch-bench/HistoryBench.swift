@@ -14,15 +14,7 @@ enum HistoryBench {
         let rows = try flags.count("--rows") ?? 1_000_000
         let requests = try flags.count("--requests") ?? 2_000
         let seconds = try flags.amount("--seconds") ?? 5
-        let (directory, config) = try ServedHost.scratchConfig("""
-            [backend]
-            plugin = "SwiftEchoPlugin"
-            [[transports]]
-            plugin = "WebSocketTransport"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            auth = "none"
-            """)
+        let (directory, config) = try ServedHost.scratchConfig(ServedHost.echoOverWebSocket)
         defer { try? FileManager.default.removeItem(at: directory) }
         let seeding = ContinuousClock.now
         let orchestrator = try await seed(rows: rows, path: directory.appendingPathComponent("orch.sqlite").path)

@@ -31,6 +31,18 @@ struct ServedHost {
         return (directory, config)
     }
 
+    /// The rest of a scratch config for benchmarks of the HTTP side: the echo backend (no model
+    /// process) and the WebSocketTransport on a free loopback port, without a token.
+    static let echoOverWebSocket = """
+        [backend]
+        plugin = "SwiftEchoPlugin"
+        [[transports]]
+        plugin = "WebSocketTransport"
+        [transports.options]
+        listen = "127.0.0.1:0"
+        auth = "none"
+        """
+
     /// Starts `orch serve --config <config>` and returns once it printed "orch ready".
     static func start(config: URL) async throws -> ServedHost {
         let process = Process()

@@ -100,15 +100,7 @@ enum WebSocketBench {
 
     /// Starts `orch serve` with the WebSocketTransport and reads its RSS once it has settled.
     static func idleHostRSS() async throws -> Int {
-        let (directory, config) = try ServedHost.scratchConfig("""
-            [backend]
-            plugin = "SwiftEchoPlugin"
-            [[transports]]
-            plugin = "WebSocketTransport"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            auth = "none"
-            """)
+        let (directory, config) = try ServedHost.scratchConfig(ServedHost.echoOverWebSocket)
         defer { try? FileManager.default.removeItem(at: directory) }
         let orch = try await ServedHost.start(config: config)
         defer { orch.stop() }

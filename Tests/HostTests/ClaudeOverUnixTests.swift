@@ -11,8 +11,7 @@ import Testing
     @Test func aPipedQuestionGetsTheStreamedReplyThatIsSaved() async throws {
         let claude = try await ClaudeSetup.start()
         claude.loopback.enqueue(.text("Four, since two and two make four."))
-        let host = try await UnixHost.start(backend: Paths.plugin("ClaudeBackend"), backendOptions: claude.options,
-                                            host: "working_dir = \"\(claude.workingDir)\"")
+        let host = try await claude.host()
         let watcher = try host.connect()
         #expect(await watcher.next("connection_established") != nil)
         // A client that only watches says one line first, or the handshake timeout closes it (docs/unix-socket-transport.md).

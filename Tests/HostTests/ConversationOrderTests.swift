@@ -14,8 +14,7 @@ import Testing
         claude.loopback.enqueue(.slow(words: 40, every: .milliseconds(25)))
         claude.loopback.enqueue(.text("And the second answer."))
         let directory = try Paths.temporaryDirectory()
-        let host = try await UnixHost.start(in: directory, backend: Paths.plugin("ClaudeBackend"), backendOptions: claude.options,
-                                            host: "working_dir = \"\(claude.workingDir)\"")
+        let host = try await claude.host(in: directory)
         let client = try host.connect()
         let id: JSONValue = .string(host.orchestratorID)
         _ = try await client.ask(["type": "chat_message", "orchestrator_agent_id": id, "message": "first question"])
@@ -35,8 +34,7 @@ import Testing
         _ = await chat.exitStatus()
         #expect(await host.stop() == 0)
 
-        let restarted = try await UnixHost.start(in: directory, backend: Paths.plugin("ClaudeBackend"), backendOptions: claude.options,
-                                                 host: "working_dir = \"\(claude.workingDir)\"")
+        let restarted = try await claude.host(in: directory)
         let reader = try restarted.connect()
         let after = try await reader.ask(["type": "load_chat", "orchestrator_agent_id": id], reply: "chat_history")
         #expect(elements(after?["messages"]).map { $0["message"] } == expected, "the order survives a restart")

@@ -13,8 +13,7 @@ import Testing
     @Test func aHostKilledMidTurnTakesItsCLIWithIt() async throws {
         let claude = try await ClaudeSetup.start()
         claude.loopback.enqueue(.slow(words: 400, every: .milliseconds(50)))
-        let host = try await UnixHost.start(backend: Paths.plugin("ClaudeBackend"), backendOptions: claude.options,
-                                            host: "working_dir = \"\(claude.workingDir)\"")
+        let host = try await claude.host()
         let client = try host.connect()
         #expect(await client.next("connection_established") != nil)
         _ = try await client.ask(["type": "chat_message", "orchestrator_agent_id": .string(host.orchestratorID), "message": "talk slowly"])
@@ -44,8 +43,7 @@ import Testing
 
         """.write(to: configDirectory.appendingPathComponent("orch-runs"), atomically: true, encoding: .utf8)
 
-        let host = try await UnixHost.start(backend: Paths.plugin("ClaudeBackend"), backendOptions: claude.options,
-                                            host: "working_dir = \"\(claude.workingDir)\"")
+        let host = try await claude.host()
         #expect(await eventually(timeout: .seconds(5)) { !orphan.isRunning }, "the dead run's process is ended")
         #expect(orphan.terminationReason == .uncaughtSignal && orphan.terminationStatus == SIGKILL)
         #expect(host.orch.stderr.contains("ended 1 process(es) left by Claude CLI run \(deadRun) of host pid 2147483, which is gone: pids \(orphan.processIdentifier)"),

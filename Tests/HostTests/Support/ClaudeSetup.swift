@@ -32,5 +32,11 @@ struct ClaudeSetup {
                                     sessionID: sessionID, workingDir: workingDir)
     }
 
+    /// A real `orch serve` (Unix socket, SQLite in `directory`) whose orchestrator is this Claude, in `workingDir`.
+    func host(in directory: URL? = nil) async throws -> UnixHost {
+        try await UnixHost.start(in: directory, backend: Paths.plugin("ClaudeBackend"), backendOptions: options,
+                                 host: "working_dir = \"\(workingDir)\"")
+    }
+
     func stop() async { await loopback.shutdown() }
 }
