@@ -10,6 +10,7 @@ public final class OrchProcess: @unchecked Sendable {
 
     /// What the process reads as stdin (`orch chat` reads messages there).
     public let input = Pipe()
+    private let output = Pipe(), errors = Pipe()
 
     public init(_ arguments: [String], directory: String = Paths.repository, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Paths.orch)
@@ -18,19 +19,35 @@ public final class OrchProcess: @unchecked Sendable {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        let out = Pipe(), err = Pipe()
         process.standardInput = input
-        process.standardOutput = out
-        process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
+        process.standardOutput = output
+        process.standardError = errors
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            guard let text = Self.read(handle) else { return }
             self?.lock.withLock { self?.stdoutText += text }
         }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            guard let text = Self.read(handle) else { return }
             self?.lock.withLock { self?.stderrText += text }
         }
         try process.run()
+    }
+
+    /// What arrived, or nil at end of file, where the handler is removed: a readability source left on a
+    /// pipe at EOF fires without end, and one still registered when the pipe's descriptor is closed (the
+    /// `OrchProcess` going away) crashed the whole test process inside libdispatch's event loop.
+    private static func read(_ handle: FileHandle) -> String? {
+        let data = handle.availableData
+        guard !data.isEmpty else {
+            handle.readabilityHandler = nil
+            return nil
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    deinit {
+        output.fileHandleForReading.readabilityHandler = nil
+        errors.fileHandleForReading.readabilityHandler = nil
     }
 
     /// Writes to the process's stdin; `closeInput` ends it.
