@@ -44,7 +44,8 @@ import Testing
         """.write(to: configDirectory.appendingPathComponent("orch-runs"), atomically: true, encoding: .utf8)
 
         let host = try await claude.host()
-        #expect(await eventually(timeout: .seconds(5)) { !orphan.isRunning }, "the dead run's process is ended")
+        // Required: asking a running Process for its termination reason traps.
+        try #require(await eventually(timeout: .seconds(5)) { !orphan.isRunning }, "the dead run's process is ended")
         #expect(orphan.terminationReason == .uncaughtSignal && orphan.terminationStatus == SIGKILL)
         #expect(host.orch.stderr.contains("ended 1 process(es) left by Claude CLI run \(deadRun) of host pid 2147483, which is gone: pids \(orphan.processIdentifier)"),
                 "\(host.orch.stderr.suffix(2000))")
