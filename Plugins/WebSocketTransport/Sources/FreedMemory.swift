@@ -27,7 +27,8 @@ enum FreedMemory {
         guard let trim else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         let last = lastTrim.load(ordering: .relaxed)
-        guard now - last > 1_000_000_000, lastTrim.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else {
+        // `now > last` first: another loop may have stored a later time since `now` was read.
+        guard now > last, now - last > 1_000_000_000, lastTrim.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else {
             return
         }
         DispatchQueue.global(qos: .utility).async { _ = trim(0) }
