@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import PluginAPI
 
@@ -19,6 +20,8 @@ public final class OrchRuntime: @unchecked Sendable {
     /// Whether the served orchestrator continued an existing session.
     public private(set) var resumedSession = false
     private let startedAt = ContinuousClock.now
+    /// Set when `shutdown` begins: requests from then on are refused as such, not as a host without an orchestrator.
+    let stopped = Mutex(false)
 
     public init(config: OrchConfig, logger: Logger) {
         self.config = config
@@ -80,6 +83,7 @@ public final class OrchRuntime: @unchecked Sendable {
     /// then stops transports (newest first) and destroys every instance in reverse
     /// creation order.
     public func shutdown() async {
+        stopped.withLock { $0 = true }
         if let engine { await engine.shutdown(timeout: .seconds(10)) }
         for transport in transports.reversed() {
             do { try await transport.stop() } catch { logger.warning("\(transport.ref.label) did not stop cleanly: \(error)") }

@@ -76,6 +76,9 @@ extension OrchRuntime {
 
     /// The engine, or the refusal a plugin gets from a host that serves no orchestrator (a plugin test's host).
     private func served() throws(PluginError) -> TurnEngine {
+        if stopped.withLock({ $0 }) {
+            throw PluginError(.unavailable, code: "host_shutting_down", "orch is shutting down, so this request was not carried out (nothing was saved); send it again once orch is back")
+        }
         guard let engine else { throw PluginError.unavailable("no_orchestrator", "this host serves no orchestrator (it was started without one)") }
         return engine
     }
