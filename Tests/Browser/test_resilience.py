@@ -1,5 +1,8 @@
 """Connections that break, pages that refresh, requests that fail: nothing is lost, everything is said."""
 
+import os
+import signal
+
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -125,3 +128,25 @@ def test_stop_interrupts_the_running_turn(page: Page, host, loopback, shots):
     assert len(reply) == 1 and 0 < len(reply[0]["text"].split()) < 400, reply
     assert page_rows(page) == host_rows(host), "what was streamed before the stop is saved and shown the same"
     shots("stopped")
+
+
+def test_a_turn_cut_off_by_a_killed_host_says_so_after_the_restart_with_retry(page: Page, host, loopback, shots):
+    open_console(page, host)
+    loopback.enqueue(slow_words=400, every_ms=40)
+    send(page, "Talk until the host dies")
+    wait_for("the reply to be streaming", lambda: streamed_words(page) >= 10)
+    os.killpg(host.process.pid, signal.SIGKILL)
+    host.process.wait()
+    host.start()
+    page.reload()
+    expect_connected(page)
+    notice = page.locator(".notice").filter(has_text="Cut off: orch stopped")
+    expect(notice).to_be_visible(timeout=20_000)
+    expect(notice).to_contain_text("orch stopped while it was being written")
+    shots("cut-off-after-restart")
+    loopback.enqueue(text="Here it is, in full.")
+    notice.get_by_role("button", name="Retry").click()
+    wait_for_final_reply(page, "Here it is, in full.")
+    texts = [b["text"] for b in bubbles(page) if b["role"] == "user"]
+    assert texts == ["Talk until the host dies", "Talk until the host dies"]
+    shots("retried-after-cut-off")
