@@ -32,6 +32,15 @@ enum CutOffTurns {
                               metadata: metadata, id: UUIDv7.next())
     }
 
+    /// Writes the marker of `turnID`; a queued message (`moving`) is first moved after what came before,
+    /// so history reads question, marker. The one way both a restart and a graceful stop write markers.
+    @discardableResult
+    static func write(_ turnID: String, ran: Bool, moving messageID: String? = nil, orchestratorID: String,
+                      store: StoreAPI) async throws -> ChatMessageRecord {
+        if let messageID { _ = try await store.moveChatToEnd(orchestratorID: orchestratorID, id: messageID) }
+        return try await store.insertChat(marker(orchestratorID: orchestratorID, turnID: turnID, ran: ran))
+    }
+
     /// The running turn the status names, if the previous run stopped during one.
     static func runningTurn(of record: OrchestratorRecord) -> String? {
         guard record.status == "executing" else { return nil }
@@ -51,12 +60,11 @@ enum CutOffTurns {
         if tail.isEmpty {
             logger.warning("the previous run stopped during turn \(turnID), whose message is not in the last \(searchLimit) of the history; nothing to mark")
         } else {
-            markers.append(try await store.insertChat(marker(orchestratorID: record.id, turnID: turnID, ran: true)))
+            markers.append(try await write(turnID, ran: true, orchestratorID: record.id, store: store))
             let queued = tail.filter { $0.sender == .user && turnOf($0) != turnID }
             for message in queued {
                 guard let queuedTurn = turnOf(message) else { continue }
-                _ = try await store.moveChatToEnd(orchestratorID: record.id, id: message.id)
-                markers.append(try await store.insertChat(marker(orchestratorID: record.id, turnID: queuedTurn, ran: false)))
+                markers.append(try await write(queuedTurn, ran: false, moving: message.id, orchestratorID: record.id, store: store))
             }
             logger.warning("the previous run stopped during turn \(turnID) (killed or crashed); marked it\(queued.isEmpty ? "" : " and \(queued.count) queued message(s)") as not answered")
             _ = try await store.insertSystemLog(level: "WARNING", message: "turn cut off by a host stop", metadata: [

@@ -296,11 +296,10 @@ public final class TurnEngine: @unchecked Sendable {
 
     /// A turn a graceful stop ended: its history says so, as a restart's recovery would (`CutOffTurns`).
     private func markCutOff(_ turn: Pending, ran: Bool) {
-        let (store, id) = (store, orchestratorID)
-        let (queued, messageID) = (turn.queued && !ran, turn.messageID)
-        outbox.enqueue("cut-off marker of turn \(turn.turnID)") {
-            if queued { _ = try await store.moveChatToEnd(orchestratorID: id, id: messageID) }
-            _ = try await store.insertChat(CutOffTurns.marker(orchestratorID: id, turnID: turn.turnID, ran: ran))
+        let (store, id, turnID) = (store, orchestratorID, turn.turnID)
+        let moving = turn.queued && !ran ? turn.messageID : nil
+        outbox.enqueue("cut-off marker of turn \(turnID)") {
+            try await CutOffTurns.write(turnID, ran: ran, moving: moving, orchestratorID: id, store: store)
         }
     }
 

@@ -425,8 +425,7 @@ export class TimelineEditor {
     if (isCutOffMarker(row)) {
       if (this.keyOfRow(row.id) !== undefined || this.item(row.id)) return;
       this.place(noticeFromMarker(row, row.id, this.questionOf(turnId)), turnId);
-      this.rowIdsW.add(row.id);
-      this.rowsSinceHistory += 1;
+      this.countRow(row.id);
       return;
     }
     let key = this.keyOfRow(row.id);
@@ -447,14 +446,18 @@ export class TimelineEditor {
       this.place(messageFromRow(row, key), turnId ?? (role === 'user' ? null : this.activeTurn));
       if (role !== 'user') this.announce(row);
     }
-    if (!(this.rowIds ?? this.base.rowIds).has(row.id)) {
-      this.rowIdsW.add(row.id);
-      this.rowsSinceHistory += 1;
-    }
+    this.countRow(row.id);
     if (role === 'user' && turnId) {
       if (!(this.turnUser ?? this.base.turnUser).has(turnId)) this.turnUserW.set(turnId, key);
       if (!(this.pendingTurns ?? this.base.pendingTurns).includes(turnId) && this.activeTurn !== turnId) this.pendingW.push(turnId);
     }
+  }
+
+  /** A row that arrived live, not with a history page: counted once however often it is replayed. */
+  private countRow(id: string): void {
+    if ((this.rowIds ?? this.base.rowIds).has(id)) return;
+    this.rowIdsW.add(id);
+    this.rowsSinceHistory += 1;
   }
 
   /** The host's echo of a message sent from this page, before the page heard back from its request. */
