@@ -50,6 +50,13 @@ public final class AnthropicLoopback: Sendable {
         script.enqueue(reply, times: times)
     }
 
+    /// Queues `reply` for the next `times` Messages requests whose system prompt contains
+    /// `marker`: several sessions (an orchestrator and its agents) talk to one loopback at
+    /// once, each with its own script. Such requests never take from the shared queue.
+    public func enqueue(_ reply: Reply, times: Int = 1, forSystemContaining marker: String) {
+        script.enqueue(reply, times: times, marker: marker)
+    }
+
     /// Every request received so far, in arrival order.
     public var requests: [RecordedRequest] { script.recorded }
 
@@ -67,6 +74,8 @@ public final class AnthropicLoopback: Sendable {
 final class Script: @unchecked Sendable {
     private let lock = NSLock()
     private var queue: [(reply: Reply, remaining: Int)] = []
+    /// Scripts of their own, by a marker their requests' system prompt contains.
+    private var marked: [(marker: String, queue: [(reply: Reply, remaining: Int)])] = []
     private var requests: [RecordedRequest] = []
     private var stamps: [Int: ContinuousClock.Instant] = [:]
     private var stampCounter = 0
@@ -76,8 +85,20 @@ final class Script: @unchecked Sendable {
         lock.withLock { queue.append((reply, max(times, 1))) }
     }
 
+    func enqueue(_ reply: Reply, times: Int, marker: String) {
+        lock.withLock {
+            if let index = marked.firstIndex(where: { $0.marker == marker }) {
+                marked[index].queue.append((reply, max(times, 1)))
+            } else {
+                marked.append((marker, [(reply, max(times, 1))]))
+            }
+        }
+    }
+
     var recorded: [RecordedRequest] { lock.withLock { requests } }
-    var pending: Int { lock.withLock { queue.reduce(0) { $0 + $1.remaining } } }
+    var pending: Int {
+        lock.withLock { (queue + marked.flatMap(\.queue)).reduce(0) { $0 + $1.remaining } }
+    }
     var emissions: [Int: ContinuousClock.Instant] { lock.withLock { stamps } }
 
     func record(_ request: RecordedRequest) {
@@ -88,14 +109,22 @@ final class Script: @unchecked Sendable {
     func nextReply(for request: RecordedRequest) -> (Reply, Int) {
         lock.withLock {
             replyCounter += 1
-            guard !queue.isEmpty else {
-                return (.text("Loopback reply #\(replyCounter). You said: \(request.lastUserText ?? "")"), replyCounter)
+            let system = request.system.joined(separator: "\n")
+            if let index = marked.firstIndex(where: { system.contains($0.marker) }) {
+                if let reply = Self.take(&marked[index].queue) { return (reply, replyCounter) }
+            } else if let reply = Self.take(&queue) {
+                return (reply, replyCounter)
             }
-            queue[0].remaining -= 1
-            let reply = queue[0].reply
-            if queue[0].remaining == 0 { queue.removeFirst() }
-            return (reply, replyCounter)
+            return (.text("Loopback reply #\(replyCounter). You said: \(request.lastUserText ?? "")"), replyCounter)
         }
+    }
+
+    private static func take(_ queue: inout [(reply: Reply, remaining: Int)]) -> Reply? {
+        guard !queue.isEmpty else { return nil }
+        queue[0].remaining -= 1
+        let reply = queue[0].reply
+        if queue[0].remaining == 0 { queue.removeFirst() }
+        return reply
     }
 
     func nextStamp() -> Int { lock.withLock { stampCounter += 1; return stampCounter } }
