@@ -159,6 +159,111 @@ export interface UnknownHostEvent extends Sequenced {
   [field: string]: unknown;
 }
 
+// ---- The team (docs/agents.md) ----
+
+export type AgentStatus =
+  | 'starting' | 'idle' | 'running' | 'queued' | 'needs_input' | 'interrupted' | 'failed' | 'stopped' | 'archived';
+
+/** A row of `agents`. */
+export interface Agent {
+  id: string;
+  orchestrator_agent_id: string;
+  name: string;
+  model: string;
+  system_prompt?: string | null;
+  working_dir?: string | null;
+  status: AgentStatus;
+  status_reason?: string | null;
+  session_id: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  total_cost: number;
+  archived: boolean;
+  metadata?: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A row of `agent_logs`, with the agent's gap-free `seq`. */
+export interface AgentLog {
+  id: string;
+  agent_id: string;
+  seq: number;
+  turn_id?: string | null;
+  event_category: 'hook' | 'response' | 'adw_step';
+  event_type: string;
+  content?: string | null;
+  payload: Record<string, unknown>;
+  session_id?: string | null;
+  timestamp: string;
+}
+
+export interface AgentCreatedEvent extends Sequenced {
+  type: 'agent_created';
+  orchestrator_agent_id: string;
+  agent: Agent;
+}
+
+export interface AgentStatusChangedEvent extends Sequenced {
+  type: 'agent_status_changed';
+  orchestrator_agent_id: string;
+  agent_id: string;
+  name: string;
+  status: AgentStatus;
+  reason: string | null;
+  previous: string;
+  turn_id?: string | null;
+  timestamp: string;
+}
+
+export interface AgentLogEvent extends Sequenced {
+  type: 'agent_log';
+  orchestrator_agent_id: string;
+  agent_id: string;
+  log: AgentLog;
+}
+
+export interface AgentUpdatedEvent extends Sequenced {
+  type: 'agent_updated';
+  orchestrator_agent_id: string;
+  agent: {
+    id: string;
+    name: string;
+    session_id?: string | null;
+    input_tokens: number;
+    output_tokens: number;
+    total_cost: number;
+    budget_usd: number | null;
+    budget_used: number | null;
+    updated_at: string;
+  };
+  warning?: 'budget_80';
+}
+
+export interface AgentDeletedEvent extends Sequenced {
+  type: 'agent_deleted';
+  orchestrator_agent_id: string;
+  agent_id: string;
+  name: string;
+  timestamp: string;
+}
+
+export interface AgentQueueEvent extends Sequenced {
+  type: 'agent_queue';
+  orchestrator_agent_id: string;
+  queue: { agent_id: string; name: string; turn_id: string; position: number }[];
+  running: number;
+  max_running: number;
+}
+
+export type AgentEvent =
+  | AgentCreatedEvent
+  | AgentStatusChangedEvent
+  | AgentLogEvent
+  | AgentUpdatedEvent
+  | AgentDeletedEvent
+  | AgentQueueEvent;
+
 export type HostEvent =
   | OrchestratorChatEvent
   | ChatStreamEvent
@@ -170,7 +275,8 @@ export type HostEvent =
   | TurnQueuedEvent
   | TurnCompleteEvent
   | TurnErrorEvent
-  | BackendRetryEvent;
+  | BackendRetryEvent
+  | AgentEvent;
 
 // ---- WebSocket: frames the transport sends one client (no `seq`) ----
 

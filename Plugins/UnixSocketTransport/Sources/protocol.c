@@ -28,6 +28,11 @@ static const field resume_fields[] = {
 static const field history_fields[] = {
     { "orchestrator_agent_id", FIELD_STRING, 1 }, { "limit", FIELD_UINT, 0 }, { "before", FIELD_STRING, 0 }, { NULL, 0, 0 } };
 static const field no_fields[] = { { NULL, 0, 0 } };
+static const field agent_fields[] = { { "agent_id", FIELD_STRING, 1 }, { NULL, 0, 0 } };
+static const field agent_log_fields[] = {
+    { "agent_id", FIELD_STRING, 1 }, { "since_seq", FIELD_UINT, 0 }, { "limit", FIELD_UINT, 0 }, { NULL, 0, 0 } };
+static const field agent_command_fields[] = {
+    { "agent_id", FIELD_STRING, 1 }, { "command", FIELD_STRING, 1 }, { "if_busy", FIELD_STRING, 0 }, { NULL, 0, 0 } };
 
 static const route routes[] = {
     { "chat_message", "send_chat", REPLY_ACK, chat_fields },
@@ -36,9 +41,17 @@ static const route routes[] = {
     { "load_chat", "load_chat", REPLY_HISTORY, history_fields },
     { "get_orchestrator", "get_orchestrator", REPLY_ACK, no_fields },
     { "health", "health", REPLY_ACK, no_fields },
+    /* The team (docs/agents.md): a person drives agents from the terminal as from the browser. */
+    { "list_agents", "list_agents", REPLY_ACK, no_fields },
+    { "get_agent", "get_agent", REPLY_ACK, agent_fields },
+    { "agent_logs", "agent_logs", REPLY_ACK, agent_log_fields },
+    { "command_agent", "command_agent", REPLY_ACK, agent_command_fields },
+    { "interrupt_agent", "interrupt_agent", REPLY_ACK, agent_fields },
+    { "delete_agent", "delete_agent", REPLY_ACK, agent_fields },
 };
 
-static const char *const all_types = "chat_message, interrupt, resume, load_chat, get_orchestrator, health, ping";
+static const char *const all_types = "chat_message, interrupt, resume, load_chat, get_orchestrator, health, ping, "
+                                     "list_agents, get_agent, agent_logs, command_agent, interrupt_agent, delete_agent";
 
 const char *route_type(const route *r) { return r->type; }
 reply_style route_style(const route *r) { return r->style; }

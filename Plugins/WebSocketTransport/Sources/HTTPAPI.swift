@@ -38,6 +38,26 @@ struct HTTPAPI: Sendable {
             HTTPRoute(path: "/interrupt", methods: [.post], name: "interrupt") { request, _ throws(APIError) in
                 try await forward(HostCall.interrupt(try await body(request)))
             },
+            // The team (docs/agents.md): a person drives agents directly, as the orchestrator does.
+            HTTPRoute(path: "/list_agents", methods: [.get], name: "list_agents") { _, _ throws(APIError) in
+                try await forward(HostCall(op: "list_agents", arguments: [:]))
+            },
+            HTTPRoute(path: "/agents/:id", methods: [.get], name: "get_agent") { _, context throws(APIError) in
+                try await forward(HostCall(op: "get_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
+            },
+            HTTPRoute(path: "/agents/:id", methods: [.delete], name: "delete_agent") { _, context throws(APIError) in
+                try await forward(HostCall(op: "delete_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
+            },
+            HTTPRoute(path: "/agents/:id/logs", methods: [.get], name: "agent_logs") { request, context throws(APIError) in
+                try await forwardBytes(try HostCall.agentLogs(agentID: try Self.agentID(context), query: request.uri.queryParameters))
+            },
+            HTTPRoute(path: "/agents/:id/command", methods: [.post], name: "command_agent") { request, context throws(APIError) in
+                let call = try HostCall.commandAgent(agentID: try Self.agentID(context), try await body(request), maxMessageBytes: maxMessageBytes)
+                return try await forward(call, status: .accepted, keepStatus: true)
+            },
+            HTTPRoute(path: "/agents/:id/interrupt", methods: [.post], name: "interrupt_agent") { _, context throws(APIError) in
+                try await forward(HostCall(op: "interrupt_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
+            },
             // Upgrades never get here: ServerChannel takes them over (docs/websocket-transport.md, "Design").
             HTTPRoute(path: Self.webSocketPath, methods: [.get], name: "ws") { request, _ throws(APIError) in throw Self.notAnUpgrade(request) },
             HTTPRoute(path: "/login", methods: [.get, .post], name: "login", isPublic: true) { request, context throws(APIError) in
@@ -145,6 +165,12 @@ struct HTTPAPI: Sendable {
         } catch {
             throw APIError(.notFound, "not_found", "\(request.uri.path.prefix(200)) is no longer a file in static_dir")
         }
+    }
+
+    /// The `:id` of an agent route: a UUID, or a 400 naming it.
+    private static func agentID(_ context: Context) throws(APIError) -> String {
+        let text = context.parameters.get("id") ?? ""
+        do { return try ChatRequestRules.validateUUID(text, field: "agent id in the path") } catch { throw APIError(error) }
     }
 
     private static func notAnUpgrade(_ request: Request) -> APIError {

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import PluginAPI
 
 /// One validated host operation, ready to send.
@@ -37,5 +38,32 @@ struct HostCall: Sendable {
         return HostCall(op: "resume", arguments: [
             "orchestrator_agent_id": .string(try input.uuid("orchestrator_agent_id")!), "last_seq": .int(lastSeq),
         ])
+    }
+
+    /// `GET /agents/{id}/logs?since_seq=&limit=`: a cursor page of the agent's log.
+    static func agentLogs(agentID: String, query: Parameters) throws(APIError) -> HostCall {
+        var arguments: [String: JSONValue] = ["agent_id": .string(agentID)]
+        for (key, range) in [("since_seq", Int64(0)...Int64.max), ("limit", Int64(1)...Int64(1000))] {
+            guard let text = query[key[...]].map(String.init) else { continue }
+            guard let number = Int64(text), range.contains(number) else {
+                throw .badRequest("invalid_request", "\(key) must be a whole number between \(range.lowerBound) and \(range.upperBound), got \"\(text.prefix(40))\"")
+            }
+            arguments[key] = .int(number)
+        }
+        return HostCall(op: "agent_logs", arguments: arguments)
+    }
+
+    /// `POST /agents/{id}/command` `{command, if_busy?}`: the command follows the chat message rules.
+    static func commandAgent(agentID: String, _ input: ClientArguments, maxMessageBytes: Int) throws(APIError) -> HostCall {
+        let command = try input.required("command")
+        do { try ChatRequestRules.validateMessage(command, limit: maxMessageBytes) } catch { throw APIError(error) }
+        var arguments: [String: JSONValue] = ["agent_id": .string(agentID), "command": .string(command)]
+        if let ifBusy = try input.string("if_busy") {
+            guard ["queue", "interrupt", "reject"].contains(ifBusy) else {
+                throw .badRequest("invalid_if_busy", "if_busy is \"\(ifBusy.prefix(40))\"; use queue, interrupt or reject")
+            }
+            arguments["if_busy"] = .string(ifBusy)
+        }
+        return HostCall(op: "command_agent", arguments: arguments)
     }
 }

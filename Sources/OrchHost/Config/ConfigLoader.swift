@@ -26,7 +26,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: nil, key: nil, "cannot read the config file as UTF-8 text; pass an existing file with --config")
         }
         let (reader, root) = try read(text, file: file, environment: environment)
-        let top = try reader.object(root, key: "", allowed: ["host", "store", "backend", "transports"])
+        let top = try reader.object(root, key: "", allowed: ["host", "store", "backend", "transports", "agents"])
         return (try reader.hostSection(top["host"]), URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path)
     }
 
@@ -148,7 +148,7 @@ public enum ConfigLoader {
         }
 
         func config(_ root: JSONValue, baseDirectory: String) throws(ConfigError) -> OrchConfig {
-            let top = try object(root, key: "", allowed: ["host", "store", "backend", "transports"])
+            let top = try object(root, key: "", allowed: ["host", "store", "backend", "transports", "agents"])
             let host = try hostSection(top["host"])
             let store = try choice(top["store"], key: "store")
             let backend = try choice(top["backend"], key: "backend")
@@ -162,7 +162,36 @@ public enum ConfigLoader {
             for index in entries.indices {
                 transports.append(try choice(entries[index], key: "transports[\(index)]"))
             }
-            return OrchConfig(file: file, baseDirectory: baseDirectory, host: host, store: store, backend: backend, transports: transports)
+            var config = OrchConfig(file: file, baseDirectory: baseDirectory, host: host, store: store, backend: backend, transports: transports)
+            config.agents = try agentsSection(top["agents"])
+            return config
+        }
+
+        func agentsSection(_ section: JSONValue?) throws(ConfigError) -> OrchConfig.AgentsSection {
+            var agents = OrchConfig.AgentsSection()
+            guard let section else { return agents }
+            let table = try object(section, key: "agents", allowed: [
+                "max_running", "max_agents", "budget_usd", "notify_orchestrator", "stop_grace_ms", "model", "backend",
+            ])
+            agents.maxRunning = try positiveInt(table["max_running"], key: "agents.max_running") ?? agents.maxRunning
+            agents.maxAgents = try positiveInt(table["max_agents"], key: "agents.max_agents") ?? agents.maxAgents
+            agents.stopGraceMilliseconds = try positiveInt(table["stop_grace_ms"], key: "agents.stop_grace_ms") ?? agents.stopGraceMilliseconds
+            if let budget = table["budget_usd"] {
+                guard let dollars = budget.doubleValue, dollars > 0, dollars.isFinite else {
+                    throw error("agents.budget_usd", "must be a positive number of US dollars, got \(budget.typeName == "string" ? "a string" : "\(budget)"); leave it out for no team budget")
+                }
+                agents.budgetUSD = dollars
+            }
+            if let notify = table["notify_orchestrator"] {
+                guard case .bool(let flag) = notify else { throw error("agents.notify_orchestrator", "expected true or false, found \(notify.typeName)") }
+                agents.notifyOrchestrator = flag
+            }
+            if let model = try string(table["model"], key: "agents.model") {
+                guard !model.trimmingCharacters(in: .whitespaces).isEmpty else { throw error("agents.model", "is empty; name a model or leave the key out") }
+                agents.model = model
+            }
+            if table["backend"] != nil { agents.backend = try choice(table["backend"], key: "agents.backend") }
+            return agents
         }
 
         func hostSection(_ section: JSONValue?) throws(ConfigError) -> OrchConfig.HostSection {

@@ -17,6 +17,24 @@ public struct OrchConfig: Sendable {
         public var logLevel: String = "info"
     }
 
+    /// The `[agents]` table: the orchestrator's team of sub-agents (docs/agents.md).
+    public struct AgentsSection: Sendable {
+        /// How many agent commands run at once; the rest wait in order.
+        public var maxRunning: Int = 4
+        /// How many live (not deleted) agents one orchestrator may have.
+        public var maxAgents: Int = 20
+        /// The whole team's spend limit in US dollars (agents only); nil: none.
+        public var budgetUSD: Double?
+        /// Start an orchestrator turn when an agent's command ends.
+        public var notifyOrchestrator: Bool = true
+        /// How long a stopping agent's process gets after stdin closes, and again after SIGTERM.
+        public var stopGraceMilliseconds: Int = 2000
+        /// The model of agents that name none; nil: the agents' backend's `model` option.
+        public var model: String?
+        /// `[agents.backend]`: a backend of their own; nil: the orchestrator's instance.
+        public var backend: PluginChoice?
+    }
+
     /// A `[store]`, `[backend]` or `[[transports]]` entry: which plugin, with which options.
     public struct PluginChoice: Sendable {
         public var plugin: String
@@ -36,8 +54,10 @@ public struct OrchConfig: Sendable {
     public var store: PluginChoice
     public var backend: PluginChoice
     public var transports: [PluginChoice]
+    public var agents = AgentsSection()
 
     public var plugins: [(kind: PluginKind, choice: PluginChoice)] {
         [(PluginKind.store, store), (.backend, backend)] + transports.map { (PluginKind.transport, $0) }
+            + (agents.backend.map { [(PluginKind.backend, $0)] } ?? [])
     }
 }

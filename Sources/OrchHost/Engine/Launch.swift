@@ -101,4 +101,20 @@ public enum Launch {
                             model: config.backend.options["model"]?.stringValue ?? "default"))
         return (engine, launch.resumed)
     }
+
+    /// The orchestrator's team: loaded, ghosts of a previous run marked `interrupted`, finished
+    /// commands reported to the engine.
+    static func agents(for engine: TurnEngine, config: OrchConfig, backend: BackendClient, bus: EventBus, logger: Logger) async -> AgentManager {
+        let backendOptions = config.agents.backend?.options ?? config.backend.options
+        let manager = AgentManager(
+            orchestratorID: engine.orchestratorID, store: engine.store, backend: backend, bus: bus, logger: logger,
+            settings: .init(config.agents, defaultModel: backendOptions["model"]?.stringValue ?? engine.settings.model,
+                            workingDir: engine.settings.workingDir))
+        // Best effort, like the cut-off markers: a store that cannot list agents must not keep the orchestrator from starting.
+        do { try await manager.recover() } catch {
+            logger.error("could not load the orchestrator's agents: \(PluginError(error).message); agents from before this start are not shown until a restart that can")
+        }
+        manager.onCompletion { [weak engine] row, prompt in engine?.notify(row: row, prompt: prompt) }
+        return manager
+    }
 }

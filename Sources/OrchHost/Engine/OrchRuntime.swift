@@ -13,10 +13,14 @@ public final class OrchRuntime: @unchecked Sendable {
     public let loader: PluginLoader
     public private(set) var store: StoreClient?
     public private(set) var backend: BackendClient?
+    /// `[agents.backend]`, when the agents run on a backend of their own.
+    public private(set) var agentBackend: BackendClient?
     public private(set) var transports: [TransportClient] = []
     public private(set) var listening: [String] = []
     /// The turn engine, when `start` was asked to serve an orchestrator.
     public private(set) var engine: TurnEngine?
+    /// The orchestrator's team, served with the engine.
+    public private(set) var agents: AgentManager?
     /// Whether the served orchestrator continued an existing session.
     public private(set) var resumedSession = false
     private let startedAt = ContinuousClock.now
@@ -34,7 +38,7 @@ public final class OrchRuntime: @unchecked Sendable {
 
     /// Every instance the runtime created, in creation order.
     public var instances: [PluginInstanceRef] {
-        [store?.ref, backend?.ref].compactMap { $0 } + transports.map(\.ref)
+        [store?.ref, backend?.ref, agentBackend?.ref].compactMap { $0 } + transports.map(\.ref)
     }
 
     /// Opens every configured library first, so a missing or incompatible plugin
@@ -56,6 +60,9 @@ public final class OrchRuntime: @unchecked Sendable {
             }
             store = try loader.makeStore(libraries[0], context(.store, 0, config.store, libraries[0]))
             backend = try loader.makeBackend(libraries[1], context(.backend, 0, config.backend, libraries[1]))
+            if let choice = config.agents.backend, let library = libraries.last {
+                agentBackend = try loader.makeBackend(library, context(.backend, 1, choice, library))
+            }
             for (index, choice) in config.transports.enumerated() {
                 let transport = try loader.makeTransport(libraries[2 + index], context(.transport, index, choice, libraries[2 + index]))
                 transports.append(transport)
@@ -64,6 +71,7 @@ public final class OrchRuntime: @unchecked Sendable {
             if let orchestrator, let store, let backend {
                 let launched = try await Launch.engine(orchestrator, config: config, store: store.api, backend: backend, bus: bus, logger: logger)
                 (engine, resumedSession) = (launched.engine, launched.resumed)
+                agents = await Launch.agents(for: launched.engine, config: config, backend: agentBackend ?? backend, bus: bus, logger: logger)
                 launched.engine.prewarm()
             }
             for transport in transports {
@@ -84,6 +92,7 @@ public final class OrchRuntime: @unchecked Sendable {
     /// creation order.
     public func shutdown() async {
         stopped.withLock { $0 = true }
+        if let agents { await agents.shutdown(timeout: .seconds(10)) }
         if let engine { await engine.shutdown(timeout: .seconds(10)) }
         for transport in transports.reversed() {
             do { try await transport.stop() } catch { logger.warning("\(transport.ref.label) did not stop cleanly: \(error)") }
@@ -94,6 +103,8 @@ public final class OrchRuntime: @unchecked Sendable {
         }
         transports = []
         engine = nil
+        agents = nil
+        agentBackend = nil
         backend = nil
         store = nil
     }

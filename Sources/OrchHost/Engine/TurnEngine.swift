@@ -110,6 +110,23 @@ public final class TurnEngine: @unchecked Sendable {
         }
         logger.info("chat user→orchestrator", metadata: ["orchestrator": "\(orchestratorID)", "turn": "\(turnID)", "preview": "\(Self.preview(message))"])
         publish(WireMessages.chat(saved), turnID: turnID)
+        return admit(turnID: turnID, messageID: saved.id, message: message)
+    }
+
+    /// An agent's result is saved (and published) as `row`: the orchestrator gets a turn to read
+    /// it, queued behind a running turn like a message. Nothing is queued while the host stops.
+    public func notify(row: ChatMessageRecord, prompt: String) {
+        guard !lock.withLock({ stopping }) else { return }
+        _ = admit(turnID: UUIDv7.next(), messageID: row.id, message: prompt)
+    }
+
+    /// Whether `session` is the orchestrator's (it gets the management tools; agents do not).
+    public func isOrchestratorSession(_ session: String) -> Bool {
+        lock.withLock { session == orchestratorRecord.sessionID || session == currentSession || session == firstSessionID }
+    }
+
+    /// Queues the turn of a saved message.
+    private func admit(turnID: String, messageID: String, message: String) -> Accepted {
         let outcome = TurnOutcome()
         let position: Int = lock.withLock {
             waiting += 1
@@ -118,8 +135,8 @@ public final class TurnEngine: @unchecked Sendable {
         if position > 0 {
             publish(WireMessages.turnQueued(orchestratorID: orchestratorID, turnID: turnID, position: position), turnID: turnID)
         }
-        queue.yield(Pending(turnID: turnID, messageID: saved.id, message: message, outcome: outcome, queued: position > 0))
-        return Accepted(messageID: saved.id, turnID: turnID, queued: position > 0, outcome: outcome)
+        queue.yield(Pending(turnID: turnID, messageID: messageID, message: message, outcome: outcome, queued: position > 0))
+        return Accepted(messageID: messageID, turnID: turnID, queued: position > 0, outcome: outcome)
     }
 
     /// Interrupts the running turn, if any.

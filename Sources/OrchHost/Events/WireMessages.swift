@@ -17,6 +17,12 @@ public enum WireMessageType: String, CaseIterable, Sendable {
     case turnQueued = "turn_queued"
     case turnComplete = "turn_complete"
     case backendRetry = "backend_retry"
+    case agentCreated = "agent_created"
+    case agentStatusChanged = "agent_status_changed"
+    case agentLog = "agent_log"
+    case agentUpdated = "agent_updated"
+    case agentDeleted = "agent_deleted"
+    case agentQueue = "agent_queue"
     /// Both a host event (a turn failed, with `seq`) and a transport's refusal of one request (without).
     case error
     // Replies a transport sends one client (no `seq`); each transport builds its own.
@@ -130,6 +136,72 @@ public enum WireMessages {
             "message": .string(error.message), "error_class": .string(error.code), "retryable": .bool(error.retryable),
             "timestamp": .string(Timestamp.now()),
         ])
+    }
+
+    /// An agent's row as the store returns it (docs/protocol.md, "Agent").
+    public static func agentCreated(_ agent: AgentRecord) -> Data {
+        wrapping(.agentCreated, record: "agent", agent, ["orchestrator_agent_id": .string(agent.orchestratorID)])
+    }
+
+    /// Sent after the new status is saved: a client never sees a state the store does not have.
+    public static func agentStatusChanged(_ agent: AgentRecord, previous: String, turnID: String?) -> Data {
+        make(.agentStatusChanged, [
+            "orchestrator_agent_id": .string(agent.orchestratorID), "agent_id": .string(agent.id), "name": .string(agent.name),
+            "status": .string(agent.status), "reason": agent.statusReason.map(JSONValue.string) ?? .null,
+            "previous": .string(previous), "turn_id": turnID.map(JSONValue.string) ?? .null, "timestamp": .string(agent.updatedAt),
+        ])
+    }
+
+    /// One saved `agent_logs` row, with its per-agent `seq`.
+    public static func agentLog(orchestratorID: String, _ log: AgentLogRecord) -> Data {
+        wrapping(.agentLog, record: "log", log, ["orchestrator_agent_id": .string(orchestratorID), "agent_id": .string(log.agentID)])
+    }
+
+    /// Tokens and spend after a command's usage was saved; `budgetUsed` is the share of the
+    /// agent's budget (0…1+), `warning` is `budget_80` the first time it passes 80 %.
+    public static func agentUpdated(_ agent: AgentRecord, budgetUSD: Double?, warning: String?) -> Data {
+        var fields: [String: JSONValue] = [
+            "orchestrator_agent_id": .string(agent.orchestratorID),
+            "agent": .object([
+                "id": .string(agent.id), "name": .string(agent.name), "session_id": agent.sessionID.map(JSONValue.string) ?? .null,
+                "input_tokens": .int(agent.inputTokens), "output_tokens": .int(agent.outputTokens),
+                "total_cost": .double(agent.totalCost), "budget_usd": budgetUSD.map(JSONValue.double) ?? .null,
+                "budget_used": budgetUSD.map { .double($0 > 0 ? agent.totalCost / $0 : 0) } ?? .null,
+                "updated_at": .string(agent.updatedAt),
+            ]),
+        ]
+        if let warning { fields["warning"] = .string(warning) }
+        return make(.agentUpdated, fields)
+    }
+
+    public static func agentDeleted(_ agent: AgentRecord) -> Data {
+        make(.agentDeleted, [
+            "orchestrator_agent_id": .string(agent.orchestratorID), "agent_id": .string(agent.id), "name": .string(agent.name),
+            "timestamp": .string(agent.updatedAt),
+        ])
+    }
+
+    /// Commands waiting for a run slot, in the order they will run (position 1 runs next).
+    public static func agentQueue(orchestratorID: String, waiting: [(agentID: String, name: String, turnID: String)], running: Int, maxRunning: Int) -> Data {
+        make(.agentQueue, [
+            "orchestrator_agent_id": .string(orchestratorID), "running": .int(Int64(running)), "max_running": .int(Int64(maxRunning)),
+            "queue": .array(waiting.enumerated().map { index, entry in
+                .object(["agent_id": .string(entry.agentID), "name": .string(entry.name), "turn_id": .string(entry.turnID),
+                         "position": .int(Int64(index + 1))])
+            }),
+        ])
+    }
+
+    /// A message holding a store record as the store encodes it, beside fields the host owns:
+    /// the record is encoded once, never decoded and encoded again.
+    static func wrapping<Record: Encodable>(_ type: WireMessageType, record key: String, _ record: Record, _ fields: [String: JSONValue]) -> Data {
+        var object = fields
+        object[key] = .null
+        var json = make(type, object)
+        guard let encoded = try? JSON.encode(record), let placeholder = "\"\(key)\":null".data(using: .utf8),
+              let range = json.range(of: placeholder) else { return json }
+        json.replaceSubrange(range, with: Data("\"\(key)\":".utf8) + encoded)
+        return json
     }
 
     /// A message of a known type; keys are sorted for stable output.

@@ -6,6 +6,7 @@ import StoreModel
 /// (docs/protocol.md, "Host operations"), registered in one place.
 extension OrchRuntime {
     func registerOperations() {
+        registerAgentOperations()
         requests.register("ping") { _, _ in try JSON.encode(["pong": JSONValue.bool(true), "host_version": .string(hostVersion)]) }
         requests.register("health") { [unowned self] _, _ in try await health() }
         requests.register("get_orchestrator") { [unowned self] _, _ in
@@ -72,6 +73,86 @@ extension OrchRuntime {
                 ])
             }
         }
+    }
+
+    /// The team's operations: tools for the orchestrator's session (docs/protocol.md, "Host operations used
+    /// by backends") and the agent API for people and clients (docs/agents.md).
+    func registerAgentOperations() {
+        requests.register("list_tools") { [unowned self] request, _ in
+            struct Arguments: Decodable { var session_id: String? }
+            let session = try request.decode(Arguments.self).session_id
+            guard let agents = try servedAgents(), session.map({ !agents.isAgentSession($0) }) ?? true else {
+                return try JSON.encode(["tools": JSONValue.array([])])
+            }
+            return try JSON.encode(["tools": JSONValue.array(ManagementTools.definitions)])
+        }
+        requests.register("call_tool") { [unowned self] request, _ in
+            struct Arguments: Decodable { var name: String; var input: JSONValue?; var session_id: String? }
+            let arguments = try request.decode(Arguments.self)
+            guard let agents = try servedAgents() else { throw PluginError.unsupported("this host serves no tools (it was started without an orchestrator)") }
+            if let session = arguments.session_id, agents.isAgentSession(session) {
+                return ManagementTools.result(.string("\(arguments.name) is the orchestrator's tool; agents cannot manage the team"), isError: true)
+            }
+            let engine = try served()
+            let store = engine.store
+            let tools = ManagementTools(agents: agents) {
+                (try? await store.orchestrator(id: engine.orchestratorID)) ?? engine.orchestrator
+            }
+            return await tools.call(arguments.name, input: arguments.input ?? .object([:]))
+        }
+        requests.register("list_agents") { [unowned self] _, _ in
+            let agents = try requireAgents()
+            return try JSON.encode(["agents": JSONValue.array(agents.list().map { agents.summary($0) }), "max_running": .int(Int64(agents.settings.maxRunning))])
+        }
+        requests.register("get_agent") { [unowned self] request, _ in
+            let agents = try requireAgents()
+            return try JSON.encode(["agent": agents.summary(try agents.agent(try request.decode(AgentArguments.self).agent_id))])
+        }
+        requests.register("agent_logs") { [unowned self] request, _ in
+            struct Arguments: Decodable { var agent_id: String; var since_seq: Int?; var limit: Int? }
+            let arguments = try request.decode(Arguments.self)
+            let agents = try requireAgents()
+            let id = try agents.agent(arguments.agent_id).id
+            let store = try served().store
+            return try await storeCall { try await store.agentLogsJSON(agentID: id, sinceSeq: arguments.since_seq ?? 0, limit: arguments.limit ?? 100) }
+        }
+        // Ordered: two commands from one client reach the agent in the order sent.
+        requests.registerOrdered("command_agent") { [unowned self] request, _ in
+            struct Arguments: Decodable { var agent_id: String; var command: String; var if_busy: String? }
+            let arguments = try request.decode(Arguments.self)
+            let agents = try requireAgents()
+            guard let mode = AgentManager.IfBusy(rawValue: arguments.if_busy ?? "queue") else {
+                throw PluginError.invalid("invalid_if_busy", "if_busy is \"\(arguments.if_busy ?? "")\"; use queue, interrupt or reject")
+            }
+            let accepted = try await agents.command(arguments.agent_id, arguments.command, ifBusy: mode, from: .user)
+            return Admitted {
+                try JSON.encode(["status": JSONValue.string("accepted"), "agent_id": .string(accepted.agent.id), "turn_id": .string(accepted.turnID),
+                                 "position": .int(Int64(accepted.position)), "queued": .bool(accepted.position > 0)])
+            }
+        }
+        requests.register("interrupt_agent") { [unowned self] request, _ in
+            let interrupted = try await requireAgents().interrupt(try request.decode(AgentArguments.self).agent_id)
+            return try JSON.encode(["interrupted": interrupted])
+        }
+        requests.register("delete_agent") { [unowned self] request, _ in
+            let agents = try requireAgents()
+            let record = try await agents.delete(try request.decode(AgentArguments.self).agent_id)
+            return try JSON.encode(["deleted": JSONValue.bool(true), "agent": agents.summary(record)])
+        }
+    }
+
+    private struct AgentArguments: Decodable { var agent_id: String }
+
+    /// The team, when an orchestrator is served; nil on a plugin test's host.
+    private func servedAgents() throws(PluginError) -> AgentManager? {
+        if stopped.withLock({ $0 }) { _ = try served() }
+        return agents
+    }
+
+    private func requireAgents() throws(PluginError) -> AgentManager {
+        _ = try served()
+        guard let agents else { throw PluginError.unavailable("no_orchestrator", "this host serves no orchestrator, so it has no agents") }
+        return agents
     }
 
     /// The engine, or the refusal a plugin gets from a host that serves no orchestrator (a plugin test's host).
