@@ -76,6 +76,11 @@ struct ChatView {
             let detail = event["detail"] ?? .null
             return status("· retrying (attempt \(detail["attempt"]?.intValue ?? 0) of \(detail["max_retries"]?.intValue ?? 0))")
         case "error": return error(event)
+        case "agent_created": return status("· agent \(event["agent"]?["name"]?.stringValue ?? "?") created")
+        case "agent_status_changed":
+            let reason = event["reason"]?.stringValue.map { " · " + $0.replacingOccurrences(of: "_", with: " ") } ?? ""
+            return status("· \(event["name"]?.stringValue ?? "agent") \(event["status"]?.stringValue ?? "?")\(reason)")
+        case "agent_deleted": return status("· agent \(event["name"]?.stringValue ?? "?") deleted")
         default: return ""
         }
     }
@@ -84,9 +89,15 @@ struct ChatView {
         let text = message["message"]?.stringValue ?? ""
         if let id = message["id"]?.stringValue { shown.insert(id) }
         if message["metadata"]?["type"] == "turn_interrupted" { return style.red("⚠ " + text) + "\n" }
+        let agent = message["metadata"]?["agent_name"]?.stringValue ?? "agent"
+        if message["receiver_type"] == "agent" {
+            return style.dim("→ \(agent): ") + text + "\n"
+        }
         switch message["sender_type"]?.stringValue {
         case "user": return style.bold("› ") + text + "\n"
-        case "agent": return style.dim("[agent] ") + text + "\n"
+        case "agent":
+            let outcome = message["metadata"]?["outcome"]?.stringValue.map { " (\($0))" } ?? ""
+            return style.dim("← \(agent)\(outcome): ") + text + "\n"
         default: return text + "\n"
         }
     }

@@ -36,6 +36,21 @@ import Testing
         #expect(printed == ["You", " said", ": hi", "\n", ""])
     }
 
+    @Test func theTeamShowsAsCommandsResultsAndStateLines() {
+        var view = ChatView(style: .plain)
+        let command: JSONValue = ["seq": 3, "type": "orchestrator_chat", "message": [
+            "id": "c1", "message": "run the tests", "sender_type": "orchestrator", "receiver_type": "agent",
+            "metadata": ["type": "agent_command", "agent_name": "tester"]]]
+        let result: JSONValue = ["seq": 4, "type": "orchestrator_chat", "message": [
+            "id": "r1", "message": "all pass", "sender_type": "agent", "receiver_type": "orchestrator",
+            "metadata": ["type": "agent_result", "agent_name": "tester", "outcome": "success"]]]
+        let state: JSONValue = ["seq": 5, "type": "agent_status_changed", "name": "tester", "status": "interrupted", "reason": "budget_exceeded"]
+        #expect(view.render(command) == "→ tester: run the tests\n")
+        #expect(view.render(result) == "← tester (success): all pass\n")
+        #expect(view.render(state).contains("· tester interrupted · budget exceeded"))
+        #expect(view.render(["seq": 6, "type": "agent_log", "agent_id": "a"]) == "", "an agent's log lines are not chat")
+    }
+
     @Test func aReplyThatWasNotStreamedIsPrintedWhole() {
         var view = ChatView(style: .plain)
         func show(_ event: JSONValue) -> String { view.render(event) }

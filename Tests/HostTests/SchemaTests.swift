@@ -25,6 +25,14 @@ import Testing
         _ = try await other.ask(["type": "chat_message", "orchestrator_agent_id": id, "message": "queued", "wait": true], reply: "turn_queued")
         _ = try await client.ask(["type": "interrupt", "orchestrator_agent_id": id])
         #expect(await other.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "ack" && $0["status"] == "success" } })
+        // The team: an agent created, commanded (every backend event kind again), its log read, deleted.
+        let agent = try await client.ask(["type": "create_agent", "name": "helper", "system_prompt": "You help."])?["agent"]?["id"]
+        _ = try await client.ask(["type": "command_agent", "agent_id": agent ?? .null, "command": "tools for the agent"])
+        #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "agent_updated" } && $0.contains { $0["type"] == "agent_status_changed" && $0["status"] == "idle" && $0["previous"] == "running" } })
+        _ = try await client.ask(["type": "agent_logs", "agent_id": agent ?? .null, "limit": 2])
+        _ = try await client.ask(["type": "list_agents"])
+        _ = try await client.ask(["type": "delete_agent", "agent_id": agent ?? .null])
+        #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "agent_deleted" } })
         _ = try await client.ask(["type": "load_chat", "orchestrator_agent_id": id, "limit": 3, "before": nil], reply: "chat_history")
         let last = client.events.last?["seq"]?.intValue ?? 0
         _ = try await client.ask(["type": "resume", "orchestrator_agent_id": id, "last_seq": .int(last - 2)], reply: "resumed")

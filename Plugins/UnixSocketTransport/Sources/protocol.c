@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef enum field_kind { FIELD_STRING, FIELD_UINT, FIELD_BOOL } field_kind;
+/* FIELD_ANY: passed on as it is; the host checks it (lists and numbers of create_agent). */
+typedef enum field_kind { FIELD_STRING, FIELD_UINT, FIELD_BOOL, FIELD_ANY } field_kind;
 
 typedef struct field {
     const char *name;
@@ -28,6 +29,10 @@ static const field resume_fields[] = {
 static const field history_fields[] = {
     { "orchestrator_agent_id", FIELD_STRING, 1 }, { "limit", FIELD_UINT, 0 }, { "before", FIELD_STRING, 0 }, { NULL, 0, 0 } };
 static const field no_fields[] = { { NULL, 0, 0 } };
+static const field create_agent_fields[] = {
+    { "name", FIELD_STRING, 1 }, { "system_prompt", FIELD_STRING, 0 }, { "template", FIELD_STRING, 0 }, { "model", FIELD_STRING, 0 },
+    { "allowed_tools", FIELD_ANY, 0 }, { "disallowed_tools", FIELD_ANY, 0 }, { "budget_usd", FIELD_ANY, 0 }, { "max_turns", FIELD_UINT, 0 },
+    { NULL, 0, 0 } };
 static const field agent_fields[] = { { "agent_id", FIELD_STRING, 1 }, { NULL, 0, 0 } };
 static const field agent_log_fields[] = {
     { "agent_id", FIELD_STRING, 1 }, { "since_seq", FIELD_UINT, 0 }, { "limit", FIELD_UINT, 0 }, { NULL, 0, 0 } };
@@ -43,6 +48,7 @@ static const route routes[] = {
     { "health", "health", REPLY_ACK, no_fields },
     /* The team (docs/agents.md): a person drives agents from the terminal as from the browser. */
     { "list_agents", "list_agents", REPLY_ACK, no_fields },
+    { "create_agent", "create_agent", REPLY_ACK, create_agent_fields },
     { "get_agent", "get_agent", REPLY_ACK, agent_fields },
     { "agent_logs", "agent_logs", REPLY_ACK, agent_log_fields },
     { "command_agent", "command_agent", REPLY_ACK, agent_command_fields },
@@ -51,7 +57,7 @@ static const route routes[] = {
 };
 
 static const char *const all_types = "chat_message, interrupt, resume, load_chat, get_orchestrator, health, ping, "
-                                     "list_agents, get_agent, agent_logs, command_agent, interrupt_agent, delete_agent";
+                                     "list_agents, create_agent, get_agent, agent_logs, command_agent, interrupt_agent, delete_agent";
 
 const char *route_type(const route *r) { return r->type; }
 reply_style route_style(const route *r) { return r->style; }
@@ -60,7 +66,8 @@ static const char *kind_name(field_kind kind) {
     switch (kind) {
     case FIELD_STRING: return "a string";
     case FIELD_UINT: return "a non-negative integer";
-    default: return "true or false";
+    case FIELD_BOOL: return "true or false";
+    default: return "any JSON value";
     }
 }
 
@@ -84,7 +91,8 @@ static int copy_fields(const route *r, json_span object, client_request *out, re
             continue;
         }
         uint64_t number;
-        int ok = f->kind == FIELD_STRING ? value.type == JSON_STRING
+        int ok = f->kind == FIELD_ANY ? 1
+               : f->kind == FIELD_STRING ? value.type == JSON_STRING
                : f->kind == FIELD_BOOL ? value.type == JSON_BOOL
                : json_to_u64(value, &number);
         if (!ok) return refuse(why, "invalid_request", "%s: \"%s\" must be %s", r->type, f->name, kind_name(f->kind));

@@ -5,7 +5,8 @@ import PluginAPI
 /// whether they came as an HTTP body or a WebSocket frame, so both answer a bad
 /// input with the same code and message before the host is asked anything.
 struct ClientArguments {
-    private let object: [String: JSONValue]
+    /// The whole object, for operations whose fields the host checks (`create_agent`).
+    let object: [String: JSONValue]
 
     init(_ object: [String: JSONValue]) { self.object = object }
 

@@ -42,6 +42,9 @@ struct HTTPAPI: Sendable {
             HTTPRoute(path: "/list_agents", methods: [.get], name: "list_agents") { _, _ throws(APIError) in
                 try await forward(HostCall(op: "list_agents", arguments: [:]))
             },
+            HTTPRoute(path: "/agents", methods: [.post], name: "create_agent") { request, _ throws(APIError) in
+                try await forward(HostCall(op: "create_agent", arguments: try await body(request).object), status: .created)
+            },
             HTTPRoute(path: "/agents/:id", methods: [.get], name: "get_agent") { _, context throws(APIError) in
                 try await forward(HostCall(op: "get_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
             },

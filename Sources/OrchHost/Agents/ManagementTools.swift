@@ -62,11 +62,7 @@ struct ManagementTools: Sendable {
         let arguments = ToolArguments(tool: name, input: input)
         switch name {
         case "create_agent":
-            let record = try await agents.create(.init(
-                name: try arguments.string("name"), systemPrompt: try arguments.optionalString("system_prompt"),
-                template: try arguments.optionalString("template"), model: try arguments.optionalString("model"),
-                allowedTools: try arguments.strings("allowed_tools"), disallowedTools: try arguments.strings("disallowed_tools"),
-                budgetUSD: try arguments.number("budget_usd"), maxTurns: try arguments.integer("max_turns")))
+            let record = try await agents.create(try Self.spec(arguments))
             return ["created": .string(record.name), "agent_id": .string(record.id), "model": .string(record.model),
                     "status": .string(record.status), "next": "send it work with command_agent"]
         case "list_agents":
@@ -114,6 +110,14 @@ struct ManagementTools: Sendable {
         default:
             throw .notFound("unknown_tool", "there is no tool \(name); the tools are \(Self.names.sorted().joined(separator: ", "))")
         }
+    }
+
+    /// `create_agent`'s input, from the tool or from a person's request.
+    static func spec(_ arguments: ToolArguments) throws(PluginError) -> AgentManager.Spec {
+        .init(name: try arguments.string("name", allowEmpty: true), systemPrompt: try arguments.optionalString("system_prompt"),
+              template: try arguments.optionalString("template"), model: try arguments.optionalString("model"),
+              allowedTools: try arguments.strings("allowed_tools"), disallowedTools: try arguments.strings("disallowed_tools"),
+              budgetUSD: try arguments.number("budget_usd"), maxTurns: try arguments.integer("max_turns"))
     }
 
     static func result(_ value: JSONValue, isError: Bool) -> Data {

@@ -81,7 +81,7 @@ extension OrchRuntime {
         requests.register("list_tools") { [unowned self] request, _ in
             struct Arguments: Decodable { var session_id: String? }
             let session = try request.decode(Arguments.self).session_id
-            guard let agents = try servedAgents(), session.map({ !agents.isAgentSession($0) }) ?? true else {
+            guard let agents = try servedAgents(), !(try isAgentOnly(session, agents)) else {
                 return try JSON.encode(["tools": JSONValue.array([])])
             }
             return try JSON.encode(["tools": JSONValue.array(ManagementTools.definitions)])
@@ -90,7 +90,7 @@ extension OrchRuntime {
             struct Arguments: Decodable { var name: String; var input: JSONValue?; var session_id: String? }
             let arguments = try request.decode(Arguments.self)
             guard let agents = try servedAgents() else { throw PluginError.unsupported("this host serves no tools (it was started without an orchestrator)") }
-            if let session = arguments.session_id, agents.isAgentSession(session) {
+            if try isAgentOnly(arguments.session_id, agents) {
                 return ManagementTools.result(.string("\(arguments.name) is the orchestrator's tool; agents cannot manage the team"), isError: true)
             }
             let engine = try served()
@@ -103,6 +103,13 @@ extension OrchRuntime {
         requests.register("list_agents") { [unowned self] _, _ in
             let agents = try requireAgents()
             return try JSON.encode(["agents": JSONValue.array(agents.list().map { agents.summary($0) }), "max_running": .int(Int64(agents.settings.maxRunning))])
+        }
+        requests.register("create_agent") { [unowned self] request, _ in
+            let agents = try requireAgents()
+            var input = try request.decode(JSONValue.self)
+            if case .object(var fields) = input { fields["op"] = nil; input = .object(fields) }
+            let record = try await agents.create(try ManagementTools.spec(ToolArguments(tool: "create_agent", input: input)))
+            return try JSON.encode(["agent": agents.summary(record)])
         }
         requests.register("get_agent") { [unowned self] request, _ in
             let agents = try requireAgents()
@@ -142,6 +149,13 @@ extension OrchRuntime {
     }
 
     private struct AgentArguments: Decodable { var agent_id: String }
+
+    /// A session of an agent and not the orchestrator's: it gets no management tools. A backend
+    /// that does not say which session asks is assumed to ask for the orchestrator.
+    private func isAgentOnly(_ session: String?, _ agents: AgentManager) throws(PluginError) -> Bool {
+        guard let session else { return false }
+        return agents.isAgentSession(session) && !(try served().isOrchestratorSession(session))
+    }
 
     /// The team, when an orchestrator is served; nil on a plugin test's host.
     private func servedAgents() throws(PluginError) -> AgentManager? {

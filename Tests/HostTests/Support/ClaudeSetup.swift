@@ -27,15 +27,20 @@ struct ClaudeSetup {
         """
     }
 
-    func start(store: String, sessionID: String? = nil) async throws -> TestRuntime {
-        try await TestRuntime.start(store: store, backend: Paths.plugin("ClaudeBackend"), backendOptions: options,
-                                    sessionID: sessionID, workingDir: workingDir)
+    /// `options` with built-in tools the tests' agents use (Bash), run without asking.
+    var agentOptions: String {
+        options.replacingOccurrences(of: "tools = []", with: "tools = [\"Bash\"]\nallowed_tools = [\"Bash\"]")
+    }
+
+    func start(store: String, sessionID: String? = nil, agents: String = "", backendOptions: String? = nil) async throws -> TestRuntime {
+        try await TestRuntime.start(store: store, backend: Paths.plugin("ClaudeBackend"), backendOptions: backendOptions ?? options,
+                                    sessionID: sessionID, workingDir: workingDir, agents: agents)
     }
 
     /// A real `orch serve` (Unix socket, SQLite in `directory`) whose orchestrator is this Claude, in `workingDir`.
-    func host(in directory: URL? = nil) async throws -> UnixHost {
-        try await UnixHost.start(in: directory, backend: Paths.plugin("ClaudeBackend"), backendOptions: options,
-                                 host: "working_dir = \"\(workingDir)\"")
+    func host(in directory: URL? = nil, agents: String = "", backendOptions: String? = nil) async throws -> UnixHost {
+        try await UnixHost.start(in: directory, backend: Paths.plugin("ClaudeBackend"), backendOptions: backendOptions ?? options,
+                                 host: "working_dir = \"\(workingDir)\"", agents: agents)
     }
 
     func stop() async { await loopback.shutdown() }

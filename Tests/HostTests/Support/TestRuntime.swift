@@ -23,7 +23,7 @@ final class TestRuntime: @unchecked Sendable {
     /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
     static func start(store: String, backend: String? = nil, backendOptions: String = "model = \"test-model\"",
                       sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64,
-                      transports: String = "") async throws -> TestRuntime {
+                      transports: String = "", agents: String = "") async throws -> TestRuntime {
         let backendPlugin = try backend ?? CPlugin.build()
         let toml = """
         [host]
@@ -38,6 +38,8 @@ final class TestRuntime: @unchecked Sendable {
         [[transports]]
         plugin = "\(try CPlugin.build())"
         \(transports)
+        [agents]
+        \(agents)
         """
         let config = try ConfigLoader.parse(toml, file: "test.toml", baseDirectory: "/", environment: [:])
         let runtime = OrchRuntime(config: config, logger: Logger(label: "test"))

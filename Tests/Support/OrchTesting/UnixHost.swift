@@ -16,14 +16,14 @@ public final class UnixHost: @unchecked Sendable {
 
     /// `unixOptions`: extra lines for the transport's options table; `transports`:
     /// more `[[transports]]` tables after it; `plugin`: the transport library;
-    /// `host` and `backendOptions`: lines for those tables.
+    /// `host`, `backendOptions` and `agents`: lines for those tables.
     public static func start(in directory: URL? = nil, socket: String? = nil, backend: String? = nil, backendOptions: String = "",
                              plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "",
-                             environment: [String: String] = [:]) async throws -> UnixHost {
+                             agents: String = "", environment: [String: String] = [:]) async throws -> UnixHost {
         let directory = try directory ?? Paths.temporaryDirectory()
         let socket = socket ?? directory.appendingPathComponent("orch.sock").path
         let config = try writeConfig(in: directory, socket: socket, backend: backend, backendOptions: backendOptions, plugin: plugin,
-                                     unixOptions: unixOptions, transports: transports, host: host)
+                                     unixOptions: unixOptions, transports: transports, host: host, agents: agents)
         let orch = try OrchProcess(["serve", "--config", config], directory: directory.path, environment: environment)
         guard await orch.waitForOutput("orch ready", timeout: .seconds(60)) else {
             orch.terminate(signal: SIGKILL)
@@ -35,7 +35,8 @@ public final class UnixHost: @unchecked Sendable {
     /// Writes the `orch.toml` that `start` serves (also for hosts a test expects
     /// to fail before they are ready) and returns its path; the arguments are `start`'s.
     public static func writeConfig(in directory: URL, socket: String, backend: String? = nil, backendOptions: String = "",
-                                   plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "") throws -> String {
+                                   plugin: String? = nil, unixOptions: String = "", transports: String = "", host: String = "",
+                                   agents: String = "") throws -> String {
         let config = directory.appendingPathComponent("orch.toml").path
         try """
         [host]
@@ -55,6 +56,8 @@ public final class UnixHost: @unchecked Sendable {
         path = "\(socket)"
         \(unixOptions)
         \(transports)
+        [agents]
+        \(agents)
         """.write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }
