@@ -55,7 +55,8 @@ public struct ListAgentsArguments: StoreArguments {
     }
     /// After validation `includeArchived` is always set.
     public func validated() throws(PluginError) -> ListAgentsArguments {
-        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"), includeArchived: includeArchived ?? false)
+        .init(orchestratorID: try StoreRules.uuid(orchestratorID, field: "orchestrator_agent_id"),
+              includeArchived: includeArchived ?? false)
     }
 }
 

@@ -38,6 +38,7 @@ extension AgentLogRecord {
         .init("session_id", \.sessionID), .init("timestamp", \.timestamp), .init("turn_id", \.turnID),
     ]
     public static let blank = AgentLogRecord(
-        id: "", agentID: "", seq: 0, turnID: nil, eventCategory: "", eventType: "", content: nil, payload: .null, sessionID: nil, timestamp: "")
+        id: "", agentID: "", seq: 0, turnID: nil, eventCategory: "", eventType: "", content: nil, payload: .null, sessionID: nil,
+        timestamp: "")
     public static let jsonName = "agent log"
 }

@@ -95,7 +95,8 @@ public struct StoreAPI: Sendable {
 
     /// The orchestrator's agents in creation order; archived (deleted) ones only when asked.
     public func agents(orchestratorID: String, includeArchived: Bool = false) async throws -> [AgentRecord] {
-        let reply: AgentsReply = try await caller.call(.listAgents, ListAgentsArguments(orchestratorID: orchestratorID, includeArchived: includeArchived))
+        let reply: AgentsReply = try await caller.call(
+            .listAgents, ListAgentsArguments(orchestratorID: orchestratorID, includeArchived: includeArchived))
         return reply.agents
     }
 

@@ -89,7 +89,8 @@ extension StoreOperations {
                                                         includeArchived: arguments.includeArchived ?? false)).jsonData
         case .setAgentStatus:
             let arguments = try request.arguments(SetAgentStatusArguments.self)
-            return AgentReply(agent: try await setAgentStatus(id: arguments.id, status: arguments.status, reason: arguments.reason)).jsonData
+            let agent = try await setAgentStatus(id: arguments.id, status: arguments.status, reason: arguments.reason)
+            return AgentReply(agent: agent).jsonData
         case .updateAgentSession:
             let arguments = try request.arguments(UpdateAgentSessionArguments.self)
             return AgentReply(agent: try await updateAgentSession(id: arguments.id, sessionID: arguments.sessionID)).jsonData

@@ -55,7 +55,9 @@ extension RecordRow {
 
     public func agentStatus(_ column: Int) throws(PluginError) -> AgentStatus {
         let value = try text(column)
-        guard let status = AgentStatus(rawValue: value) else { throw .internal("column \(column) holds an unknown agent status \"\(value.prefix(40))\"") }
+        guard let status = AgentStatus(rawValue: value) else {
+            throw .internal("column \(column) holds an unknown agent status \"\(value.prefix(40))\"")
+        }
         return status
     }
 

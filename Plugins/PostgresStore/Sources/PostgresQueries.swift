@@ -132,7 +132,8 @@ enum PostgresQueries {
     /// back for an unknown agent; a failed insert undoes the increment with it.
     static let insertAgentLog = PGStatement(name: "insert_agent_log", sql: """
         WITH next AS (UPDATE agents SET log_seq = log_seq + 1 WHERE id = $2::uuid RETURNING log_seq)
-        INSERT INTO agent_logs (id, agent_id, seq, turn_id, event_category, event_type, content, payload, session_id, task_slug, entry_index)
+        INSERT INTO agent_logs (id, agent_id, seq, turn_id, event_category, event_type, content, payload, session_id, task_slug,
+                                entry_index)
         SELECT $1::uuid, $2::uuid, next.log_seq, $10::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::int FROM next
         RETURNING seq
         """)

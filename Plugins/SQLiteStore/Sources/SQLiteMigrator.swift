@@ -47,7 +47,8 @@ enum SQLiteMigrator {
             }
             // Only after a migration: on a large database the check reads every referencing table.
             if !pending.isEmpty, let dangling = try connection.query("PRAGMA foreign_key_check").first {
-                throw PluginError.internal("SQLiteStore: the migration left a row of \(dangling.optional(0) ?? "?") that references a missing row of \(dangling.optional(2) ?? "?")")
+                let (table, parent) = (dangling.optional(0) ?? "?", dangling.optional(2) ?? "?")
+                throw PluginError.internal("SQLiteStore: the migration left a row of \(table) that references a missing row of \(parent)")
             }
             return (pending.last?.version ?? current, pending.count)
         }

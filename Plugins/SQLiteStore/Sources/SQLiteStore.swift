@@ -223,7 +223,8 @@ final class SQLiteStore: StoreDiagnosticOperations {
         try await read { connection in
             let rows = try connection.query(SQLiteQueries.agentsOfOrchestrator, [.text(orchestratorID), .integer(includeArchived ? 1 : 0)])
             if rows.isEmpty {
-                try Self.require(connection, SQLiteQueries.orchestratorExists, orchestratorID, orElse: StoreError.unknownOrchestrator(orchestratorID))
+                try Self.require(connection, SQLiteQueries.orchestratorExists, orchestratorID,
+                                 orElse: StoreError.unknownOrchestrator(orchestratorID))
             }
             return try rows.agents()
         }
@@ -231,7 +232,8 @@ final class SQLiteStore: StoreDiagnosticOperations {
 
     func setAgentStatus(id: String, status: AgentStatus, reason: String?) async throws -> AgentRecord {
         try agent(try await write {
-            try $0.query(SQLiteQueries.setAgentStatus, [.text(id), .text(status.rawValue), Self.optional(reason), .text(MicrosecondClock.next())])
+            try $0.query(SQLiteQueries.setAgentStatus,
+                         [.text(id), .text(status.rawValue), Self.optional(reason), .text(MicrosecondClock.next())])
         }, id: id)
     }
 
