@@ -820,6 +820,44 @@ struct StoreConformanceTests {
         }
     }
 
+    /// An insert that fails in the database after its seq was taken gives the seq back, whether it ran
+    /// alone or in a batch with others. The API cannot make such an insert, so a trigger added behind the
+    /// store's back (in a database of the test's own) refuses some rows.
+    @Test(arguments: StoreKind.allCases)
+    func aLogInsertTheDatabaseRefusesTakesNoSeq(_ kind: StoreKind) async throws {
+        let database = try ScratchDatabase(kind, in: try environment())
+        defer { try? database.drop() }
+        let store = try database.open()
+        let api = store.api
+        let agent = try await api.insertAgent(orchestratorID: try await store.diagnostics.createOrchestrator().id, name: "a", model: "m")
+        try database.sql(kind == .postgres
+            ? """
+              CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom refused'; END $$;
+              CREATE TRIGGER refuse_boom BEFORE INSERT ON agent_logs FOR EACH ROW WHEN (NEW.event_type = 'boom') EXECUTE FUNCTION refuse_boom();
+              """
+            : "CREATE TRIGGER refuse_boom BEFORE INSERT ON agent_logs WHEN NEW.event_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END;")
+
+        #expect(try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "ok").seq == 1)
+        await #expect(throws: PluginError.self) { try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "boom") }
+        #expect(try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "ok").seq == 2, "the refused insert, alone, took no seq")
+
+        let seqs = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    guard index % 2 == 0 else {
+                        await #expect(throws: PluginError.self) { try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "boom") }
+                        return nil
+                    }
+                    return try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "ok").seq
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { if let seq = $1 { $0.append(seq) } }
+        }
+        #expect(seqs.sorted() == Array(3...22), "refused inserts among others took no seq either")
+        #expect(try await api.agentLogs(agentID: agent.id).lastSeq == 22)
+        await store.ref.destroy()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func agentLogsArePagedBySeq(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
