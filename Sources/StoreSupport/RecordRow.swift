@@ -94,15 +94,15 @@ extension Array where Element: RecordRow {
         return agents
     }
 
-    /// The rows of a store's `agent_logs` query (`RecordRow.agentLog()`'s columns, then the agent's
-    /// `log_seq`; the log columns NULL on the agent's one row when no log follows the cursor), read with
-    /// `limit + 1` so that one more row says there is more. Nil when there were no rows: no such agent.
-    public func agentLogPage(limit: Int) throws(PluginError) -> AgentLogPage? {
-        guard let first = self.first else { return nil }
-        let lastSeq = try first.int64(10)
+    /// A page of `agent_logs` from the rows a store read with `limit + 1` (one more row says there is more).
+    ///
+    /// Stores read the agent's `log_seq` first and then only the rows up to it: the row holding a seq is
+    /// committed with the increment that handed it out, so every row up to `last_seq` is visible to the
+    /// later read, and none past it is returned. The page is never ahead of `last_seq`, nor missing a row below it.
+    public func agentLogPage(lastSeq: Int64, limit: Int) throws(PluginError) -> AgentLogPage {
         var logs: [AgentLogRecord] = []
         logs.reserveCapacity(Swift.min(count, limit))
-        for row in prefix(limit) where row.optional(0) != nil { logs.append(try row.agentLog()) }
+        for row in prefix(limit) { logs.append(try row.agentLog()) }
         return AgentLogPage(logs: logs, hasMore: count > limit, lastSeq: lastSeq)
     }
 }

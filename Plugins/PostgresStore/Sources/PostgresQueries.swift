@@ -137,13 +137,13 @@ enum PostgresQueries {
         SELECT $1::uuid, $2::uuid, next.log_seq, $10::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::int FROM next
         RETURNING seq
         """)
-    /// One statement, so one snapshot: the page and `last_seq` agree. The agent's row always comes back
-    /// (log columns NULL when no row follows `since_seq`); no row at all means no such agent.
-    /// A range scan of idx_agent_logs_agent_seq.
+    /// Read before the page; no row means no such agent.
+    static let agentLogSeq = PGStatement(name: "agent_log_seq", sql: "SELECT log_seq FROM agents WHERE id = $1")
+    /// Rows up to the `log_seq` read before ($3), so the page never runs past `last_seq`:
+    /// a range scan of idx_agent_logs_agent_seq, already in seq order.
     static let agentLogs = PGStatement(name: "agent_logs", sql: """
-        SELECT \(agentLogColumns), a.log_seq
-        FROM agents AS a LEFT JOIN agent_logs AS l ON l.agent_id = a.id AND l.seq > $2::bigint
-        WHERE a.id = $1 ORDER BY l.seq LIMIT $3::int
+        SELECT \(agentLogColumns) FROM agent_logs AS l
+        WHERE l.agent_id = $1 AND l.seq > $2::bigint AND l.seq <= $3::bigint ORDER BY l.seq LIMIT $4::int
         """)
     static let insertSystemLog = PGStatement(name: "insert_system_log", sql: """
         INSERT INTO system_logs (id, level, message, metadata, file_path) VALUES ($1, $2, $3, $4::jsonb, $5)

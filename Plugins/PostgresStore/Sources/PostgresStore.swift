@@ -237,9 +237,16 @@ final class PostgresStore: StoreDiagnosticOperations {
     }
 
     func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage {
-        let rows = try await run { try $0.execute(PostgresQueries.agentLogs, [agentID, String(sinceSeq), String(limit + 1)]) }
-        guard let page = try rows.rows.agentLogPage(limit: limit) else { throw StoreError.unknownAgent(agentID) }
-        return page
+        let (lastSeq, rows) = try await run { connection -> (Int64, [PGRow]) in
+            guard let agent = try connection.execute(PostgresQueries.agentLogSeq, [agentID]).first else {
+                throw StoreError.unknownAgent(agentID)
+            }
+            let lastSeq = try agent.int64(0)
+            guard lastSeq > sinceSeq else { return (lastSeq, []) }
+            return (lastSeq, try connection.execute(PostgresQueries.agentLogs,
+                                                    [agentID, String(sinceSeq), String(lastSeq), String(limit + 1)]).rows)
+        }
+        return try rows.agentLogPage(lastSeq: lastSeq, limit: limit)
     }
 
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {

@@ -111,13 +111,13 @@ enum SQLiteQueries {
                                 entry_index, timestamp)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-    /// One statement, so one snapshot: the page and `last_seq` agree. The agent's row always comes back
-    /// (log columns NULL when no row follows `since_seq`); no row at all means no such agent.
-    /// A range scan of idx_agent_logs_agent_seq.
+    /// Read before the page; no row means no such agent.
+    static let agentLogSeq = "SELECT log_seq FROM agents WHERE id = ?"
+    /// Rows up to the `log_seq` read before (?3), so the page never runs past `last_seq`:
+    /// a range scan of idx_agent_logs_agent_seq, already in seq order.
     static let agentLogs = """
-        SELECT \(agentLogColumns), a.log_seq
-        FROM agents AS a LEFT JOIN agent_logs AS l ON l.agent_id = a.id AND l.seq > ?2
-        WHERE a.id = ?1 ORDER BY l.seq LIMIT ?3
+        SELECT \(agentLogColumns) FROM agent_logs AS l
+        WHERE l.agent_id = ?1 AND l.seq > ?2 AND l.seq <= ?3 ORDER BY l.seq LIMIT ?4
         """
     static let insertSystemLog = """
         INSERT INTO system_logs (id, level, message, metadata, file_path, timestamp) VALUES (?, ?, ?, ?, ?, ?)

@@ -273,11 +273,17 @@ final class SQLiteStore: StoreDiagnosticOperations {
     }
 
     func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage {
-        let rows = try await read {
-            try $0.query(SQLiteQueries.agentLogs, [.text(agentID), .integer(sinceSeq), .integer(Int64(limit + 1))])
+        let (lastSeq, rows) = try await read { connection -> (Int64, [SQLiteRow]) in
+            guard let agent = try connection.query(SQLiteQueries.agentLogSeq, [.text(agentID)]).first else {
+                throw StoreError.unknownAgent(agentID)
+            }
+            let lastSeq = try agent.int64(0)
+            guard lastSeq > sinceSeq else { return (lastSeq, []) }
+            return (lastSeq, try connection.query(SQLiteQueries.agentLogs, [
+                .text(agentID), .integer(sinceSeq), .integer(lastSeq), .integer(Int64(limit + 1)),
+            ]))
         }
-        guard let page = try rows.agentLogPage(limit: limit) else { throw StoreError.unknownAgent(agentID) }
-        return page
+        return try rows.agentLogPage(lastSeq: lastSeq, limit: limit)
     }
 
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
