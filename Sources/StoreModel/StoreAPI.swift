@@ -79,21 +79,58 @@ public struct StoreAPI: Sendable {
         return reply.turnCount
     }
 
+    /// A new agent, `idle` unless `status` says otherwise (never `archived`).
     public func insertAgent(orchestratorID: String, name: String, model: String, systemPrompt: String? = nil,
-                            workingDir: String? = nil, metadata: JSONValue? = nil) async throws -> AgentRecord {
+                            workingDir: String? = nil, metadata: JSONValue? = nil, status: AgentStatus? = nil) async throws -> AgentRecord {
         let reply: AgentReply = try await caller.call(.insertAgent, NewAgent(
-            orchestratorID: orchestratorID, name: name, model: model, systemPrompt: systemPrompt, workingDir: workingDir, metadata: metadata))
+            orchestratorID: orchestratorID, name: name, model: model, systemPrompt: systemPrompt, workingDir: workingDir,
+            metadata: metadata, status: status))
         return reply.agent
     }
 
-    /// Returns the new log row's id.
+    public func agent(id: String) async throws -> AgentRecord {
+        let reply: AgentReply = try await caller.call(.getAgent, IDArguments(id: id))
+        return reply.agent
+    }
+
+    /// The orchestrator's agents in creation order; archived (deleted) ones only when asked.
+    public func agents(orchestratorID: String, includeArchived: Bool = false) async throws -> [AgentRecord] {
+        let reply: AgentsReply = try await caller.call(
+            .listAgents, ListAgentsArguments(orchestratorID: orchestratorID, includeArchived: includeArchived))
+        return reply.agents
+    }
+
+    /// Sets the agent's status and why (`reason` nil clears it); `.archived` deletes the agent, freeing its name.
+    public func setAgentStatus(id: String, status: AgentStatus, reason: String? = nil) async throws -> AgentRecord {
+        let reply: AgentReply = try await caller.call(.setAgentStatus, SetAgentStatusArguments(id: id, status: status, reason: reason))
+        return reply.agent
+    }
+
+    public func updateAgentSession(id: String, sessionID: String) async throws -> AgentRecord {
+        let reply: AgentReply = try await caller.call(.updateAgentSession, UpdateAgentSessionArguments(id: id, sessionID: sessionID))
+        return reply.agent
+    }
+
+    /// Adds one turn's usage to the agent's totals, atomically; returns the updated agent.
+    public func addAgentUsage(id: String, inputTokens: Int64, outputTokens: Int64, costUSD: Double) async throws -> AgentRecord {
+        let reply: AgentReply = try await caller.call(.addAgentUsage, AddAgentUsageArguments(
+            id: id, inputTokens: inputTokens, outputTokens: outputTokens, costUSD: costUSD))
+        return reply.agent
+    }
+
+    /// Returns the new log row's id and its `seq` in the agent's log (1, 2, 3…, without gaps).
+    @discardableResult
     public func insertAgentLog(agentID: String, eventCategory: String, eventType: String, content: String? = nil,
                                payload: JSONValue? = nil, sessionID: String? = nil, taskSlug: String? = nil,
-                               entryIndex: Int? = nil) async throws -> String {
-        let reply: IDReply = try await caller.call(.insertAgentLog, NewAgentLog(
+                               entryIndex: Int? = nil, turnID: String? = nil) async throws -> InsertedAgentLog {
+        try await caller.call(.insertAgentLog, NewAgentLog(
             agentID: agentID, eventCategory: eventCategory, eventType: eventType, content: content, payload: payload,
-            sessionID: sessionID, taskSlug: taskSlug, entryIndex: entryIndex))
-        return reply.id
+            sessionID: sessionID, taskSlug: taskSlug, entryIndex: entryIndex, turnID: turnID))
+    }
+
+    /// The agent's log rows after `sinceSeq`, oldest first (`limit` defaults to 100, at most 1000).
+    public func agentLogs(agentID: String, sinceSeq: Int64 = 0, limit: Int? = nil) async throws -> AgentLogPage {
+        try await caller.call(.agentLogs, AgentLogsArguments(agentID: agentID, sinceSeq: sinceSeq, limit: limit))
     }
 
     /// Returns the new log row's id. `level` is DEBUG, INFO, WARNING or ERROR.

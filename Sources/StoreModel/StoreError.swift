@@ -39,6 +39,10 @@ public enum StoreError {
         .invalid("invalid_usage", "adding this cost would overflow orchestrator \(orchestratorID)'s total_cost; costs are per turn, in US dollars")
     }
 
+    public static func agentCostOverflow(_ agentID: String) -> PluginError {
+        .invalid("invalid_usage", "adding this cost would overflow agent \(agentID)'s total_cost; costs are per turn, in US dollars")
+    }
+
     /// The database cannot be reached or dropped the connection: the caller may retry.
     public static func unavailable(_ store: String, _ reason: String) -> PluginError {
         .unavailable("store_unavailable", "\(store): the database is unavailable (\(reason)); the operation was not done, retry once the database is back")

@@ -15,6 +15,12 @@ public enum StoreOp: String, Sendable, CaseIterable {
     case moveChatToEnd = "move_chat_to_end"
     case turnCount = "turn_count"
     case insertAgent = "insert_agent"
+    case getAgent = "get_agent"
+    case listAgents = "list_agents"
+    case setAgentStatus = "set_agent_status"
+    case updateAgentSession = "update_agent_session"
+    case addAgentUsage = "add_agent_usage"
     case insertAgentLog = "insert_agent_log"
+    case agentLogs = "agent_logs"
     case insertSystemLog = "insert_system_log"
 }

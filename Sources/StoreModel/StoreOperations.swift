@@ -23,8 +23,21 @@ public protocol StoreOperations: StorePlugin {
     /// `unknown_message` if the orchestrator has no such message.
     func moveChatToEnd(orchestratorID: String, id: String) async throws -> Bool
     func turnCount(orchestratorID: String) async throws -> Int
+    /// `agent.status` is validated and set (not `archived`).
     func insertAgent(_ agent: NewAgent) async throws -> AgentRecord
-    func insertAgentLog(_ log: NewAgentLog) async throws -> String
+    func agent(id: String) async throws -> AgentRecord
+    /// In creation order; `unknown_orchestrator` when there is no such orchestrator.
+    func agents(orchestratorID: String, includeArchived: Bool) async throws -> [AgentRecord]
+    /// `reason` nil clears `status_reason`; `archived` also sets (and nothing clears) `archived`.
+    func setAgentStatus(id: String, status: AgentStatus, reason: String?) async throws -> AgentRecord
+    func updateAgentSession(id: String, sessionID: String) async throws -> AgentRecord
+    /// Atomic, as `addUsage`.
+    func addAgentUsage(id: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> AgentRecord
+    /// Gives the row the agent's next `seq` in the insert's own transaction, so seqs have no gaps
+    /// (a failed insert takes none) however many inserts run at once.
+    func insertAgentLog(_ log: NewAgentLog) async throws -> InsertedAgentLog
+    /// Rows with `seq > sinceSeq`, oldest first, at most `limit` (validated: 1...1000).
+    func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage
     func insertSystemLog(_ log: NewSystemLog) async throws -> String
 }
 
@@ -68,8 +81,29 @@ extension StoreOperations {
             return try JSON.encode(TurnCountReply(turnCount: count))
         case .insertAgent:
             return AgentReply(agent: try await insertAgent(try request.arguments(NewAgent.self))).jsonData
+        case .getAgent:
+            return AgentReply(agent: try await agent(id: try request.arguments(IDArguments.self).id)).jsonData
+        case .listAgents:
+            let arguments = try request.arguments(ListAgentsArguments.self)
+            return AgentsReply(agents: try await agents(orchestratorID: arguments.orchestratorID,
+                                                        includeArchived: arguments.includeArchived ?? false)).jsonData
+        case .setAgentStatus:
+            let arguments = try request.arguments(SetAgentStatusArguments.self)
+            let agent = try await setAgentStatus(id: arguments.id, status: arguments.status, reason: arguments.reason)
+            return AgentReply(agent: agent).jsonData
+        case .updateAgentSession:
+            let arguments = try request.arguments(UpdateAgentSessionArguments.self)
+            return AgentReply(agent: try await updateAgentSession(id: arguments.id, sessionID: arguments.sessionID)).jsonData
+        case .addAgentUsage:
+            let arguments = try request.arguments(AddAgentUsageArguments.self)
+            return AgentReply(agent: try await addAgentUsage(id: arguments.id, inputTokens: arguments.inputTokens,
+                                                             outputTokens: arguments.outputTokens, cost: arguments.cost)).jsonData
         case .insertAgentLog:
-            return try JSON.encode(IDReply(id: try await insertAgentLog(try request.arguments(NewAgentLog.self))))
+            return try JSON.encode(try await insertAgentLog(try request.arguments(NewAgentLog.self)))
+        case .agentLogs:
+            let arguments = try request.arguments(AgentLogsArguments.self)
+            return try await agentLogs(agentID: arguments.agentID, sinceSeq: arguments.sinceSeq ?? 0,
+                                       limit: arguments.limit ?? StoreRules.defaultAgentLogLimit).jsonData
         case .insertSystemLog:
             return try JSON.encode(IDReply(id: try await insertSystemLog(try request.arguments(NewSystemLog.self))))
         }

@@ -64,14 +64,6 @@ public struct TurnCountReply: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case turnCount = "turn_count" }
 }
 
-public struct AgentReply: JSONRecord, Sendable {
-    public var agent: AgentRecord
-    public init(agent: AgentRecord) { self.agent = agent }
-    public static let fields: [JSONField<AgentReply>] = [.init("agent", \.agent)]
-    public static let blank = AgentReply(agent: .blank)
-    public static let jsonName = "reply"
-}
-
 public struct MovedReply: Codable, Sendable {
     public var moved: Bool
 }

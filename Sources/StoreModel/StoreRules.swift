@@ -12,6 +12,8 @@ public enum StoreRules {
 
     public static let defaultHistoryLimit = 50
     public static let maxHistoryLimit = 1000
+    public static let defaultAgentLogLimit = 100
+    public static let maxAgentLogLimit = 1000
     public static let maxBulkRows = 1_000_000
     /// Bounds on one add_usage: a turn costing more is a bug upstream, not a charge to record.
     public static let maxTokensPerAdd: Int64 = 1_000_000_000_000
@@ -46,9 +48,17 @@ public enum StoreRules {
     }
 
     public static func historyLimit(_ limit: Int?) throws(PluginError) -> Int {
-        let limit = limit ?? defaultHistoryLimit
-        guard (1...maxHistoryLimit).contains(limit) else {
-            throw .invalid("invalid_limit", "\"limit\" must be between 1 and \(maxHistoryLimit); got \(limit)")
+        try pageLimit(limit, default: defaultHistoryLimit, max: maxHistoryLimit)
+    }
+
+    public static func agentLogLimit(_ limit: Int?) throws(PluginError) -> Int {
+        try pageLimit(limit, default: defaultAgentLogLimit, max: maxAgentLogLimit)
+    }
+
+    private static func pageLimit(_ limit: Int?, default standard: Int, max: Int) throws(PluginError) -> Int {
+        let limit = limit ?? standard
+        guard (1...max).contains(limit) else {
+            throw .invalid("invalid_limit", "\"limit\" must be between 1 and \(max); got \(limit)")
         }
         return limit
     }
@@ -63,6 +73,22 @@ public enum StoreRules {
     public static func status(_ status: String) throws(PluginError) -> String {
         guard statuses.contains(status) else {
             throw .invalid("invalid_status", "\"status\" must be one of \(statuses.joined(separator: ", ")); got \"\(status.prefix(80))\"")
+        }
+        return status
+    }
+
+    public static func agentStatus(_ status: String) throws(PluginError) -> AgentStatus {
+        guard let known = AgentStatus(rawValue: status) else {
+            throw .invalid("invalid_status", "\"status\" must be one of \(AgentStatus.allowed); got \"\(status.prefix(80))\"")
+        }
+        return known
+    }
+
+    /// An agent is created in any status but `archived`: archiving is what deleting one does.
+    public static func newAgentStatus(_ status: AgentStatus) throws(PluginError) -> AgentStatus {
+        guard status != .archived else {
+            let allowed = AgentStatus.allCases.filter { $0 != .archived }.map(\.rawValue).joined(separator: ", ")
+            throw .invalid("invalid_status", "a new agent cannot be archived; \"status\" must be one of \(allowed)")
         }
         return status
     }

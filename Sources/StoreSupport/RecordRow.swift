@@ -53,14 +53,29 @@ extension RecordRow {
             createdAt: try text(7), updatedAt: try text(8))
     }
 
+    public func agentStatus(_ column: Int) throws(PluginError) -> AgentStatus {
+        let value = try text(column)
+        guard let status = AgentStatus(rawValue: value) else {
+            throw .internal("column \(column) holds an unknown agent status \"\(value.prefix(40))\"")
+        }
+        return status
+    }
+
     /// Columns: id, orchestrator_agent_id, name, model, system_prompt, working_dir, status,
-    /// session_id, input_tokens, output_tokens, total_cost, archived, metadata, created_at, updated_at.
+    /// session_id, input_tokens, output_tokens, total_cost, archived, metadata, created_at, updated_at, status_reason.
     public func agent() throws(PluginError) -> AgentRecord {
         AgentRecord(
             id: try text(0), orchestratorID: try text(1), name: try text(2), model: try text(3),
-            systemPrompt: optional(4), workingDir: optional(5), status: try text(6), sessionID: optional(7),
-            inputTokens: try int64(8), outputTokens: try int64(9), totalCost: try cost(10),
+            systemPrompt: optional(4), workingDir: optional(5), status: try agentStatus(6), statusReason: optional(15),
+            sessionID: optional(7), inputTokens: try int64(8), outputTokens: try int64(9), totalCost: try cost(10),
             archived: try bool(11), metadata: try json(12), createdAt: try text(13), updatedAt: try text(14))
+    }
+
+    /// Columns: id, agent_id, seq, turn_id, event_category, event_type, content, payload, session_id, timestamp.
+    public func agentLog() throws(PluginError) -> AgentLogRecord {
+        AgentLogRecord(
+            id: try text(0), agentID: try text(1), seq: try int64(2), turnID: optional(3), eventCategory: try text(4),
+            eventType: try text(5), content: optional(6), payload: try json(7), sessionID: optional(8), timestamp: try text(9))
     }
 }
 
@@ -70,5 +85,24 @@ extension Array where Element: RecordRow {
         messages.reserveCapacity(count)
         for row in self { messages.append(try row.chatMessage()) }
         return messages
+    }
+
+    public func agents() throws(PluginError) -> [AgentRecord] {
+        var agents: [AgentRecord] = []
+        agents.reserveCapacity(count)
+        for row in self { agents.append(try row.agent()) }
+        return agents
+    }
+
+    /// A page of `agent_logs` from the rows a store read with `limit + 1` (one more row says there is more).
+    ///
+    /// Stores read the agent's `log_seq` first and then only the rows up to it: the row holding a seq is
+    /// committed with the increment that handed it out, so every row up to `last_seq` is visible to the
+    /// later read, and none past it is returned. The page is never ahead of `last_seq`, nor missing a row below it.
+    public func agentLogPage(lastSeq: Int64, limit: Int) throws(PluginError) -> AgentLogPage {
+        var logs: [AgentLogRecord] = []
+        logs.reserveCapacity(Swift.min(count, limit))
+        for row in prefix(limit) { logs.append(try row.agentLog()) }
+        return AgentLogPage(logs: logs, hasMore: count > limit, lastSeq: lastSeq)
     }
 }

@@ -20,7 +20,7 @@ struct StoreConformanceTests {
             let health = try await store.api.health()
             #expect(health.ok)
             #expect(health.store == kind.rawValue)
-            #expect(health.schemaVersion == 2)
+            #expect(health.schemaVersion == 3)
         }
     }
 
@@ -602,14 +602,14 @@ struct StoreConformanceTests {
             let agent = try await api.insertAgent(orchestratorID: made.id, name: "reviewer", model: "claude-opus", systemPrompt: "review",
                                                   workingDir: "/w", metadata: .object(["template_name": .string("reviewer")]))
             #expect(isUUID(agent.id) && agent.orchestratorID == made.id && agent.name == "reviewer" && agent.model == "claude-opus")
-            #expect(agent.systemPrompt == "review" && agent.workingDir == "/w" && agent.status == "idle" && agent.sessionID == nil)
+            #expect(agent.systemPrompt == "review" && agent.workingDir == "/w" && agent.status == .idle && agent.statusReason == nil && agent.sessionID == nil)
             #expect(agent.inputTokens == 0 && agent.totalCost == 0 && !agent.archived)
             #expect(agent.metadata == .object(["template_name": .string("reviewer")]))
             #expect(isTimestamp(agent.createdAt) && agent.createdAt == agent.updatedAt)
 
-            let logID = try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "PreToolUse", content: "Using tool: Read",
+            let first = try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "PreToolUse", content: "Using tool: Read",
                                                      payload: .object(["tool_name": .string("Read")]), sessionID: "s1", taskSlug: "t-1", entryIndex: 0)
-            #expect(isUUID(logID))
+            #expect(isUUID(first.id) && first.seq == 1)
             _ = try await api.insertAgentLog(agentID: agent.id, eventCategory: "response", eventType: "text")
             _ = try await api.insertChat(.init(orchestratorID: made.id, sender: .orchestrator, receiver: .agent, message: "go", agentID: agent.id))
 
@@ -635,6 +635,284 @@ struct StoreConformanceTests {
             #expect(during["orchestrator_chat"] == (before["orchestrator_chat"] ?? 0) + 1)
             #expect(try await diagnostics.deleteOrchestrator(id: made.id))
             #expect(try await diagnostics.rowCounts() == before, "deleting the orchestrator removed its agents, their logs and its chat")
+        }
+    }
+
+    // MARK: - Sub-agents
+
+    static func unknownAgent(_ id: String) -> PluginError {
+        .notFound("unknown_agent", "no agent has id \(id); create it with insert_agent first")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func agentsAreFoundListedInCreationOrderAndGivenSessions(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let other = try await diagnostics.createOrchestrator()
+            let first = try await api.insertAgent(orchestratorID: made.id, name: "first", model: "m")
+            let second = try await api.insertAgent(orchestratorID: made.id, name: "second", model: "m", status: .starting)
+            let third = try await api.insertAgent(orchestratorID: made.id, name: "third", model: "m")
+            _ = try await api.insertAgent(orchestratorID: other.id, name: "elsewhere", model: "m")
+            #expect(second.status == .starting && second.statusReason == nil)
+
+            #expect(try await api.agent(id: second.id) == second)
+            #expect(try await api.agent(id: second.id.uppercased()) == second, "ids are matched in canonical form")
+            #expect(try await api.agents(orchestratorID: made.id) == [first, second, third])
+            let lonely = try await diagnostics.createOrchestrator()
+            #expect(try await api.agents(orchestratorID: lonely.id).isEmpty, "an orchestrator without agents has an empty list")
+
+            let session = "agent-session-\(UUID().uuidString)"
+            let withSession = try await api.updateAgentSession(id: first.id, sessionID: session)
+            #expect(withSession.sessionID == session && withSession.createdAt == first.createdAt)
+            #expect(withSession.updatedAt > first.updatedAt)
+            #expect(try await api.agent(id: first.id) == withSession, "the session is saved, not only returned")
+
+            let missing = absentID()
+            await expectError(Self.unknownAgent(missing)) { _ = try await api.agent(id: missing) }
+            await expectError(Self.unknownAgent(missing)) { _ = try await api.updateAgentSession(id: missing, sessionID: "s") }
+            await expectError(.invalid("invalid_uuid", "id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"agent-7\"")) {
+                _ = try await api.agent(id: "agent-7")
+            }
+            await expectError(.invalid("empty_session_id", "\"session_id\" must not be empty")) {
+                _ = try await api.updateAgentSession(id: first.id, sessionID: "")
+            }
+            await expectError(.notFound("unknown_orchestrator", "no orchestrator has id \(missing); get the current one with get_or_create_orchestrator")) {
+                _ = try await api.agents(orchestratorID: missing)
+            }
+            await expectError(.invalid("invalid_uuid", "orchestrator_agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"x\"")) {
+                _ = try await api.agents(orchestratorID: "x")
+            }
+            await expectError(.invalid("invalid_status", "a new agent cannot be archived; \"status\" must be one of starting, idle, running, queued, needs_input, interrupted, failed, stopped")) {
+                _ = try await api.insertAgent(orchestratorID: made.id, name: "ghost", model: "m", status: .archived)
+            }
+            #expect(try await api.agents(orchestratorID: made.id).count == 3, "the refusals added no agent")
+            for orchestrator in [made.id, other.id, lonely.id] { #expect(try await diagnostics.deleteOrchestrator(id: orchestrator)) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func agentStatusTakesTheAgentVocabularyWithAReasonAndArchivingFreesTheName(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "builder", model: "m")
+            var previous = agent
+            for status in AgentStatus.allCases where status != .archived {
+                let reason: String? = [.failed, .stopped, .interrupted].contains(status) ? "reason for \(status.rawValue)" : nil
+                let updated = try await api.setAgentStatus(id: agent.id, status: status, reason: reason)
+                #expect(updated.status == status && updated.statusReason == reason && !updated.archived)
+                #expect(updated.updatedAt > previous.updatedAt)
+                previous = updated
+            }
+            let stopped = try await api.setAgentStatus(id: agent.id, status: .stopped, reason: "budget_exceeded")
+            #expect(try await api.agent(id: agent.id) == stopped, "the status and its reason are saved")
+            #expect(try await api.setAgentStatus(id: agent.id, status: .idle).statusReason == nil, "no reason clears the old one")
+
+            await expectError(.init(.conflict, code: "duplicate_agent_name", "orchestrator \(made.id) already has an agent named \"builder\"; choose another name")) {
+                _ = try await api.insertAgent(orchestratorID: made.id, name: "builder", model: "m")
+            }
+            let archived = try await api.setAgentStatus(id: agent.id, status: .archived, reason: "stopped_by_user")
+            #expect(archived.status == .archived && archived.archived && archived.statusReason == "stopped_by_user")
+            #expect(try await api.agents(orchestratorID: made.id).isEmpty, "an archived agent is listed only when asked")
+            #expect(try await api.agents(orchestratorID: made.id, includeArchived: true) == [archived])
+
+            let reused = try await api.insertAgent(orchestratorID: made.id, name: "builder", model: "m2")
+            #expect(reused.id != agent.id && reused.name == "builder" && !reused.archived)
+            #expect(try await api.agents(orchestratorID: made.id) == [reused])
+            #expect(try await api.agents(orchestratorID: made.id, includeArchived: true) == [archived, reused])
+            await expectError(.init(.conflict, code: "duplicate_agent_name", "orchestrator \(made.id) already has an agent named \"builder\"; choose another name")) {
+                _ = try await api.insertAgent(orchestratorID: made.id, name: "builder", model: "m")
+            }
+            let revived = try await api.setAgentStatus(id: agent.id, status: .idle)
+            #expect(revived.archived, "archiving is for good: the name may have been reused")
+
+            await expectError(.invalid("invalid_status", "\"status\" must be one of starting, idle, running, queued, needs_input, interrupted, failed, stopped, archived; got \"executing\"")) {
+                try await store.raw(["op": "set_agent_status", "id": .string(agent.id), "status": "executing"])
+            }
+            await expectError(.invalid("invalid_status", "\"status\" must be one of starting, idle, running, queued, needs_input, interrupted, failed, stopped, archived; got \"blocked\"")) {
+                try await store.raw(["op": "insert_agent", "orchestrator_agent_id": .string(made.id), "name": "n", "model": "m", "status": "blocked"])
+            }
+            let missing = absentID()
+            await expectError(Self.unknownAgent(missing)) { _ = try await api.setAgentStatus(id: missing, status: .idle) }
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func hundredConcurrentAgentUsageAddsSumExactly(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "spender", model: "m")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<100 {
+                    group.addTask { _ = try await api.addAgentUsage(id: agent.id, inputTokens: 3, outputTokens: 5, costUSD: 0.000123456789) }
+                }
+                try await group.waitForAll()
+            }
+            let summed = try await api.agent(id: agent.id)
+            #expect(summed.inputTokens == 300 && summed.outputTokens == 500)
+            #expect(summed.totalCost == 0.0123456789, "100 × 0.000123456789, to the last of 12 decimals")
+            #expect(summed.updatedAt > agent.updatedAt)
+            let orchestrator = try await api.orchestrator(id: made.id)
+            #expect(orchestrator.inputTokens == 0 && orchestrator.totalCost == 0, "an agent's usage is its own")
+            for _ in 0..<10 { _ = try await api.addAgentUsage(id: agent.id, inputTokens: 0, outputTokens: 0, costUSD: 0.1) }
+            #expect(try await api.agent(id: agent.id).totalCost == 1.0123456789)
+
+            await expectError(.invalid("invalid_usage", "\"output_tokens\" must be a token count between 0 and 1000000000000; got -2")) {
+                _ = try await api.addAgentUsage(id: agent.id, inputTokens: 0, outputTokens: -2, costUSD: 0)
+            }
+            await expectError(.invalid("invalid_usage", "\"cost_usd\" must be a number of US dollars between 0 and 1000000.0; got -0.5")) {
+                _ = try await api.addAgentUsage(id: agent.id, inputTokens: 0, outputTokens: 0, costUSD: -0.5)
+            }
+            let missing = absentID()
+            await expectError(Self.unknownAgent(missing)) { _ = try await api.addAgentUsage(id: missing, inputTokens: 1, outputTokens: 1, costUSD: 0.01) }
+            #expect(try await api.agent(id: agent.id).totalCost == 1.0123456789, "refused adds changed nothing")
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    /// 20 inserters at once, for one agent and spread over others, with inserts for an unknown agent
+    /// among them (so the writer's batches fail and run again with savepoints): every agent's seqs are
+    /// 1…n, each once, and `last_seq` is n.
+    @Test(arguments: StoreKind.allCases)
+    func logSeqsHaveNoGapsUnderConcurrentInserters(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let shared = try await api.insertAgent(orchestratorID: made.id, name: "shared", model: "m")
+            var own: [String] = []
+            for index in 0..<4 { own.append(try await api.insertAgent(orchestratorID: made.id, name: "own \(index)", model: "m").id) }
+            let perInserter = 8
+            let inserted = try await withThrowingTaskGroup(of: [(String, InsertedAgentLog)].self) { group in
+                for inserter in 0..<20 {
+                    let mine = own[inserter % own.count]
+                    group.addTask {
+                        var rows: [(String, InsertedAgentLog)] = []
+                        for round in 0..<perInserter {
+                            rows.append((shared.id, try await api.insertAgentLog(agentID: shared.id, eventCategory: "hook", eventType: "PostToolUse",
+                                                                                 content: "\(inserter).\(round)")))
+                            if round % 3 == 1 {
+                                let missing = absentID()
+                                await expectError(Self.unknownAgent(missing)) {
+                                    try await api.insertAgentLog(agentID: missing, eventCategory: "hook", eventType: "Stop")
+                                }
+                            }
+                            rows.append((mine, try await api.insertAgentLog(agentID: mine, eventCategory: "response", eventType: "text")))
+                        }
+                        return rows
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            for agent in [shared.id] + own {
+                let seqs = inserted.filter { $0.0 == agent }.map(\.1.seq).sorted()
+                #expect(seqs == Array(1...Int64(seqs.count)), "agent \(agent)'s seqs are 1…n, each once")
+                let page = try await api.agentLogs(agentID: agent, limit: 1000)
+                #expect(page.lastSeq == Int64(seqs.count) && !page.hasMore)
+                let byID = Dictionary(uniqueKeysWithValues: inserted.filter { $0.0 == agent }.map { ($0.1.id, $0.1.seq) })
+                #expect(page.logs.map(\.seq) == seqs)
+                #expect(page.logs.allSatisfy { byID[$0.id] == $0.seq }, "each row has the seq its insert replied")
+            }
+            #expect(inserted.filter { $0.0 == shared.id }.count == 20 * perInserter)
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    /// An insert that fails in the database after its seq was taken gives the seq back, whether it ran
+    /// alone or in a batch with others. The API cannot make such an insert, so a trigger added behind the
+    /// store's back (in a database of the test's own) refuses some rows.
+    @Test(arguments: StoreKind.allCases)
+    func aLogInsertTheDatabaseRefusesTakesNoSeq(_ kind: StoreKind) async throws {
+        let database = try ScratchDatabase(kind, in: try environment())
+        defer { try? database.drop() }
+        let store = try database.open()
+        let api = store.api
+        let agent = try await api.insertAgent(orchestratorID: try await store.diagnostics.createOrchestrator().id, name: "a", model: "m")
+        try database.sql(kind == .postgres
+            ? """
+              CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom refused'; END $$;
+              CREATE TRIGGER refuse_boom BEFORE INSERT ON agent_logs FOR EACH ROW WHEN (NEW.event_type = 'boom') EXECUTE FUNCTION refuse_boom();
+              """
+            : "CREATE TRIGGER refuse_boom BEFORE INSERT ON agent_logs WHEN NEW.event_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END;")
+
+        #expect(try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "ok").seq == 1)
+        await #expect(throws: PluginError.self) { try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "boom") }
+        #expect(try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "ok").seq == 2, "the refused insert, alone, took no seq")
+
+        let seqs = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    guard index % 2 == 0 else {
+                        await #expect(throws: PluginError.self) { try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "boom") }
+                        return nil
+                    }
+                    return try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "ok").seq
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { if let seq = $1 { $0.append(seq) } }
+        }
+        #expect(seqs.sorted() == Array(3...22), "refused inserts among others took no seq either")
+        #expect(try await api.agentLogs(agentID: agent.id).lastSeq == 22)
+        await store.ref.destroy()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func agentLogsArePagedBySeq(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "logger", model: "m")
+            let quiet = try await api.insertAgent(orchestratorID: made.id, name: "quiet", model: "m")
+            let empty = try await api.agentLogs(agentID: quiet.id)
+            #expect(empty == AgentLogPage(logs: [], hasMore: false, lastSeq: 0))
+
+            let turn = UUIDv7.next()
+            var written: [InsertedAgentLog] = []
+            for index in 1...25 {
+                written.append(try await api.insertAgentLog(
+                    agentID: agent.id, eventCategory: index % 2 == 0 ? "response" : "hook", eventType: "e\(index)",
+                    content: index == 1 ? nil : "line \(index)", payload: index == 1 ? ["tool_name": "Read"] : nil,
+                    sessionID: index == 1 ? "s1" : nil, taskSlug: "t", entryIndex: index, turnID: index <= 5 ? turn.uppercased() : nil))
+            }
+            #expect(written.map(\.seq) == Array(1...25))
+            #expect(try await api.agent(id: agent.id) == agent, "handing out seqs is no change of the agent: updated_at stays")
+            _ = try await api.insertAgentLog(agentID: quiet.id, eventCategory: "hook", eventType: "other agent")
+
+            let firstPage = try await api.agentLogs(agentID: agent.id, limit: 10)
+            #expect(firstPage.logs.map(\.seq) == Array(1...10) && firstPage.hasMore && firstPage.lastSeq == 25)
+            let row = try #require(firstPage.logs.first)
+            #expect(row.id == written[0].id && row.agentID == agent.id && row.turnID == turn && row.eventCategory == "hook")
+            #expect(row.eventType == "e1" && row.content == nil && row.payload == ["tool_name": "Read"] && row.sessionID == "s1")
+            #expect(isTimestamp(row.timestamp))
+            #expect(firstPage.logs[5].turnID == nil && firstPage.logs[5].content == "line 6" && firstPage.logs[5].payload == .object([:]))
+            let secondPage = try await api.agentLogs(agentID: agent.id, sinceSeq: 10, limit: 10)
+            #expect(secondPage.logs.map(\.seq) == Array(11...20) && secondPage.hasMore)
+            let lastPage = try await api.agentLogs(agentID: agent.id, sinceSeq: 20, limit: 10)
+            #expect(lastPage.logs.map(\.seq) == Array(21...25) && !lastPage.hasMore && lastPage.lastSeq == 25)
+            let exact = try await api.agentLogs(agentID: agent.id, sinceSeq: 15, limit: 10)
+            #expect(exact.logs.map(\.seq) == Array(16...25) && !exact.hasMore, "a page that ends at the last row has no more")
+            #expect(try await api.agentLogs(agentID: agent.id, sinceSeq: 25) == AgentLogPage(logs: [], hasMore: false, lastSeq: 25))
+            #expect(try await api.agentLogs(agentID: agent.id).logs.count == 25, "the default limit is 100")
+
+            let missing = absentID()
+            await expectError(Self.unknownAgent(missing)) { _ = try await api.agentLogs(agentID: missing) }
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 0")) {
+                _ = try await api.agentLogs(agentID: agent.id, limit: 0)
+            }
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 1001")) {
+                _ = try await api.agentLogs(agentID: agent.id, limit: 1001)
+            }
+            await expectError(.invalid("invalid_uuid", "agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"\"")) {
+                _ = try await api.agentLogs(agentID: "")
+            }
+            await expectError(.invalid("invalid_uuid", "turn_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"turn-1\"")) {
+                try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "Stop", turnID: "turn-1")
+            }
+            #expect(try await api.agentLogs(agentID: agent.id, sinceSeq: 24).lastSeq == 25, "refused inserts took no seq")
+            #expect(try await api.insertAgentLog(agentID: agent.id, eventCategory: "hook", eventType: "Stop").seq == 26)
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
         }
     }
 

@@ -20,9 +20,13 @@ import Testing
         createdAt: "2026-11-26T02:13:59.123456Z", updatedAt: "2026-11-26T02:13:59.123456Z")
     static let agent = AgentRecord(
         id: "0192f5e4-1c2b-7d3e-8f40-123456789abc", orchestratorID: "0192f5e4-1c2b-7d3e-8f40-123456789abd", name: "builder",
-        model: "claude", systemPrompt: nil, workingDir: "/w", status: "blocked", sessionID: "s", inputTokens: 1, outputTokens: 2,
+        model: "claude", systemPrompt: nil, workingDir: "/w", status: .needsInput, statusReason: awkward, sessionID: "s", inputTokens: 1, outputTokens: 2,
         totalCost: 1.000050000001, archived: true, metadata: .object(["a": .int(1)]),
         createdAt: "2026-11-26T02:13:59.123456Z", updatedAt: "2026-11-26T02:13:59.123456Z")
+    static let agentLog = AgentLogRecord(
+        id: "0192f5e4-1c2b-7d3e-8f40-123456789abf", agentID: "0192f5e4-1c2b-7d3e-8f40-123456789abc", seq: 42, turnID: nil,
+        eventCategory: "hook", eventType: "PreToolUse", content: awkward, payload: .object(["tool_name": .string("Read")]),
+        sessionID: "s", timestamp: "2026-11-26T02:13:59.123456Z")
 
     /// Sorted tables make the store's bytes what `JSON.encode` writes, which lets the host pass a
     /// history page on undecoded (docs/stores.md): the fast writer and the encoder agree byte for byte.
@@ -30,11 +34,16 @@ import Testing
         #expect(ChatMessageRecord.fields.map(\.key) == ChatMessageRecord.fields.map(\.key).sorted())
         #expect(OrchestratorRecord.fields.map(\.key) == OrchestratorRecord.fields.map(\.key).sorted())
         #expect(AgentRecord.fields.map(\.key) == AgentRecord.fields.map(\.key).sorted())
+        #expect(AgentLogRecord.fields.map(\.key) == AgentLogRecord.fields.map(\.key).sorted())
+        #expect(AgentLogPage.fields.map(\.key) == AgentLogPage.fields.map(\.key).sorted())
+        #expect(AgentsReply.fields.map(\.key) == AgentsReply.fields.map(\.key).sorted())
         #expect(ChatHistoryReply.fields.map(\.key) == ChatHistoryReply.fields.map(\.key).sorted())
         #expect(OrchestratorReply.fields.map(\.key) == OrchestratorReply.fields.map(\.key).sorted())
         let page = ChatHistoryReply(messages: [Self.chat, Self.chat], hasMore: true)
         #expect(page.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: page.jsonData))))
         #expect(Self.agent.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: Self.agent.jsonData))))
+        let logs = AgentLogPage(logs: [Self.agentLog, Self.agentLog], hasMore: true, lastSeq: 43)
+        #expect(logs.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: logs.jsonData))))
     }
 
     func roundTrips<Record: JSONWritable & JSONReadable & Codable & Equatable>(_ record: Record) throws {
@@ -51,6 +60,19 @@ import Testing
         try roundTrips(Self.chat)
         try roundTrips(Self.orchestrator)
         try roundTrips(Self.agent)
+        try roundTrips(Self.agentLog)
+        try roundTrips(AgentLogPage(logs: [Self.agentLog], hasMore: false, lastSeq: 42))
+    }
+
+    /// An agent's status is one of `AgentStatus`: an unknown one is refused by both coders.
+    @Test func anUnknownAgentStatusIsRefused() throws {
+        let text = String(decoding: Self.agent.jsonData, as: UTF8.self).replacingOccurrences(of: #""needs_input""#, with: #""blocked""#)
+        #expect(throws: JSONReader.Failure(description: "\"blocked\" is not an agent status (\(AgentStatus.allowed))")) {
+            _ = try JSONReader.read(Data(text.utf8)) { try AgentRecord(reading: &$0) }
+        }
+        #expect(throws: PluginError.invalid("invalid_status", "\"status\" must be one of starting, idle, running, queued, needs_input, interrupted, failed, stopped, archived; got \"blocked\"")) {
+            _ = try JSONDecoder().decode(AgentRecord.self, from: Data(text.utf8))
+        }
     }
 
     @Test func repliesRoundTrip() throws {

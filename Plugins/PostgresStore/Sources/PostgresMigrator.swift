@@ -8,6 +8,7 @@ enum PostgresMigrator {
     static let migrations = [
         Migration(version: 1, name: "schema_v1", sql: String(decoding: PackageResources.schema_v1_sql, as: UTF8.self)),
         Migration(version: 2, name: "schema_v2", sql: String(decoding: PackageResources.schema_v2_sql, as: UTF8.self)),
+        Migration(version: 3, name: "schema_v3", sql: String(decoding: PackageResources.schema_v3_sql, as: UTF8.self)),
     ]
 
     /// Returns the schema version and how many migrations were applied now.

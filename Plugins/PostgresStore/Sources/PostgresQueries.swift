@@ -23,7 +23,13 @@ enum PostgresQueries {
     /// Read by `RecordRow.agent()`, in this order.
     static let agentColumns = """
         id::text, orchestrator_agent_id::text, name, model, system_prompt, working_dir, status, session_id, \
-        input_tokens, output_tokens, total_cost::text, archived, metadata::text, \(timestamp("created_at")), \(timestamp("updated_at"))
+        input_tokens, output_tokens, total_cost::text, archived, metadata::text, \(timestamp("created_at")), \(timestamp("updated_at")), \
+        status_reason
+        """
+    /// Read by `RecordRow.agentLog()`, in this order.
+    static let agentLogColumns = """
+        l.id::text, l.agent_id::text, l.seq, l.turn_id, l.event_category, l.event_type, l.content, l.payload::text, l.session_id, \
+        \(timestamp("l.timestamp"))
         """
 
     static let ping = PGStatement(name: "ping", sql: "SELECT 1")
@@ -100,12 +106,44 @@ enum PostgresQueries {
         """)
 
     static let insertAgent = PGStatement(name: "insert_agent", sql: """
-        INSERT INTO agents (id, orchestrator_agent_id, name, model, system_prompt, working_dir, metadata)
-        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING \(agentColumns)
+        INSERT INTO agents (id, orchestrator_agent_id, name, model, system_prompt, working_dir, metadata, status)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) RETURNING \(agentColumns)
         """)
+    static let agentByID = PGStatement(name: "agent_by_id", sql: "SELECT \(agentColumns) FROM agents WHERE id = $1")
+    /// Creation order; $2 includes the archived agents.
+    static let agentsOfOrchestrator = PGStatement(name: "agents_of_orchestrator", sql: """
+        SELECT \(agentColumns) FROM agents WHERE orchestrator_agent_id = $1 AND ($2::boolean OR NOT archived) ORDER BY created_at, id
+        """)
+    /// Archiving is for good: a later status leaves `archived` set (the name may have been reused since).
+    static let setAgentStatus = PGStatement(name: "set_agent_status", sql: """
+        UPDATE agents SET status = $2, status_reason = $3, archived = (archived OR $2 = 'archived') WHERE id = $1 RETURNING \(agentColumns)
+        """)
+    static let updateAgentSession = PGStatement(name: "update_agent_session", sql: """
+        UPDATE agents SET session_id = $2 WHERE id = $1 RETURNING \(agentColumns)
+        """)
+    /// One UPDATE: the row lock makes concurrent adds queue, so none is lost.
+    static let addAgentUsage = PGStatement(name: "add_agent_usage", sql: """
+        UPDATE agents
+        SET input_tokens = input_tokens + $2::bigint, output_tokens = output_tokens + $3::bigint, total_cost = total_cost + $4::numeric
+        WHERE id = $1 RETURNING \(agentColumns)
+        """)
+    /// One statement, so it can be pipelined with the writer's other rows, and all or nothing: the agent's
+    /// next seq (its row lock makes concurrent inserts take turns) and the row that uses it. No row comes
+    /// back for an unknown agent; a failed insert undoes the increment with it.
     static let insertAgentLog = PGStatement(name: "insert_agent_log", sql: """
-        INSERT INTO agent_logs (id, agent_id, event_category, event_type, content, payload, session_id, task_slug, entry_index)
-        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::int)
+        WITH next AS (UPDATE agents SET log_seq = log_seq + 1 WHERE id = $2::uuid RETURNING log_seq)
+        INSERT INTO agent_logs (id, agent_id, seq, turn_id, event_category, event_type, content, payload, session_id, task_slug,
+                                entry_index)
+        SELECT $1::uuid, $2::uuid, next.log_seq, $10::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text, $9::int FROM next
+        RETURNING seq
+        """)
+    /// Read before the page; no row means no such agent.
+    static let agentLogSeq = PGStatement(name: "agent_log_seq", sql: "SELECT log_seq FROM agents WHERE id = $1")
+    /// Rows up to the `log_seq` read before ($3), so the page never runs past `last_seq`:
+    /// a range scan of idx_agent_logs_agent_seq, already in seq order.
+    static let agentLogs = PGStatement(name: "agent_logs", sql: """
+        SELECT \(agentLogColumns) FROM agent_logs AS l
+        WHERE l.agent_id = $1 AND l.seq > $2::bigint AND l.seq <= $3::bigint ORDER BY l.seq LIMIT $4::int
         """)
     static let insertSystemLog = PGStatement(name: "insert_system_log", sql: """
         INSERT INTO system_logs (id, level, message, metadata, file_path) VALUES ($1, $2, $3, $4::jsonb, $5)

@@ -70,6 +70,11 @@ final class PostgresStore: StoreDiagnosticOperations {
         return try row.orchestrator()
     }
 
+    private func agent(_ rows: PGRows, id: String) throws -> AgentRecord {
+        guard let row = rows.first else { throw StoreError.unknownAgent(id) }
+        return try row.agent()
+    }
+
     // MARK: - StoreOperations
 
     func health() async throws -> StoreHealth {
@@ -186,19 +191,62 @@ final class PostgresStore: StoreDiagnosticOperations {
         ]
         let rows = try await run(constraints) {
             try $0.execute(PostgresQueries.insertAgent, [UUIDv7.next(), agent.orchestratorID, agent.name, agent.model,
-                                                         agent.systemPrompt, agent.workingDir, metadata])
+                                                         agent.systemPrompt, agent.workingDir, metadata, (agent.status ?? .idle).rawValue])
         }
         guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
         return try row.agent()
     }
 
-    func insertAgentLog(_ log: NewAgentLog) async throws -> String {
+    func agent(id: String) async throws -> AgentRecord {
+        try agent(try await run { try $0.execute(PostgresQueries.agentByID, [id]) }, id: id)
+    }
+
+    func agents(orchestratorID: String, includeArchived: Bool) async throws -> [AgentRecord] {
+        try await run { connection in
+            let rows = try connection.execute(PostgresQueries.agentsOfOrchestrator, [orchestratorID, includeArchived ? "true" : "false"])
+            if rows.rows.isEmpty, try connection.execute(PostgresQueries.orchestratorExists, [orchestratorID]).first == nil {
+                throw StoreError.unknownOrchestrator(orchestratorID)
+            }
+            return try rows.rows.agents()
+        }
+    }
+
+    func setAgentStatus(id: String, status: AgentStatus, reason: String?) async throws -> AgentRecord {
+        try agent(try await run { try $0.execute(PostgresQueries.setAgentStatus, [id, status.rawValue, reason]) }, id: id)
+    }
+
+    func updateAgentSession(id: String, sessionID: String) async throws -> AgentRecord {
+        try agent(try await run { try $0.execute(PostgresQueries.updateAgentSession, [id, sessionID]) }, id: id)
+    }
+
+    func addAgentUsage(id: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> AgentRecord {
+        // 22003: the sum no longer fits NUMERIC(20,12) or BIGINT.
+        try agent(try await run(["22003": StoreError.agentCostOverflow(id)]) {
+            try $0.execute(PostgresQueries.addAgentUsage, [id, String(inputTokens), String(outputTokens), cost.decimal])
+        }, id: id)
+    }
+
+    func insertAgentLog(_ log: NewAgentLog) async throws -> InsertedAgentLog {
         let id = UUIDv7.next()
         let payload = try Self.jsonText(log.payload)
-        _ = try await write(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)], PostgresQueries.insertAgentLog,
-                            [id, log.agentID, log.eventCategory, log.eventType, log.content, payload, log.sessionID, log.taskSlug,
-                             log.entryIndex.map(String.init)])
-        return id
+        let rows = try await write(["agent_logs_agent_fk": StoreError.unknownAgent(log.agentID)], PostgresQueries.insertAgentLog,
+                                   [id, log.agentID, log.eventCategory, log.eventType, log.content, payload, log.sessionID, log.taskSlug,
+                                    log.entryIndex.map(String.init), log.turnID])
+        guard let row = rows.first else { throw StoreError.unknownAgent(log.agentID) }
+        return InsertedAgentLog(id: id, seq: try row.int64(0))
+    }
+
+    func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage {
+        let (lastSeq, rows) = try await run { connection -> (Int64, [PGRow]) in
+            guard let agent = try connection.execute(PostgresQueries.agentLogSeq, [agentID]).first else {
+                throw StoreError.unknownAgent(agentID)
+            }
+            let lastSeq = try agent.int64(0)
+            guard lastSeq > sinceSeq else { return (lastSeq, []) }
+            return (lastSeq, try connection.execute(PostgresQueries.agentLogs,
+                                                    [agentID, String(sinceSeq), String(lastSeq), String(limit + 1)]).rows)
+        }
+        return try rows.agentLogPage(lastSeq: lastSeq, limit: limit)
     }
 
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {

@@ -105,6 +105,20 @@ final class SQLiteConnection {
         }
     }
 
+    /// Runs `body`'s statements all or none, inside the writer's batch transaction or on their own:
+    /// a savepoint nests in a batch and is a transaction by itself when the write runs alone.
+    func atomically<T>(_ body: () throws -> T) throws -> T {
+        try execute(script: "SAVEPOINT orch_atomic")
+        do {
+            let value = try body()
+            try execute(script: "RELEASE SAVEPOINT orch_atomic")
+            return value
+        } catch {
+            try? execute(script: "ROLLBACK TO SAVEPOINT orch_atomic; RELEASE SAVEPOINT orch_atomic")
+            throw error
+        }
+    }
+
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }
         var statement: OpaquePointer?

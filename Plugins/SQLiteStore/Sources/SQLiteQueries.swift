@@ -17,7 +17,11 @@ enum SQLiteQueries {
     /// Read by `RecordRow.agent()`, in this order.
     static let agentColumns = """
         id, orchestrator_agent_id, name, model, system_prompt, working_dir, status, session_id, \
-        input_tokens, output_tokens, total_cost_pico, archived, metadata, created_at, updated_at
+        input_tokens, output_tokens, total_cost_pico, archived, metadata, created_at, updated_at, status_reason
+        """
+    /// Read by `RecordRow.agentLog()`, in this order.
+    static let agentLogColumns = """
+        l.id, l.agent_id, l.seq, l.turn_id, l.event_category, l.event_type, l.content, l.payload, l.session_id, l.timestamp
         """
 
     static let ping = "SELECT 1"
@@ -79,12 +83,41 @@ enum SQLiteQueries {
         """
 
     static let insertAgent = """
-        INSERT INTO agents (id, orchestrator_agent_id, name, model, system_prompt, working_dir, metadata, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING \(agentColumns)
+        INSERT INTO agents (id, orchestrator_agent_id, name, model, system_prompt, working_dir, metadata, status, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING \(agentColumns)
         """
+    static let agentByID = "SELECT \(agentColumns) FROM agents WHERE id = ?"
+    /// Creation order; ?2 = 1 includes the archived agents.
+    static let agentsOfOrchestrator = """
+        SELECT \(agentColumns) FROM agents WHERE orchestrator_agent_id = ?1 AND (?2 OR archived = 0) ORDER BY created_at, id
+        """
+    /// Archiving is for good: a later status leaves `archived` set (the name may have been reused since).
+    static let setAgentStatus = """
+        UPDATE agents SET status = ?2, status_reason = ?3, archived = (archived OR ?2 = 'archived'), updated_at = ?4
+        WHERE id = ?1 RETURNING \(agentColumns)
+        """
+    static let updateAgentSession = "UPDATE agents SET session_id = ?2, updated_at = ?3 WHERE id = ?1 RETURNING \(agentColumns)"
+    /// Atomic because the store has one writer connection and this is one statement.
+    static let addAgentUsage = """
+        UPDATE agents
+        SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, total_cost_pico = total_cost_pico + ?4,
+            updated_at = ?5
+        WHERE id = ?1 RETURNING \(agentColumns)
+        """
+    /// The agent's next log seq; no row for an unknown agent. Runs with the insert in one savepoint (see insertAgentLog).
+    static let nextLogSeq = "UPDATE agents SET log_seq = log_seq + 1 WHERE id = ? RETURNING log_seq"
     static let insertAgentLog = """
-        INSERT INTO agent_logs (id, agent_id, event_category, event_type, content, payload, session_id, task_slug, entry_index, timestamp)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO agent_logs (id, agent_id, seq, turn_id, event_category, event_type, content, payload, session_id, task_slug,
+                                entry_index, timestamp)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    /// Read before the page; no row means no such agent.
+    static let agentLogSeq = "SELECT log_seq FROM agents WHERE id = ?"
+    /// Rows up to the `log_seq` read before (?3), so the page never runs past `last_seq`:
+    /// a range scan of idx_agent_logs_agent_seq, already in seq order.
+    static let agentLogs = """
+        SELECT \(agentLogColumns) FROM agent_logs AS l
+        WHERE l.agent_id = ?1 AND l.seq > ?2 AND l.seq <= ?3 ORDER BY l.seq LIMIT ?4
         """
     static let insertSystemLog = """
         INSERT INTO system_logs (id, level, message, metadata, file_path, timestamp) VALUES (?, ?, ?, ?, ?, ?)

@@ -77,6 +77,11 @@ final class SQLiteStore: StoreDiagnosticOperations {
         return try row.orchestrator()
     }
 
+    private func agent(_ rows: [SQLiteRow], id: String) throws -> AgentRecord {
+        guard let row = rows.first else { throw StoreError.unknownAgent(id) }
+        return try row.agent()
+    }
+
     private static func require(_ connection: SQLiteConnection, _ sql: String, _ id: String, orElse missing: PluginError) throws {
         if try connection.query(sql, [.text(id)]).isEmpty { throw missing }
     }
@@ -202,24 +207,83 @@ final class SQLiteStore: StoreDiagnosticOperations {
                              orElse: StoreError.unknownOrchestrator(agent.orchestratorID))
             return try connection.query(SQLiteQueries.insertAgent, [
                 .text(UUIDv7.next()), .text(agent.orchestratorID), .text(agent.name), .text(agent.model),
-                Self.optional(agent.systemPrompt), Self.optional(agent.workingDir), metadata, .text(MicrosecondClock.next()),
+                Self.optional(agent.systemPrompt), Self.optional(agent.workingDir), metadata,
+                .text((agent.status ?? .idle).rawValue), .text(MicrosecondClock.next()),
             ])
         }
         guard let row = rows.first else { throw PluginError.internal("SQLiteStore: INSERT … RETURNING returned no row") }
         return try row.agent()
     }
 
-    func insertAgentLog(_ log: NewAgentLog) async throws -> String {
+    func agent(id: String) async throws -> AgentRecord {
+        try agent(try await read { try $0.query(SQLiteQueries.agentByID, [.text(id)]) }, id: id)
+    }
+
+    func agents(orchestratorID: String, includeArchived: Bool) async throws -> [AgentRecord] {
+        try await read { connection in
+            let rows = try connection.query(SQLiteQueries.agentsOfOrchestrator, [.text(orchestratorID), .integer(includeArchived ? 1 : 0)])
+            if rows.isEmpty {
+                try Self.require(connection, SQLiteQueries.orchestratorExists, orchestratorID,
+                                 orElse: StoreError.unknownOrchestrator(orchestratorID))
+            }
+            return try rows.agents()
+        }
+    }
+
+    func setAgentStatus(id: String, status: AgentStatus, reason: String?) async throws -> AgentRecord {
+        try agent(try await write {
+            try $0.query(SQLiteQueries.setAgentStatus,
+                         [.text(id), .text(status.rawValue), Self.optional(reason), .text(MicrosecondClock.next())])
+        }, id: id)
+    }
+
+    func updateAgentSession(id: String, sessionID: String) async throws -> AgentRecord {
+        try agent(try await write {
+            try $0.query(SQLiteQueries.updateAgentSession, [.text(id), .text(sessionID), .text(MicrosecondClock.next())])
+        }, id: id)
+    }
+
+    func addAgentUsage(id: String, inputTokens: Int64, outputTokens: Int64, cost: PicoDollars) async throws -> AgentRecord {
+        // The CHECKs on typeof(...) = 'integer' fail when a sum overflows 64 bits.
+        try agent(try await write(["CHECK constraint failed": StoreError.agentCostOverflow(id)]) {
+            try $0.query(SQLiteQueries.addAgentUsage, [.text(id), .integer(inputTokens), .integer(outputTokens), .integer(cost.value),
+                                                       .text(MicrosecondClock.next())])
+        }, id: id)
+    }
+
+    func insertAgentLog(_ log: NewAgentLog) async throws -> InsertedAgentLog {
         let id = UUIDv7.next()
         let payload = try Self.jsonText(log.payload)
-        try await write(["FOREIGN KEY": StoreError.unknownAgent(log.agentID)]) { connection in
-            try connection.run(SQLiteQueries.insertAgentLog, [
-                .text(id), .text(log.agentID), .text(log.eventCategory), .text(log.eventType), Self.optional(log.content), payload,
-                Self.optional(log.sessionID), Self.optional(log.taskSlug), log.entryIndex.map { .integer(Int64($0)) } ?? .null,
-                .text(MicrosecondClock.next()),
-            ])
+        let seq = try await write(["FOREIGN KEY": StoreError.unknownAgent(log.agentID)]) { connection in
+            // The seq and the row together or neither: a failed insert must not use up a seq.
+            try connection.atomically {
+                guard let next = try connection.query(SQLiteQueries.nextLogSeq, [.text(log.agentID)]).first else {
+                    throw StoreError.unknownAgent(log.agentID)
+                }
+                let seq = try next.int64(0)
+                try connection.run(SQLiteQueries.insertAgentLog, [
+                    .text(id), .text(log.agentID), .integer(seq), Self.optional(log.turnID), .text(log.eventCategory), .text(log.eventType),
+                    Self.optional(log.content), payload, Self.optional(log.sessionID), Self.optional(log.taskSlug),
+                    log.entryIndex.map { .integer(Int64($0)) } ?? .null, .text(MicrosecondClock.next()),
+                ])
+                return seq
+            }
         }
-        return id
+        return InsertedAgentLog(id: id, seq: seq)
+    }
+
+    func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage {
+        let (lastSeq, rows) = try await read { connection -> (Int64, [SQLiteRow]) in
+            guard let agent = try connection.query(SQLiteQueries.agentLogSeq, [.text(agentID)]).first else {
+                throw StoreError.unknownAgent(agentID)
+            }
+            let lastSeq = try agent.int64(0)
+            guard lastSeq > sinceSeq else { return (lastSeq, []) }
+            return (lastSeq, try connection.query(SQLiteQueries.agentLogs, [
+                .text(agentID), .integer(sinceSeq), .integer(lastSeq), .integer(Int64(limit + 1)),
+            ]))
+        }
+        return try rows.agentLogPage(lastSeq: lastSeq, limit: limit)
     }
 
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {

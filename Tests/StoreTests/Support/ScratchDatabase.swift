@@ -1,5 +1,6 @@
 import Foundation
 import OrchHost
+import OrchTesting
 import PluginAPI
 import PostgresCluster
 
@@ -52,5 +53,26 @@ struct ScratchDatabase {
         case .sqlite:
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sqlitePath + suffix) }
         }
+    }
+}
+
+extension ScratchDatabase {
+    /// Makes the database what a store of an earlier release left: the released migrations up to
+    /// `version`, applied from their files in the source tree and recorded as the migrator records them.
+    func migrated(through version: Int) throws {
+        let folder = "\(Paths.repository)/Plugins/\(kind.rawValue)/Sources/Migrations"
+        try sql(kind == .postgres
+            ? "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())"
+            : "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        for step in 1...version {
+            // Led by a newline: the sqlite3 command would take an argument starting with "--" (a comment) for an option.
+            try sql("\n" + (try String(contentsOfFile: "\(folder)/schema_v\(step).sql", encoding: .utf8)))
+            try sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(step), 'schema_v\(step)', '2026-01-01T00:00:00.000000Z')")
+        }
+    }
+
+    /// How this database writes a boolean in SQL text.
+    func boolean(_ value: Bool) -> String {
+        kind == .postgres ? (value ? "true" : "false") : (value ? "1" : "0")
     }
 }
