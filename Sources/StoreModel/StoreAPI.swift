@@ -133,6 +133,11 @@ public struct StoreAPI: Sendable {
         try await caller.call(.agentLogs, AgentLogsArguments(agentID: agentID, sinceSeq: sinceSeq, limit: limit))
     }
 
+    /// `agentLogs`' reply as the store wrote it (`{logs, has_more, last_seq}`), for transports, undecoded.
+    public func agentLogsJSON(agentID: String, sinceSeq: Int64 = 0, limit: Int? = nil) async throws -> Data {
+        try await caller.raw(.agentLogs, AgentLogsArguments(agentID: agentID, sinceSeq: sinceSeq, limit: limit))
+    }
+
     /// Returns the new log row's id. `level` is DEBUG, INFO, WARNING or ERROR.
     public func insertSystemLog(level: String, message: String, metadata: JSONValue? = nil, filePath: String? = nil) async throws -> String {
         let reply: IDReply = try await caller.call(.insertSystemLog, NewSystemLog(level: level, message: message, metadata: metadata, filePath: filePath))

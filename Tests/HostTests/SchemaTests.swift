@@ -31,6 +31,8 @@ import Testing
         #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "agent_updated" } && $0.contains { $0["type"] == "agent_status_changed" && $0["status"] == "idle" && $0["previous"] == "running" } })
         _ = try await client.ask(["type": "agent_logs", "agent_id": agent ?? .null, "limit": 2])
         _ = try await client.ask(["type": "list_agents"])
+        _ = try await client.ask(["type": "get_agent", "agent_id": agent ?? .null])
+        _ = try await client.ask(["type": "interrupt_agent", "agent_id": agent ?? .null])
         _ = try await client.ask(["type": "delete_agent", "agent_id": agent ?? .null])
         #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "agent_deleted" } })
         _ = try await client.ask(["type": "load_chat", "orchestrator_agent_id": id, "limit": 3, "before": nil], reply: "chat_history")

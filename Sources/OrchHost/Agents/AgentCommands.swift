@@ -79,7 +79,7 @@ extension AgentManager {
                 state.runningCount += 1
                 starting.append((id, command))
             }
-            let queued = state.slotQueue.filter { state.agents[$0]?.record.status != AgentStatus.queued.rawValue }
+            let queued = state.slotQueue.filter { state.agents[$0]?.record.status != .queued }
             return (starting, queued)
         }
         for (id, command) in starting { Task { [self] in await run(id, command) } }

@@ -129,7 +129,7 @@ public final class AgentManager: Sendable {
     /// that never got a result is reported as dropped. Its session resumes on the next command.
     public func recover() async throws {
         let records = try await store.agents(orchestratorID: orchestratorID, includeArchived: false)
-        let ghostStates: Set<String> = [AgentStatus.running, .queued, .starting, .needsInput].map(\.rawValue).reduce(into: []) { $0.insert($1) }
+        let ghostStates: Set<AgentStatus> = [.running, .queued, .starting, .needsInput]
         var ghosts: [AgentRecord] = []
         state.withLock { state in
             for record in records { state.agents[record.id] = Live(record: record) }
@@ -195,9 +195,9 @@ public final class AgentManager: Sendable {
         let model = spec.model ?? template?.model ?? settings.defaultModel
         let record: AgentRecord
         do {
-            record = try await store.insertAgent(NewAgent(
+            record = try await store.insertAgent(
                 orchestratorID: orchestratorID, name: name, model: model, systemPrompt: prompt,
-                workingDir: spec.workingDir ?? settings.workingDir, metadata: .object(metadata), status: AgentStatus.starting.rawValue))
+                workingDir: spec.workingDir ?? settings.workingDir, metadata: .object(metadata), status: .starting)
         } catch {
             throw Self.storeError(error)
         }
@@ -223,7 +223,7 @@ public final class AgentManager: Sendable {
                 logger.warning("agent \(live.record.name): its process did not start ahead of its first command: \(failure.message); the command will start it")
             }
         }
-        if state.withLock({ $0.agents[agentID]?.record.status == AgentStatus.starting.rawValue && $0.agents[agentID]?.running == nil }) {
+        if state.withLock({ $0.agents[agentID]?.record.status == .starting && $0.agents[agentID]?.running == nil }) {
             await setStatus(agentID, .idle, reason: nil, turnID: nil)
         }
     }
@@ -321,8 +321,9 @@ public final class AgentManager: Sendable {
     public func interrupt(_ nameOrID: String, reason: String = "interrupted_by_user") async throws(PluginError) -> Bool {
         let live = try resolve(nameOrID)
         let running = state.withLock { state -> Bool in
-            guard state.agents[live.record.id]?.running != nil else { return false }
-            state.agents[live.record.id]?.interruption = state.agents[live.record.id]?.interruption ?? reason
+            guard var agent = state.agents[live.record.id], agent.running != nil else { return false }
+            agent.interruption = agent.interruption ?? reason
+            state.agents[live.record.id] = agent
             return true
         }
         guard running else { return false }
@@ -374,7 +375,7 @@ public final class AgentManager: Sendable {
     func setStatus(_ agentID: String, _ status: AgentStatus, reason: String?, turnID: String?) async {
         guard let previous = state.withLock({ $0.agents[agentID]?.record }) else { return }
         do {
-            let record = try await store.setAgentStatus(id: agentID, status: status.rawValue, reason: reason)
+            let record = try await store.setAgentStatus(id: agentID, status: status, reason: reason)
             state.withLock { $0.agents[agentID]?.record = record }
             publish(WireMessages.agentStatusChanged(record, previous: previous.status, turnID: turnID))
             wakeWaiters()

@@ -90,9 +90,12 @@ final class AgentRecorder: @unchecked Sendable {
     private func log(_ category: AgentLogCategory, _ type: String, content: String?, payload: JSONValue) {
         let (store, bus, agentID, orchestratorID, turnID, sessionID) = (store, bus, agentID, orchestratorID, turnID, sessionID)
         outbox.enqueue("\(type) log of agent \(agentID)") {
-            let saved = try await store.insertAgentLog(NewAgentLog(
-                agentID: agentID, eventCategory: category.rawValue, eventType: type, content: content, payload: payload,
-                sessionID: sessionID, turnID: turnID))
+            let timestamp = Timestamp.now()
+            let inserted = try await store.insertAgentLog(agentID: agentID, eventCategory: category.rawValue, eventType: type, content: content,
+                                                          payload: payload, sessionID: sessionID, turnID: turnID)
+            // The row as saved, with the seq the store gave it (its own timestamp may differ by microseconds).
+            let saved = AgentLogRecord(id: inserted.id, agentID: agentID, seq: inserted.seq, turnID: turnID, eventCategory: category.rawValue,
+                                       eventType: type, content: content, payload: payload, sessionID: sessionID, timestamp: timestamp)
             bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID, json: WireMessages.agentLog(orchestratorID: orchestratorID, saved)))
         }
     }

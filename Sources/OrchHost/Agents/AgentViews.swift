@@ -9,7 +9,7 @@ extension AgentManager {
         let live = state.withLock { $0.agents[record.id] }
         let position = state.withLock { $0.slotQueue.firstIndex(of: record.id).map { $0 + 1 } }
         var fields: [String: JSONValue] = [
-            "id": .string(record.id), "name": .string(record.name), "model": .string(record.model), "status": .string(record.status),
+            "id": .string(record.id), "name": .string(record.name), "model": .string(record.model), "status": .string(record.status.rawValue),
             "reason": record.statusReason.map(JSONValue.string) ?? .null, "session_id": record.sessionID.map(JSONValue.string) ?? .null,
             "input_tokens": .int(record.inputTokens), "output_tokens": .int(record.outputTokens), "total_cost": .double(record.totalCost),
             "budget_usd": record.metadata["budget_usd"] ?? .null,
@@ -31,10 +31,11 @@ extension AgentManager {
         let logs: [AgentLogRecord]
         do {
             if let sinceSeq {
-                logs = try await store.agentLogs(agentID: live.record.id, sinceSeq: sinceSeq, limit: tail).logs
+                logs = try await store.agentLogs(agentID: live.record.id, sinceSeq: Int64(sinceSeq), limit: tail).logs
             } else {
-                let last = live.record.logSeq
-                logs = try await store.agentLogs(agentID: live.record.id, sinceSeq: max(0, last - tail), limit: tail).logs
+                // The page past the end says where the log ends; then its last `tail` rows.
+                let last = try await store.agentLogs(agentID: live.record.id, sinceSeq: Int64.max - 1, limit: 1).lastSeq
+                logs = try await store.agentLogs(agentID: live.record.id, sinceSeq: max(0, last - Int64(tail)), limit: tail).logs
             }
         } catch {
             throw Self.storeError(error)
@@ -43,7 +44,7 @@ extension AgentManager {
         if case .object(var fields) = view {
             fields["log"] = .array(logs.map { log in
                 var entry: [String: JSONValue] = [
-                    "seq": .int(Int64(log.seq)), "type": .string(log.eventType), "category": .string(log.eventCategory),
+                    "seq": .int(log.seq), "type": .string(log.eventType), "category": .string(log.eventCategory),
                     "content": log.content.map { .string(verbose ? $0 : Self.preview($0, limit: 200)) } ?? .null,
                 ]
                 if verbose { entry["payload"] = log.payload }

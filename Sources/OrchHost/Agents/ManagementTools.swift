@@ -64,7 +64,7 @@ struct ManagementTools: Sendable {
         case "create_agent":
             let record = try await agents.create(try Self.spec(arguments))
             return ["created": .string(record.name), "agent_id": .string(record.id), "model": .string(record.model),
-                    "status": .string(record.status), "next": "send it work with command_agent"]
+                    "status": .string(record.status.rawValue), "next": "send it work with command_agent"]
         case "list_agents":
             let team = agents.list()
             return ["agents": .array(team.map { agents.summary($0) }),
@@ -95,7 +95,7 @@ struct ManagementTools: Sendable {
             return ["interrupted": .bool(interrupted), "note": interrupted ? .null : "it was not running a command"]
         case "delete_agent":
             let record = try await agents.delete(try arguments.string("agent_name"))
-            return ["deleted": .string(record.name), "status": .string(record.status), "process": "stopped and confirmed gone"]
+            return ["deleted": .string(record.name), "status": .string(record.status.rawValue), "process": "stopped and confirmed gone"]
         case "report_cost":
             let me = await orchestrator()
             let team = agents.list()

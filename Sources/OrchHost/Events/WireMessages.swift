@@ -144,11 +144,11 @@ public enum WireMessages {
     }
 
     /// Sent after the new status is saved: a client never sees a state the store does not have.
-    public static func agentStatusChanged(_ agent: AgentRecord, previous: String, turnID: String?) -> Data {
+    public static func agentStatusChanged(_ agent: AgentRecord, previous: AgentStatus, turnID: String?) -> Data {
         make(.agentStatusChanged, [
             "orchestrator_agent_id": .string(agent.orchestratorID), "agent_id": .string(agent.id), "name": .string(agent.name),
-            "status": .string(agent.status), "reason": agent.statusReason.map(JSONValue.string) ?? .null,
-            "previous": .string(previous), "turn_id": turnID.map(JSONValue.string) ?? .null, "timestamp": .string(agent.updatedAt),
+            "status": .string(agent.status.rawValue), "reason": agent.statusReason.map(JSONValue.string) ?? .null,
+            "previous": .string(previous.rawValue), "turn_id": turnID.map(JSONValue.string) ?? .null, "timestamp": .string(agent.updatedAt),
         ])
     }
 

@@ -121,7 +121,7 @@ extension OrchRuntime {
             let agents = try requireAgents()
             let id = try agents.agent(arguments.agent_id).id
             let store = try served().store
-            return try await storeCall { try await store.agentLogsJSON(agentID: id, sinceSeq: arguments.since_seq ?? 0, limit: arguments.limit ?? 100) }
+            return try await storeCall { try await store.agentLogsJSON(agentID: id, sinceSeq: Int64(arguments.since_seq ?? 0), limit: arguments.limit ?? 100) }
         }
         // Ordered: two commands from one client reach the agent in the order sent.
         requests.registerOrdered("command_agent") { [unowned self] request, _ in
@@ -153,8 +153,8 @@ extension OrchRuntime {
     /// A session of an agent and not the orchestrator's: it gets no management tools. A backend
     /// that does not say which session asks is assumed to ask for the orchestrator.
     private func isAgentOnly(_ session: String?, _ agents: AgentManager) throws(PluginError) -> Bool {
-        guard let session else { return false }
-        return agents.isAgentSession(session) && !(try served().isOrchestratorSession(session))
+        guard let session, agents.isAgentSession(session) else { return false }
+        return !(try served().isOrchestratorSession(session))
     }
 
     /// The team, when an orchestrator is served; nil on a plugin test's host.
