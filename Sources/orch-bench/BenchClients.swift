@@ -10,11 +10,13 @@ enum BenchClients {
     static func run(_ arguments: [String]) async throws {
         func value(_ name: String) -> Int { Int(arguments.drop { $0 != name }.dropFirst().first ?? "") ?? 0 }
         let port = value("--port"), count = value("--clients"), chunks = value("--chunks")
+        // `--type agent_log`: count the frames of that type (arrival only) instead of timing stamped chunks.
+        let counted = arguments.drop { $0 != "--type" }.dropFirst().first.map { Array(#""type":"\#($0)""#.utf8) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let tally = Tally()
         var channels: [any Channel] = []
         for _ in 0..<count {
-            let handler = ClientHandler(tally: tally, port: port)
+            let handler = ClientHandler(tally: tally, port: port, counted: counted)
             channels.append(try await ClientBootstrap(group: group)
                 .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) } }
                 .connect(host: "127.0.0.1", port: port).get())
@@ -54,13 +56,15 @@ enum BenchClients {
         typealias OutboundOut = ByteBuffer
         let tally: Tally
         let port: Int
+        let counted: [UInt8]?
         private var pending = ByteBuffer()
         private var upgraded = false
         private static let stamp = Array(#""t="#.utf8)
 
-        init(tally: Tally, port: Int) {
+        init(tally: Tally, port: Int, counted: [UInt8]? = nil) {
             self.tally = tally
             self.port = port
+            self.counted = counted
         }
 
         func channelActive(context: ChannelHandlerContext) {
@@ -86,6 +90,8 @@ enum BenchClients {
                     var pong = ByteBuffer(bytes: [0x8A, 0x80 | UInt8(payload.readableBytes), 0, 0, 0, 0])
                     pong.writeImmutableBuffer(payload)
                     context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+                } else if opcode == 0x1, let counted {
+                    if payload.readableBytesView.firstRange(of: counted) != nil { batch.append(0) }
                 } else if opcode == 0x1, let stamped = Self.stampedAt(payload) {
                     batch.append(arrived - min(arrived, stamped))
                 }

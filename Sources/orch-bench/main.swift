@@ -11,6 +11,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "ws": WebSocketBench.run,
     "history": HistoryBench.run,
     "soak": SoakBench.run,
+    "agents": AgentBench.run,
     // The client processes `orch-bench ws` spawns to load the server.
     WebSocketBench.clientsCommand: BenchClients.run,
 ]

@@ -102,7 +102,7 @@ extension AgentManager {
         let outbox = outbox(for: agentID)
         var session = live.session
         let recorder = AgentRecorder(agentID: agentID, orchestratorID: orchestratorID, turnID: command.turnID, sessionID: session,
-                                     store: store, bus: bus, outbox: outbox) { [weak self] cost in self?.spent(cost, agentID: agentID) }
+                                     store: store, bus: bus, outbox: outbox, holds: holds) { [weak self] cost in self?.spent(cost, agentID: agentID) }
         func attempt(_ session: String, resume: Bool) async throws -> Data {
             var request = sessionSettings(live.record)
             request["turn_id"] = .string(command.turnID)

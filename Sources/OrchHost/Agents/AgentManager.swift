@@ -105,6 +105,8 @@ public final class AgentManager: Sendable {
     public let settings: Settings
     let state = Mutex(State())
     let outboxes = Mutex([String: Outbox]())
+    /// How long each agent event is held on the backend's thread.
+    public let holds = HoldTimes()
     /// Starts the orchestrator's turn for an agent's finished command (set once the engine exists).
     let notifier = Mutex<(@Sendable (ChatMessageRecord, String) -> Void)?>(nil)
 

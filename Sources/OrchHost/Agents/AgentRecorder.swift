@@ -21,6 +21,7 @@ final class AgentRecorder: @unchecked Sendable {
     private let outbox: Outbox
     /// Called with each API call's estimated cost, as usage arrives (budgets are checked mid-turn).
     private let onUsage: @Sendable (Double) -> Void
+    private let holds: HoldTimes
     private let lock = NSLock()
     private var counts = Counts()
     private var lastText = ""
@@ -28,7 +29,8 @@ final class AgentRecorder: @unchecked Sendable {
     private var failedResult: JSONValue?
 
     init(agentID: String, orchestratorID: String, turnID: String, sessionID: String, store: StoreAPI, bus: EventBus, outbox: Outbox,
-         onUsage: @escaping @Sendable (Double) -> Void) {
+         holds: HoldTimes, onUsage: @escaping @Sendable (Double) -> Void) {
+        self.holds = holds
         self.agentID = agentID
         self.orchestratorID = orchestratorID
         self.turnID = turnID
@@ -46,6 +48,8 @@ final class AgentRecorder: @unchecked Sendable {
     var accountingOfFailure: JSONValue? { lock.withLock { failedResult?["result"] } }
 
     func handle(_ event: EventView) {
+        let started = ContinuousClock.now
+        defer { holds.record(ContinuousClock.now - started) }
         switch event.kind {
         case .blockFinal:
             let info = event.payload
