@@ -16,6 +16,11 @@ final class Session: @unchecked Sendable {
     /// The CLI's cumulative `total_cost_usd` at the last result, for turns without a per-turn cost.
     private var lastTotalCost: Double?
     private var idleTimer: Task<Void, Never>?
+    /// The settings the session's process is (or will be) started with: the last non-empty
+    /// ones a turn or prewarm sent (SessionSettings), else the config's.
+    private var settings = SessionSettings()
+    /// Grows at each `stop_session`: a turn that queued before it fails instead of running.
+    private var stops = 0
     private var lastTurnEnded = ContinuousClock.now
 
     init(id: String, context: SessionContext) {
@@ -24,12 +29,14 @@ final class Session: @unchecked Sendable {
     }
 
     func run(_ turn: TurnRequest, events: EventSink) async throws -> Data {
+        let stopsBefore = lock.withLock { stops }
         await gate.acquire()
         defer { gate.release() }
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedWhileQueued }
         lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
         let started = ContinuousClock.now
-        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume)
+        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume, settings: turn.settings)
         let assembler = TurnAssembler(turn: turn, events: events)
         let limit = context.config.turnTimeout
         let deadline = Task {
@@ -62,12 +69,37 @@ final class Session: @unchecked Sendable {
 
     /// Starts the CLI process now, without a prompt, so the first turn does not wait for its
     /// cold start; it is closed after `idle_timeout_s` like any idle process. Returns its pid.
-    func prewarm(directory: String, resume: Bool) async throws -> Int32 {
+    func prewarm(directory: String, resume: Bool, settings: SessionSettings) async throws -> Int32 {
         await gate.acquire()
         defer { gate.release() }
         lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
-        return try await liveConnection(directory: directory, resume: resume).pid
+        return try await liveConnection(directory: directory, resume: resume, settings: settings).pid
+    }
+
+    /// What `stop_session` did.
+    struct StopOutcome: Sendable {
+        var pid: Int32
+        var escalation: CLIConnection.Escalation
+        var status: ExitStatus
+    }
+
+    /// Ends the session's process for good, now (`stop_session`): the running turn is
+    /// interrupted, the queued ones fail, and the process is closed, then SIGTERMed,
+    /// then SIGKILLed, `grace` apart. Returns after its exit was reaped; nil when the
+    /// session had no live process. The next turn resumes the session in a new process.
+    func stop(grace: Duration) async -> StopOutcome? {
+        let live: CLIConnection? = lock.withLock {
+            stops += 1
+            idleTimer?.cancel()
+            defer { connection = nil }
+            return connection
+        }
+        guard let live, live.isAlive else { return nil }
+        let pid = live.pid
+        context.host.log(.info, "stopping the Claude CLI (pid \(pid)) of session \(id)")
+        guard let (escalation, status) = await live.terminate(grace: grace) else { return nil }
+        return StopOutcome(pid: pid, escalation: escalation, status: status)
     }
 
     /// Interrupts the running turn; false when none runs.
@@ -108,25 +140,35 @@ final class Session: @unchecked Sendable {
 
     // MARK: -
 
-    private func liveConnection(directory: String, resume requested: Bool) async throws -> CLIConnection {
-        if let current = lock.withLock({ connection }), current.isAlive {
-            if current.command.directory == directory { return current }
-            context.host.log(.info, "session \(id) moves to \(directory); restarting its Claude CLI there")
+    /// The session's live process, started (or restarted) in `directory` with the session's settings;
+    /// non-empty `requested` settings replace those first.
+    private func liveConnection(directory: String, resume requested: Bool, settings requestedSettings: SessionSettings) async throws -> CLIConnection {
+        let (current, settings, changed): (CLIConnection?, SessionSettings, Bool) = lock.withLock {
+            let changed = !requestedSettings.isEmpty && requestedSettings != self.settings
+            if changed { self.settings = requestedSettings }
+            return (connection, self.settings, changed)
+        }
+        if let current, current.isAlive {
+            if current.command.directory == directory && !changed { return current }
+            context.host.log(.info, changed ? "session \(id) has new settings; restarting its Claude CLI with them"
+                                            : "session \(id) moves to \(directory); restarting its Claude CLI there")
             await closeConnection()
         }
         let resume = lock.withLock { known } || requested
         let executable = try await context.cli.path()
-        let tools = await HostTools(host: context.host).list()
+        let tools = await HostTools(host: context.host, sessionID: id).list()
         let command = LaunchCommand(config: context.config, executable: executable, sessionID: id, resume: resume,
-                                    directory: directory, hostTools: !tools.isEmpty, run: context.run.id)
+                                    directory: directory, hostTools: !tools.isEmpty, run: context.run.id, settings: settings)
+        let started: CLIConnection
         do {
-            let started = try CLIConnection(command: command, sessionID: id, tools: tools, policy: context.config.permissionPolicy,
-                                            host: context.host, stats: context.stats)
-            lock.withLock { connection = started }
-            return started
+            started = try CLIConnection(command: command, sessionID: id, tools: tools, policy: context.config.permissionPolicy,
+                                        host: context.host, stats: context.stats)
         } catch {
             throw CLILocator.spawnFailed(error)
         }
+        lock.withLock { connection = started }
+        _ = await started.initialize()
+        return started
     }
 
     private func closeConnection() async {

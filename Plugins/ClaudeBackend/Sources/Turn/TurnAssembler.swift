@@ -40,6 +40,8 @@ final class TurnAssembler {
         var state = State.open
     }
 
+    var turnID: String { turn.turnID }
+
     init(turn: TurnRequest, events: EventSink) {
         self.turn = turn
         self.events = events
@@ -52,12 +54,12 @@ final class TurnAssembler {
             system(message)
         case "stream_event" where message.parentToolUseID == nil:
             stream(message)
-        case "assistant" where message.parentToolUseID == nil:
+        case "assistant":
             assistant(message)
-        case "user" where message.parentToolUseID == nil:
+        case "user":
             for block in message.message?.content ?? [] where block.type == "tool_result" {
-                emit(.toolResult, json: ["tool_use_id": .string(block.toolUseID ?? ""), "content": block.content ?? .null,
-                                         "is_error": .bool(block.isError ?? false)])
+                emit(.toolResult, json: nested(["tool_use_id": .string(block.toolUseID ?? ""), "content": block.content ?? .null,
+                                                "is_error": .bool(block.isError ?? false)], in: message))
             }
         case "result":
             withdrawDrafts(ofMessage: nil)
@@ -80,6 +82,11 @@ final class TurnAssembler {
                  json: ["index": .int(Int64(Self.index(of: key))), "kind": .string(draft.kind), "partial": .bool(true)])
         }
         return characters
+    }
+
+    /// A HOOK event: a hook callback the CLI made during the turn (already answered).
+    func hook(_ json: JSONValue) {
+        emit(.hook, json: json)
     }
 
     /// A STATUS event for the UI, e.g. the accounting of a turn that failed.
@@ -134,15 +141,25 @@ final class TurnAssembler {
         }
     }
 
+    /// Messages from inside one of Claude's own sub-agents (the Task tool) carry the id of the
+    /// tool_use that started it; their events say so in `parent_tool_use_id` (absent at top level).
+    private func nested(_ json: [String: JSONValue], in message: CLIMessage) -> JSONValue {
+        var json = json
+        if let parent = message.parentToolUseID { json["parent_tool_use_id"] = .string(parent) }
+        return .object(json)
+    }
+
     private func assistant(_ message: CLIMessage) {
         guard let content = message.message else { return }
         if message.isAPIErrorMessage == true {
-            // "API Error: 529 …": the turn's failure, not a reply.
-            facts.apiError = .init(kind: message.error, status: message.apiErrorStatus,
-                                   text: content.content.compactMap(\.text).joined(separator: "\n"))
+            // "API Error: 529 …": the turn's failure, not a reply (a sub-agent's reaches its parent as a tool result).
+            if message.parentToolUseID == nil {
+                facts.apiError = .init(kind: message.error, status: message.apiErrorStatus,
+                                       text: content.content.compactMap(\.text).joined(separator: "\n"))
+            }
             return
         }
-        facts.model = content.model ?? facts.model
+        if message.parentToolUseID == nil { facts.model = content.model ?? facts.model }
         let messageID = content.id ?? ""
         for block in content.content {
             let index = finalizedBlocks[messageID, default: 0]
@@ -151,11 +168,12 @@ final class TurnAssembler {
             if drafts[key] != nil { drafts[key]?.state = .final }
             switch block.type {
             case "text":
-                emit(.blockFinal, text: block.text ?? "", key: key, json: ["index": .int(Int64(index)), "kind": "text"])
+                emit(.blockFinal, text: block.text ?? "", key: key, json: nested(["index": .int(Int64(index)), "kind": "text"], in: message))
             case "thinking":
-                emit(.blockFinal, text: block.thinking ?? "", key: key, json: ["index": .int(Int64(index)), "kind": "thinking"])
+                emit(.blockFinal, text: block.thinking ?? "", key: key, json: nested(["index": .int(Int64(index)), "kind": "thinking"], in: message))
             case "tool_use":
-                emit(.toolUse, key: key, json: ["id": .string(block.id ?? ""), "name": .string(block.name ?? ""), "input": block.input ?? [:]])
+                emit(.toolUse, key: key, json: nested(["id": .string(block.id ?? ""), "name": .string(block.name ?? ""), "input": block.input ?? [:]],
+                                                      in: message))
             default:
                 break
             }
