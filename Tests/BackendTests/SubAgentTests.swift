@@ -201,6 +201,11 @@ extension SubAgentTests {
         // The sub-agent's hooks arrive too.
         let hooks = try turn.events(.hook).compactMap { try json($0.json)["hook_event_name"]?.stringValue }
         #expect(hooks.contains("SubagentStart") && hooks.contains("SubagentStop"), "\(hooks)")
+        let start = try #require(try turn.events(.hook).map { try json($0.json) }.first { $0["hook_event_name"] == "SubagentStart" })
+        #expect(start["input"]?["agent_type"] == "general-purpose" && start["tool_use_id"] == nil && start["tool_name"] == nil)
+        // The sub-agent's own tool hooks say which sub-agent it was.
+        let inner = try #require(try turn.events(.hook).map { try json($0.json) }.first { $0["tool_use_id"] == "toolu_inner" })
+        #expect(inner["input"]?["agent_id"] == start["input"]?["agent_id"])
     }
 
     /// A sub-agent in the background: the CLI forwards its text as well, while the turn runs.

@@ -226,9 +226,13 @@ final class CLIConnection: @unchecked Sendable {
             return
         }
         var json: [String: JSONValue] = ["hook_event_name": .string(event), "session_id": .string(sessionID), "input": input]
-        if let tool = input["tool_name"]?.stringValue { json["tool_name"] = .string(tool) }
-        if let toolUseID = input["tool_use_id"]?.stringValue ?? request["tool_use_id"]?.stringValue {
-            json["tool_use_id"] = .string(toolUseID)
+        // Tool hooks name the tool and the model's id for the call (also beside the input, for older CLIs);
+        // the request-level id of other hooks is the CLI's own and means nothing to the host.
+        if let tool = input["tool_name"]?.stringValue {
+            json["tool_name"] = .string(tool)
+            if let toolUseID = input["tool_use_id"]?.stringValue ?? request["tool_use_id"]?.stringValue {
+                json["tool_use_id"] = .string(toolUseID)
+            }
         }
         turn.assembler.hook(.object(json))
     }
