@@ -142,6 +142,33 @@ import Testing
         #expect(try await harness.pid(of: session) != pid)
     }
 
+    /// A CLI that does not exit within the grace (here 1 ms, less than it needs to save its session)
+    /// gets SIGTERM, then SIGKILL, sent to its process group; the reply still waits for the exit.
+    @Test func aStopWithoutGraceEscalatesToSignals() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        let session = newSession()
+        #expect(await harness.turn("hello", session: session).value != nil)
+        let pid = try #require(try await harness.pid(of: session))
+        let reply = try await harness.request(["op": "stop_session", "session_id": .string(session), "grace_ms": 1])
+        #expect(reply["stopped"] == true && reply["pid"] == .int(Int64(pid)))
+        #expect(reply["escalation"] == "sigterm" || reply["escalation"] == "sigkill", "\(reply)")
+        #expect(reply["exit"]?["signal"] != nil || reply["exit"]?["code"] != nil, "\(reply)")
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "the process is gone and reaped")
+        #expect(harness.logs.messages.contains { $0.contains("did not exit 0.001 seconds after its stdin closed; sending SIGTERM to its process group") })
+    }
+
+    @Test func stopSessionRefusesABadGrace() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        await #expect(throws: PluginError(.invalid, code: "invalid_request", "stop_session: field \"grace_ms\" must be between 0 and 600000; got -1")) {
+            _ = try await harness.request(["op": "stop_session", "session_id": .string(newSession()), "grace_ms": -1])
+        }
+        await #expect(throws: PluginError(.invalid, code: "invalid_request", #"stop_session: missing field "session_id""#)) {
+            _ = try await harness.request(["op": "stop_session"])
+        }
+    }
+
     // MARK: hooks
 
     @Test func theAgentsHooksArriveAsHookEventsInTheTurn() async throws {
