@@ -134,12 +134,30 @@ import Testing
         #expect(stopped.deltaText.hasPrefix("w0 w1 w2"))
         let waiting = await queued
         #expect(waiting.error == PluginError(.cancelled, code: "interrupted",
-            "the session was stopped before this queued turn started; nothing was sent to the model", retryable: false))
+            "the session was stopped before this turn was sent; nothing reached the model", retryable: false))
         #expect(!harness.loopback.messageRequests.contains { $0.lastUserText == "queued behind" })
 
         let next = await harness.turn("after the stop", session: session)
         #expect(next.value != nil, "\(String(describing: next.error))")
         #expect(try await harness.pid(of: session) != pid)
+    }
+
+    /// A stop that arrives while the session's first turn is still starting its process stops
+    /// that process as soon as it exists; the turn is never sent to the model.
+    @Test func stoppingASessionWhoseProcessIsStartingStopsItOnceStarted() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        let session = newSession()
+        async let turn = harness.turn("never sent", session: session)
+        #expect(await eventually { harness.logs.messages.contains { $0.contains("for session \(session) in") } })
+        let reply = try await harness.request(["op": "stop_session", "session_id": .string(session)])
+        let pid = try #require(reply["pid"]?.intValue, "\(reply)")
+        #expect(reply["stopped"] == true)
+        #expect(kill(Int32(pid), 0) == -1 && errno == ESRCH, "the process is gone and reaped")
+        let stopped = await turn
+        #expect(stopped.error == PluginError(.cancelled, code: "interrupted",
+            "the session was stopped before this turn was sent; nothing reached the model", retryable: false))
+        #expect(harness.loopback.messageRequests.isEmpty)
     }
 
     /// A CLI that does not exit within the grace (here 1 ms, less than it needs to save its session)

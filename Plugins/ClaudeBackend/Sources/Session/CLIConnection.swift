@@ -33,6 +33,8 @@ final class CLIConnection: @unchecked Sendable {
     private var pendingControl: [String: CheckedContinuation<Bool, Never>] = [:]
     private var requestCounter = 0
     private var turnCounter = 0
+    /// `terminate` has begun: a turn that arrives now is not sent; the coming exit ends it.
+    private var terminating = false
 
     private struct ActiveTurn {
         var id: Int
@@ -69,16 +71,18 @@ final class CLIConnection: @unchecked Sendable {
     /// Writes the user message and waits for the turn to end; never throws: the ending says how.
     func run(_ assembler: TurnAssembler, message: JSONValue) async -> Ending {
         await withCheckedContinuation { continuation in
-            let refused: Ending? = lock.withLock {
-                if let exit { return Ending(end: .exited(exit), stop: nil, stderr: stderrTail) }
+            let (refused, send): (Ending?, Bool) = lock.withLock {
+                if let exit { return (Ending(end: .exited(exit), stop: terminating ? .stopped : nil, stderr: stderrTail), false) }
                 turnCounter += 1
-                active = ActiveTurn(id: turnCounter, turnID: assembler.turnID, assembler: assembler, continuation: continuation)
-                return nil
+                active = ActiveTurn(id: turnCounter, turnID: assembler.turnID, assembler: assembler, continuation: continuation,
+                                    stop: terminating ? .stopped : nil)
+                return (nil, !terminating)
             }
             if let refused {
                 continuation.resume(returning: refused)
                 return
             }
+            guard send else { return }
             // A failed write means the process is going away; its exit ends the turn.
             process?.write(CLIInput.userMessage(message))
         }
@@ -109,6 +113,7 @@ final class CLIConnection: @unchecked Sendable {
     /// it. Returns once the exit has been reaped.
     func terminate(grace: Duration) async -> (escalation: Escalation, status: ExitStatus)? {
         guard let process else { return nil }
+        lock.withLock { terminating = true }
         if let turnID = markStop(.stopped) {
             Task { [self] in _ = await controlRequest(["subtype": "interrupt"], timeout: grace) }
             let deadline = ContinuousClock.now + grace

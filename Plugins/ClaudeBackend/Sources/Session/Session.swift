@@ -9,6 +9,8 @@ final class Session: @unchecked Sendable {
     let id: String
     private let context: SessionContext
     private let gate = TurnGate()
+    /// Held while a process is being started (spawn and `initialize`), so a stop waits for it and stops it.
+    private let starting = TurnGate()
     private let lock = NSLock()
     private var connection: CLIConnection?
     /// The CLI has a record of this session, so the next process resumes it.
@@ -32,11 +34,14 @@ final class Session: @unchecked Sendable {
         let stopsBefore = lock.withLock { stops }
         await gate.acquire()
         defer { gate.release() }
-        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedWhileQueued }
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
         lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
         let started = ContinuousClock.now
-        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume, settings: turn.settings)
+        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume, settings: turn.settings,
+                                                  unlessStoppedSince: stopsBefore)
+        // Stopped while the process started: the stop ends it; the message is not sent.
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
         let assembler = TurnAssembler(turn: turn, events: events)
         let limit = context.config.turnTimeout
         let deadline = Task {
@@ -70,11 +75,12 @@ final class Session: @unchecked Sendable {
     /// Starts the CLI process now, without a prompt, so the first turn does not wait for its
     /// cold start; it is closed after `idle_timeout_s` like any idle process. Returns its pid.
     func prewarm(directory: String, resume: Bool, settings: SessionSettings) async throws -> Int32 {
+        let stopsBefore = lock.withLock { stops }
         await gate.acquire()
         defer { gate.release() }
         lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
-        return try await liveConnection(directory: directory, resume: resume, settings: settings).pid
+        return try await liveConnection(directory: directory, resume: resume, settings: settings, unlessStoppedSince: stopsBefore).pid
     }
 
     /// What `stop_session` did.
@@ -89,12 +95,18 @@ final class Session: @unchecked Sendable {
     /// then SIGKILLed, `grace` apart. Returns after its exit was reaped; nil when the
     /// session had no live process. The next turn resumes the session in a new process.
     func stop(grace: Duration) async -> StopOutcome? {
-        let live: CLIConnection? = lock.withLock {
+        // Counted first, so that a turn starting its process now does not send its message;
+        // the process itself is stopped once it exists.
+        lock.withLock {
             stops += 1
             idleTimer?.cancel()
+        }
+        await starting.acquire()
+        let live: CLIConnection? = lock.withLock {
             defer { connection = nil }
             return connection
         }
+        starting.release()
         guard let live, live.isAlive else { return nil }
         let pid = live.pid
         context.host.log(.info, "stopping the Claude CLI (pid \(pid)) of session \(id)")
@@ -141,8 +153,13 @@ final class Session: @unchecked Sendable {
     // MARK: -
 
     /// The session's live process, started (or restarted) in `directory` with the session's settings;
-    /// non-empty `requested` settings replace those first.
-    private func liveConnection(directory: String, resume requested: Bool, settings requestedSettings: SessionSettings) async throws -> CLIConnection {
+    /// non-empty `requested` settings replace those first. Refused when the session was stopped after
+    /// the caller counted `stops`, so a stop cannot be overtaken by a start that was about to begin.
+    private func liveConnection(directory: String, resume requested: Bool, settings requestedSettings: SessionSettings,
+                                unlessStoppedSince stopsBefore: Int) async throws -> CLIConnection {
+        await starting.acquire()
+        defer { starting.release() }
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
         let (current, settings, changed): (CLIConnection?, SessionSettings, Bool) = lock.withLock {
             let changed = !requestedSettings.isEmpty && requestedSettings != self.settings
             if changed { self.settings = requestedSettings }

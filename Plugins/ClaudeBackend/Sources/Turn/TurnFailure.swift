@@ -81,9 +81,9 @@ enum TurnFailure {
         "the turn was interrupted because its session was stopped; what was written so far is kept and the next turn resumes the session in a new process",
         retryable: false)
 
-    /// The turn waited behind another when its session was stopped; it never reached the model.
-    static let stoppedWhileQueued = PluginError(.cancelled, code: "interrupted",
-        "the session was stopped before this queued turn started; nothing was sent to the model",
+    /// The session was stopped while the turn waited behind another or for its process to start.
+    static let stoppedBeforeSent = PluginError(.cancelled, code: "interrupted",
+        "the session was stopped before this turn was sent; nothing reached the model",
         retryable: false)
 
     static func timeout(_ limit: Duration, killed: Bool) -> PluginError {
