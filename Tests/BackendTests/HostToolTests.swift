@@ -57,8 +57,10 @@ import Testing
         #expect(toolResult["is_error"] == .bool(false))
         #expect(toolResult["content"] == .array([.object(["type": .string("text"), "text": .string("5")])]))
         // Events in the order the agent worked.
-        let kinds = turn.events.map(\.kind).filter { $0 != .textDelta && $0 != .hook }
+        let kinds = turn.events.map(\.kind).filter { $0 != .textDelta && $0 != .hook && $0 != .status }
         #expect(kinds == [.blockFinal, .toolUse, .toolResult, .blockFinal])
+        // One usage report per API call.
+        #expect(try turn.events(.status).map { try json($0.json)["status"] } == ["usage", "usage"])
 
         // The host learns whose call it is: the session, the running turn, the model's tool_use id.
         #expect(tool.lists == [["op": "list_tools", "session_id": .string(session)]])

@@ -211,7 +211,7 @@ import Testing
         #expect(hooks[2]["tool_name"] == nil)
         #expect(turn.events(.hook).allSatisfy { $0.turnID == "turn-hooks" && $0.messageID.isEmpty && $0.text.isEmpty })
         // In order with the turn's other events.
-        let kinds = turn.events.map(\.kind).filter { $0 != .textDelta }
+        let kinds = turn.events.map(\.kind).filter { $0 != .textDelta && $0 != .status }
         #expect(kinds == [.toolUse, .hook, .hook, .toolResult, .blockFinal, .hook], "\(kinds)")
     }
 }
@@ -246,6 +246,10 @@ extension SubAgentTests {
         // The sub-agent's hooks arrive too.
         let hooks = try turn.events(.hook).compactMap { try json($0.json)["hook_event_name"]?.stringValue }
         #expect(hooks.contains("SubagentStart") && hooks.contains("SubagentStop"), "\(hooks)")
+        // Usage is reported for the orchestrator's two API calls: the CLI streams none of a
+        // foreground sub-agent's (the turn's result counts them).
+        let usage = try turn.events(.status).map { try json($0.json) }
+        #expect(usage.map { $0["status"] } == ["usage", "usage"] && usage.allSatisfy { $0["parent_tool_use_id"] == nil }, "\(usage)")
         let start = try #require(try turn.events(.hook).map { try json($0.json) }.first { $0["hook_event_name"] == "SubagentStart" })
         #expect(start["input"]?["agent_type"] == "general-purpose" && start["tool_use_id"] == nil && start["tool_name"] == nil)
         // The sub-agent's own tool hooks say which sub-agent it was.

@@ -32,6 +32,8 @@ final class TurnAssembler {
     private var finalizedBlocks: [String: Int] = [:]
     private var drafts: [String: Draft] = [:]
     private var draftOrder: [String] = []
+    /// The API calls in progress, by API message id: their model and usage so far.
+    private var calls: [String: (model: String?, usage: CLIMessage.Usage)] = [:]
 
     private struct Draft {
         enum State { case open, final, withdrawn }
@@ -52,8 +54,9 @@ final class TurnAssembler {
         switch message.type {
         case "system":
             system(message)
-        case "stream_event" where message.parentToolUseID == nil:
-            stream(message)
+        case "stream_event":
+            usage(message)
+            if message.parentToolUseID == nil { stream(message) }
         case "assistant":
             assistant(message)
         case "user":
@@ -110,6 +113,27 @@ final class TurnAssembler {
                 "error": message.error.map { .string($0) } ?? .null,
                 "error_status": message.errorStatus.map { .int(Int64($0)) } ?? .null,
             ])
+        default:
+            break
+        }
+    }
+
+    /// Each API call's usage, when it ends (`message_stop`), as a STATUS event `usage`, so a host
+    /// can hold a budget during a turn; the turn's result still has the exact total and cost.
+    /// Sub-agents' calls count too (they carry `parent_tool_use_id`).
+    private func usage(_ message: CLIMessage) {
+        guard let event = message.event else { return }
+        let id = message.apiMessageID ?? ""
+        switch event.type {
+        case "message_start":
+            calls[id] = (event.message?.model, event.message?.usage ?? CLIMessage.Usage())
+        case "message_delta":
+            if let later = event.usage, let call = calls[id] { calls[id] = (call.model, call.usage.updated(by: later)) }
+        case "message_stop":
+            guard let call = calls.removeValue(forKey: id) else { return }
+            var json: [String: JSONValue] = ["status": "usage", "model": call.model.map { .string($0) } ?? .null, "usage": call.usage.json]
+            if let parent = message.parentToolUseID { json["parent_tool_use_id"] = .string(parent) }
+            emit(.status, json: .object(json))
         default:
             break
         }
