@@ -288,3 +288,19 @@ extension SubAgentTests {
         #expect(finals.contains { $0.text == "Working." && $0.json["parent_tool_use_id"] == nil }, "the orchestrator's own block is top level")
     }
 }
+
+extension SubAgentTests {
+    /// A host may interrupt a turn the moment it started it, while its process is still
+    /// starting (spawn and `initialize`): the interrupt waits for the turn to be sent.
+    @Test func anInterruptWhileTheProcessStartsInterruptsTheTurnOnceSent() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        let session = newSession()
+        harness.loopback.enqueue(.slow(words: 200, every: .milliseconds(50)))
+        async let turn = harness.turn("talk for a long time", session: session)
+        #expect(await eventually { (try? await harness.status(of: session))?["running"] == true })
+        #expect(try await harness.request(["op": "interrupt", "session_id": .string(session)]) == ["interrupted": true])
+        let interrupted = await turn
+        #expect(interrupted.error?.code == "interrupted", "\(String(describing: interrupted.error))")
+    }
+}

@@ -23,6 +23,9 @@ final class Session: @unchecked Sendable {
     private var settings = SessionSettings()
     /// Grows at each `stop_session`: a turn that queued before it fails instead of running.
     private var stops = 0
+    /// A turn holds the gate (it may still be starting its process, not yet sent), and which one.
+    private var turnUnderway = false
+    private var turnSerial = 0
     private var lastTurnEnded = ContinuousClock.now
 
     init(id: String, context: SessionContext) {
@@ -35,7 +38,8 @@ final class Session: @unchecked Sendable {
         await gate.acquire()
         defer { gate.release() }
         guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
-        lock.withLock { idleTimer?.cancel() }
+        lock.withLock { idleTimer?.cancel(); turnUnderway = true; turnSerial += 1 }
+        defer { lock.withLock { turnUnderway = false } }
         defer { scheduleIdleClose() }
         let started = ContinuousClock.now
         let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume, settings: turn.settings,
@@ -114,10 +118,17 @@ final class Session: @unchecked Sendable {
         return StopOutcome(pid: pid, escalation: escalation, status: status)
     }
 
-    /// Interrupts the running turn; false when none runs.
+    /// Interrupts the running turn; false when none runs. A turn still starting its process
+    /// (spawn and `initialize`, about half a second) is interrupted as soon as it is sent;
+    /// the turn queued behind it is not.
     func interrupt() async -> Bool {
-        guard let connection = lock.withLock({ connection }) else { return false }
-        return await connection.stop(.interrupt)
+        let serial = lock.withLock { turnSerial }
+        while true {
+            let (current, underway, same) = lock.withLock { (connection, turnUnderway, turnSerial == serial) }
+            if let current, await current.stop(.interrupt) { return true }
+            guard underway && same else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Closes the CLI process now; refused while a turn runs or waits.
