@@ -8,16 +8,23 @@ import Testing
 /// Tools the host registers, served to the CLI as the in-process MCP server
 /// "orch", and the permission policy for the CLI's own tools.
 @Suite(.serialized) struct HostToolTests {
-    /// A host with one tool, `add {a, b}`, that records its calls.
+    /// A host with one tool, `add {a, b}`, that records its calls; with `onlyFor`, only
+    /// that session gets the tool (the others get none).
     final class AddTool: @unchecked Sendable {
         let requests = testRequests()
         private let lock = NSLock()
         private var recorded: [JSONValue] = []
+        private var listed: [JSONValue] = []
         var calls: [JSONValue] { lock.withLock { recorded } }
+        /// The `list_tools` requests, in order.
+        var lists: [JSONValue] { lock.withLock { listed } }
 
-        init(failing: Bool = false) {
-            requests.register("list_tools") { _, _ in
-                Data(#"{"tools":[{"name":"add","description":"Adds two integers","input_schema":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}}]}"#.utf8)
+        init(failing: Bool = false, onlyFor session: String? = nil) {
+            requests.register("list_tools") { [self] request, _ in
+                let list = try json(request.json)
+                lock.withLock { listed.append(list) }
+                if let session, list["session_id"]?.stringValue != session { return Data(#"{"tools":[]}"#.utf8) }
+                return Data(#"{"tools":[{"name":"add","description":"Adds two integers","input_schema":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}}]}"#.utf8)
             }
             requests.register("call_tool") { [self] request, _ in
                 let call = try json(request.json)
@@ -36,7 +43,8 @@ import Testing
         defer { Task { await harness.stop() } }
         harness.loopback.enqueue(.toolUse("mcp__orch__add", input: #"{"a":2,"b":3}"#, id: "toolu_add1", saying: "Let me add."))
         harness.loopback.enqueue(.text("The sum is 5."))
-        let turn = await harness.turn("what is 2+3?", session: newSession())
+        let session = newSession()
+        let turn = await harness.turn("what is 2+3?", session: session, turnID: "turn-add")
 
         let result = try #require(turn.value, "\(String(describing: turn.error))")
         #expect(result["num_turns"] == .int(2))
@@ -49,10 +57,15 @@ import Testing
         #expect(toolResult["is_error"] == .bool(false))
         #expect(toolResult["content"] == .array([.object(["type": .string("text"), "text": .string("5")])]))
         // Events in the order the agent worked.
-        let kinds = turn.events.map(\.kind).filter { $0 != .textDelta }
+        let kinds = turn.events.map(\.kind).filter { $0 != .textDelta && $0 != .hook && $0 != .status }
         #expect(kinds == [.blockFinal, .toolUse, .toolResult, .blockFinal])
+        // One usage report per API call.
+        #expect(try turn.events(.status).map { try json($0.json)["status"] } == ["usage", "usage"])
 
-        #expect(tool.calls == [.object(["op": .string("call_tool"), "name": .string("add"), "input": .object(["a": .int(2), "b": .int(3)])])])
+        // The host learns whose call it is: the session, the running turn, the model's tool_use id.
+        #expect(tool.lists == [["op": "list_tools", "session_id": .string(session)]])
+        #expect(tool.calls == [["op": "call_tool", "name": "add", "input": ["a": 2, "b": 3], "session_id": .string(session),
+                                "turn_id": "turn-add", "tool_use_id": "toolu_add1"]])
         let requests = harness.loopback.messageRequests
         #expect(requests.count == 2)
         #expect(requests.first?.toolNames == ["mcp__orch__add"])
@@ -73,6 +86,27 @@ import Testing
         #expect(toolResult["is_error"] == .bool(true))
         let sent = try #require(harness.loopback.messageRequests.last?.messages.last?.toolResults.first)
         #expect(sent.isError && sent.text == "The tool add failed: the agent registry is not running")
+    }
+
+    @Test func theHostServesToolsPerSession() async throws {
+        let agent = newSession(), other = newSession()
+        let tool = AddTool(onlyFor: agent)
+        let harness = try await BackendHarness.start(requests: tool.requests)
+        defer { Task { await harness.stop() } }
+        harness.loopback.enqueue(.toolUse("mcp__orch__add", input: #"{"a":4,"b":5}"#, id: "toolu_add4"))
+        harness.loopback.enqueue(.text("Nine."))
+        let first = await harness.turn("add 4 and 5", session: agent)
+        #expect(first.value != nil, "\(String(describing: first.error))")
+        #expect(harness.loopback.messageRequests.first?.toolNames == ["mcp__orch__add"])
+        let before = harness.loopback.messageRequests.count
+
+        let second = await harness.turn("hi", session: other)
+        #expect(second.value != nil, "\(String(describing: second.error))")
+        let otherRequests = harness.loopback.messageRequests.dropFirst(before)
+        #expect(otherRequests.count == 1)
+        #expect(otherRequests.allSatisfy { !$0.toolNames.contains { $0.hasPrefix("mcp__orch__") } }, "\(otherRequests.map(\.toolNames))")
+        #expect(tool.lists.map { $0["session_id"] } == [.string(agent), .string(other)])
+        #expect(tool.calls.map { $0["session_id"] } == [.string(agent)])
     }
 
     @Test func withoutHostToolsTheCLIGetsNoToolServer() async throws {

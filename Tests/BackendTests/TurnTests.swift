@@ -22,7 +22,13 @@ import Testing
         let key = try #require(turn.events(.textDelta).first?.messageID)
         #expect(turn.events(.blockFinal).first?.messageID == key)
         #expect(turn.events.allSatisfy { $0.turnID == "turn-1" && $0.orchestratorID == "orchestrator-1" })
-        #expect(turn.events.map(\.kind) == [.textDelta, .textDelta, .textDelta, .blockFinal])
+        // Then the API call's usage, for a host that holds a budget during the turn, and the
+        // agent's Stop hook (SubAgentTests covers hooks).
+        #expect(turn.events.map(\.kind) == [.textDelta, .textDelta, .textDelta, .blockFinal, .status, .hook])
+        #expect(try json(try #require(turn.events(.status).first).json) == [
+            "status": "usage", "model": "claude-sonnet-4-5",
+            "usage": ["input_tokens": 1000, "output_tokens": 100, "cache_creation_input_tokens": 500, "cache_read_input_tokens": 300],
+        ])
 
         #expect(result["session_id"] == .string(session))
         #expect(result["usage"] == .object(["input_tokens": .int(1000), "output_tokens": .int(100),
@@ -126,7 +132,7 @@ import Testing
         await #expect(throws: PluginError(.invalid, code: "invalid_working_dir", #"start_turn: working_dir "/no/such/dir" is not an existing directory; create it or fix [host] working_dir"#, retryable: false)) {
             try await start(#"{"turn_id":"t","message":"hi","working_dir":"/no/such/dir"}"#)
         }
-        await #expect(throws: PluginError(.unsupported, code: "unsupported", #"ClaudeBackend has no op "bogus"; it serves status, interrupt, prewarm, close_session"#, retryable: false)) {
+        await #expect(throws: PluginError(.unsupported, code: "unsupported", #"ClaudeBackend has no op "bogus"; it serves status, interrupt, prewarm, close_session, stop_session"#, retryable: false)) {
             _ = try await harness.request(["op": .string("bogus")])
         }
         await #expect(throws: PluginError(.invalid, code: "invalid_request", #"interrupt: missing field "session_id""#, retryable: false)) {

@@ -54,16 +54,35 @@ final class ClaudeBackend: BackendPlugin {
         case "prewarm":
             struct PrewarmArguments: Decodable { var session_id: String; var working_dir: String; var resume: Bool? }
             let arguments = try request.decode(PrewarmArguments.self)
+            let settings = try SessionSettings(request)
             guard context.config.prewarm else { return try JSON.encode(["prewarmed": false]) }
-            let pid = try await sessions.session(arguments.session_id).prewarm(directory: arguments.working_dir, resume: arguments.resume ?? false)
+            let pid = try await sessions.session(arguments.session_id).prewarm(directory: arguments.working_dir, resume: arguments.resume ?? false,
+                                                                                 settings: settings)
             return try JSON.encode(["prewarmed": JSONValue.bool(true), "pid": .int(Int64(pid))])
         case "close_session":
             let id = try request.decode(SessionArgument.self).session_id
             guard let session = sessions.existing(id) else { return try JSON.encode(["closed": false]) }
             try await session.close()
             return try JSON.encode(["closed": true])
+        case "stop_session":
+            struct StopArguments: Decodable { var session_id: String; var grace_ms: Int? }
+            let arguments = try request.decode(StopArguments.self)
+            let grace = arguments.grace_ms ?? 2000
+            guard (0...600_000).contains(grace) else {
+                throw PluginError.invalid("invalid_request", "stop_session: field \"grace_ms\" must be between 0 and 600000; got \(grace)")
+            }
+            guard let outcome = await sessions.existing(arguments.session_id)?.stop(grace: .milliseconds(grace)) else {
+                return try JSON.encode(["stopped": JSONValue.bool(false), "escalation": "none"])
+            }
+            let exit: JSONValue = switch outcome.status {
+            case .exited(let code): ["code": .int(Int64(code))]
+            case .signaled(let signal): ["signal": .int(Int64(signal))]
+            case .unknown: [:]
+            }
+            return try JSON.encode(["stopped": JSONValue.bool(true), "pid": .int(Int64(outcome.pid)),
+                                    "escalation": .string(outcome.escalation.rawValue), "exit": exit])
         default:
-            throw PluginError.unsupported("ClaudeBackend has no op \"\(request.op)\"; it serves status, interrupt, prewarm, close_session")
+            throw PluginError.unsupported("ClaudeBackend has no op \"\(request.op)\"; it serves status, interrupt, prewarm, close_session, stop_session")
         }
     }
 

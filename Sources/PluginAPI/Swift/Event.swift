@@ -13,6 +13,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let draftWithdrawn = EventKind(rawValue: ORCH_EVENT_DRAFT_WITHDRAWN)
     public static let retry = EventKind(rawValue: ORCH_EVENT_RETRY)
     public static let status = EventKind(rawValue: ORCH_EVENT_STATUS)
+    /// Since ABI 1.2: a hook of the agent fired during the turn (json `{hook_event_name, session_id, tool_name?, tool_use_id?, input}`).
+    public static let hook = EventKind(rawValue: ORCH_EVENT_HOOK)
     public static let wire = EventKind(rawValue: ORCH_EVENT_WIRE)
     public static let custom = EventKind(rawValue: ORCH_EVENT_CUSTOM)
 

@@ -73,13 +73,15 @@ final class BackendHarness: @unchecked Sendable {
         }
     }
 
-    /// Runs a turn; `seen` also receives each event as it arrives.
+    /// Runs a turn; `recorder` also receives each event as it arrives. `extra` adds fields to
+    /// `start_turn` (a session's settings: `system_prompt`, `model`, …).
     func turn(_ message: String, session: String, resume: Bool = false, turnID: String = UUID().uuidString.lowercased(),
-              recorder: Recorder = Recorder()) async -> Turn {
-        let body: [String: JSONValue] = [
+              extra: [String: JSONValue] = [:], recorder: Recorder = Recorder()) async -> Turn {
+        var body: [String: JSONValue] = [
             "turn_id": .string(turnID), "orchestrator_id": .string("orchestrator-1"), "session_id": .string(session),
             "resume": .bool(resume), "message": .string(message), "working_dir": .string(workingDirectory),
         ]
+        body.merge(extra) { $1 }
         let result: Result<JSONValue, PluginError>
         do {
             let reply = try await backend.runTurn(try JSON.encode(body)) { recorder.publish($0, from: "turn") }

@@ -12,16 +12,27 @@ struct LaunchCommand: Sendable, Equatable {
     static let toolServerName = "orch"
     static let entrypoint = "sdk-swift"
 
+    /// `settings`: the session's own (SessionSettings); each field set replaces the config's.
     init(config: BackendConfig, executable: String, sessionID: String, resume: Bool, directory: String,
-         hostTools: Bool, run: String, inherited: [String: String] = ProcessInfo.processInfo.environment) {
+         hostTools: Bool, run: String, settings: SessionSettings = SessionSettings(),
+         inherited: [String: String] = ProcessInfo.processInfo.environment) {
         self.executable = executable
         self.directory = directory
-        var arguments = ["--output-format", "stream-json", "--verbose", "--system-prompt-file", config.systemPromptFile]
+        var arguments = ["--output-format", "stream-json", "--verbose"]
+        if let prompt = settings.systemPrompt {
+            // The "=" form: a prompt may start with a dash.
+            arguments.append("--system-prompt=\(prompt)")
+        } else {
+            arguments += ["--system-prompt-file", config.systemPromptFile]
+        }
         if let tools = config.tools { arguments += ["--tools", tools.joined(separator: ",")] }
-        let allowed = config.allowedTools + (hostTools ? ["mcp__\(Self.toolServerName)"] : [])
+        let allowed = (settings.allowedTools ?? config.allowedTools) + (hostTools ? ["mcp__\(Self.toolServerName)"] : [])
         if !allowed.isEmpty { arguments += ["--allowedTools", allowed.joined(separator: ",")] }
-        if let turns = config.maxTurns { arguments += ["--max-turns", String(turns)] }
-        if let model = config.model { arguments += ["--model", model] }
+        if let turns = settings.maxTurns ?? config.maxTurns { arguments += ["--max-turns", String(turns)] }
+        if let disallowed = settings.disallowedTools, !disallowed.isEmpty {
+            arguments += ["--disallowedTools", disallowed.joined(separator: ",")]
+        }
+        if let model = settings.model ?? config.model { arguments.append("--model=\(model)") }
         // Every permission question comes to us (can_use_tool) and is answered by permission_policy.
         arguments += ["--permission-prompt-tool", "stdio"]
         if let mode = config.permissionMode { arguments += ["--permission-mode", mode] }

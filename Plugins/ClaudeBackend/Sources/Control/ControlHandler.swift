@@ -10,11 +10,15 @@ final class ControlHandler: Sendable {
     private let toolServer: ToolServer?
     private let host: GuardedHost
     private let reply: @Sendable (Data) -> Void
+    /// Told of each `hook_callback` after it was answered (on the reader thread).
+    private let hook: @Sendable (JSONValue) -> Void
     /// Answers still being worked on, by request id, so the CLI can withdraw them.
     private let running = Mutex<[String: Task<Void, Never>]>([:])
 
-    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: GuardedHost, reply: @escaping @Sendable (Data) -> Void) {
+    init(policy: BackendConfig.PermissionPolicy, toolServer: ToolServer?, host: GuardedHost,
+         reply: @escaping @Sendable (Data) -> Void, hook: @escaping @Sendable (JSONValue) -> Void = { _ in }) {
         self.policy = policy
+        self.hook = hook
         self.toolServer = toolServer
         self.host = host
         self.reply = reply
@@ -24,6 +28,11 @@ final class ControlHandler: Sendable {
     func handle(id: String, request: JSONValue) {
         let subtype = request["subtype"]?.stringValue ?? ""
         switch subtype {
+        case "hook_callback":
+            // Answered first, whatever happens next: an unanswered hook blocks the turn for good.
+            // `{}` lets the CLI continue as if no hook were registered.
+            reply(CLIInput.controlSuccess(id: id, response: [:]))
+            hook(request)
         case "can_use_tool":
             reply(CLIInput.controlSuccess(id: id, response: permission(request)))
         case "mcp_message":

@@ -7,6 +7,8 @@ import PluginAPI
 struct ToolServer: Sendable {
     let tools: [HostTool]
     let host: HostTools
+    /// The id of the turn running now, if any (read when a call arrives).
+    let currentTurn: @Sendable () -> String?
 
     /// The JSON-RPC response to one message from the CLI.
     func handle(_ message: JSONValue) async -> JSONValue {
@@ -29,7 +31,8 @@ struct ToolServer: Sendable {
             guard let name = params["name"]?.stringValue, tools.contains(where: { $0.name == name }) else {
                 return failure(id, code: -32602, "Unknown tool: \(params["name"]?.stringValue ?? "(none)")")
             }
-            let (content, isError) = await host.call(name, input: params["arguments"] ?? [:])
+            let context = HostTools.CallContext(turnID: currentTurn(), toolUseID: params["_meta"]?["claudecode/toolUseId"]?.stringValue)
+            let (content, isError) = await host.call(name, input: params["arguments"] ?? [:], context: context)
             return success(id, ["content": content, "isError": .bool(isError)])
         case "ping":
             return success(id, [:])

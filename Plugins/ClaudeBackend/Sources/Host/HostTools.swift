@@ -11,14 +11,24 @@ struct HostTool: Sendable, Equatable {
 
 /// The host operations behind host-provided tools (docs/protocol.md, "Host
 /// operations used by backends"): `list_tools` when a CLI process starts,
-/// `call_tool` when the agent calls one.
+/// `call_tool` when the agent calls one. Both name the session, so a host can
+/// serve each session (each sub-agent) its own tools.
 struct HostTools: Sendable {
     let host: GuardedHost
+    let sessionID: String
 
-    /// The host's tools; none when the host does not serve `list_tools`.
+    /// What the host learns about a call besides the tool and its input.
+    struct CallContext: Sendable {
+        /// The turn running when the agent called the tool, when known.
+        var turnID: String?
+        /// The model's id for this tool call, when the CLI gave it.
+        var toolUseID: String?
+    }
+
+    /// The session's tools; none when the host does not serve `list_tools`.
     func list() async -> [HostTool] {
         let reply: JSONValue
-        do { reply = try await host.request("list_tools") } catch {
+        do { reply = try await host.request("list_tools", ["session_id": .string(sessionID)]) } catch {
             if (error as? PluginError)?.status != .unsupported {
                 host.log(.warning, "list_tools failed, starting the session without host tools: \(error)")
             }
@@ -39,9 +49,12 @@ struct HostTools: Sendable {
     }
 
     /// Runs a tool; a host failure becomes an error result the model can read.
-    func call(_ name: String, input: JSONValue) async -> (content: JSONValue, isError: Bool) {
+    func call(_ name: String, input: JSONValue, context: CallContext = CallContext()) async -> (content: JSONValue, isError: Bool) {
+        var arguments: [String: JSONValue] = ["name": .string(name), "input": input, "session_id": .string(sessionID)]
+        if let turnID = context.turnID { arguments["turn_id"] = .string(turnID) }
+        if let toolUseID = context.toolUseID { arguments["tool_use_id"] = .string(toolUseID) }
         do {
-            let reply = try await host.request("call_tool", ["name": .string(name), "input": input], as: JSONValue.self)
+            let reply = try await host.request("call_tool", arguments, as: JSONValue.self)
             let content: JSONValue = switch reply["content"] {
             case .array(let blocks)?: .array(blocks)
             case .string(let text)?: [["type": "text", "text": .string(text)]]

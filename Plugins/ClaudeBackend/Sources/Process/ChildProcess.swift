@@ -114,6 +114,11 @@ final class ChildProcess: @unchecked Sendable {
         state.withLock { if !reaped { _ = kill(pid, signal) } }
     }
 
+    /// Signals the child's process group (it leads one of its own), so what it started goes too.
+    func signalGroup(_ signal: Int32) {
+        state.withLock { if !reaped { _ = kill(-pid, signal) } }
+    }
+
     /// Waits until the child has exited or `timeout` passed; true if it exited.
     func waitForExit(timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in

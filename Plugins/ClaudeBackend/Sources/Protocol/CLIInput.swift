@@ -13,8 +13,30 @@ enum CLIInput {
     }
 
     static func controlRequest(id: String, subtype: String) -> Data {
-        line(["type": "control_request", "request_id": .string(id), "request": ["subtype": .string(subtype)]])
+        controlRequest(id: id, request: ["subtype": .string(subtype)])
     }
+
+    /// `request` is the whole request object, its `subtype` included.
+    static func controlRequest(id: String, request: JSONValue) -> Data {
+        line(["type": "control_request", "request_id": .string(id), "request": request])
+    }
+
+    /// The hook events Orch registers a callback for when a process starts; each is reported as a HOOK event.
+    static let hookEvents = ["PreToolUse", "PostToolUse", "PostToolUseFailure", "Stop", "SubagentStart", "SubagentStop",
+                             "PreCompact", "Notification"]
+
+    /// The `initialize` control request (the first one a process gets): one matcher per hook event,
+    /// matching everything (`matcher: null`), with its own callback id `hook_<n>`, as the Agent SDK registers them.
+    /// `systemPromptSnapshot: false`: the CLI would otherwise record a session's system prompt on its first
+    /// request and send that record on every later one, even after a `--resume` with another prompt; Orch's
+    /// rule is that the prompt a process is started with is the one the model gets.
+    static let initializeRequest: JSONValue = {
+        var hooks: [String: JSONValue] = [:]
+        for (index, event) in hookEvents.enumerated() {
+            hooks[event] = [["matcher": .null, "hookCallbackIds": [.string("hook_\(index)")]]]
+        }
+        return ["subtype": "initialize", "hooks": .object(hooks), "systemPromptSnapshot": false]
+    }()
 
     static func controlSuccess(id: String, response: JSONValue) -> Data {
         line(["type": "control_response", "response": ["subtype": "success", "request_id": .string(id), "response": response]])

@@ -53,11 +53,39 @@ struct CLIMessage: Decodable {
         var type: String
         var index: Int?
         var delta: Delta?
+        /// message_start: the API message's model and its first usage (input and cache tokens).
+        var message: Start?
+        /// message_delta: the usage so far (output tokens, cumulative).
+        var usage: Usage?
 
         struct Delta: Decodable {
             var type: String?
             var text: String?
             var thinking: String?
+        }
+
+        struct Start: Decodable {
+            var model: String?
+            var usage: Usage?
+
+            enum CodingKeys: String, CodingKey { case model, usage }
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                model = container.lenient(.model)
+                usage = container.lenient(.usage)
+            }
+        }
+
+        enum CodingKeys: String, CodingKey { case type, index, delta, message, usage }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decode(String.self, forKey: .type)
+            index = container.lenient(.index)
+            delta = container.lenient(.delta)
+            message = container.lenient(.message)
+            usage = container.lenient(.usage)
         }
     }
 
@@ -121,6 +149,21 @@ struct CLIMessage: Decodable {
         var outputTokens = 0
         var cacheCreationInputTokens = 0
         var cacheReadInputTokens = 0
+
+        /// A later report of the same API call: its non-zero counts win (message_delta's are cumulative).
+        func updated(by later: Usage) -> Usage {
+            var merged = self
+            if later.inputTokens > 0 { merged.inputTokens = later.inputTokens }
+            if later.outputTokens > 0 { merged.outputTokens = later.outputTokens }
+            if later.cacheCreationInputTokens > 0 { merged.cacheCreationInputTokens = later.cacheCreationInputTokens }
+            if later.cacheReadInputTokens > 0 { merged.cacheReadInputTokens = later.cacheReadInputTokens }
+            return merged
+        }
+
+        var json: JSONValue {
+            ["input_tokens": .int(Int64(inputTokens)), "output_tokens": .int(Int64(outputTokens)),
+             "cache_creation_input_tokens": .int(Int64(cacheCreationInputTokens)), "cache_read_input_tokens": .int(Int64(cacheReadInputTokens))]
+        }
 
         enum CodingKeys: String, CodingKey {
             case inputTokens = "input_tokens", outputTokens = "output_tokens"

@@ -33,9 +33,12 @@ final class CLIConnection: @unchecked Sendable {
     private var pendingControl: [String: CheckedContinuation<Bool, Never>] = [:]
     private var requestCounter = 0
     private var turnCounter = 0
+    /// `terminate` has begun: a turn that arrives now is not sent; the coming exit ends it.
+    private var terminating = false
 
     private struct ActiveTurn {
         var id: Int
+        var turnID: String
         var assembler: TurnAssembler
         var continuation: CheckedContinuation<Ending, Never>
         var stop: StopReason?
@@ -47,8 +50,11 @@ final class CLIConnection: @unchecked Sendable {
         self.sessionID = sessionID
         self.host = host
         self.stats = stats
-        control = ControlHandler(policy: policy, toolServer: tools.isEmpty ? nil : ToolServer(tools: tools, host: HostTools(host: host)),
-                                 host: host, reply: { [weak self] line in self?.process?.write(line) })
+        let toolServer = tools.isEmpty ? nil : ToolServer(tools: tools, host: HostTools(host: host, sessionID: sessionID),
+                                                          currentTurn: { [weak self] in self?.lock.withLock { self?.active?.turnID } })
+        control = ControlHandler(policy: policy, toolServer: toolServer, host: host,
+                                 reply: { [weak self] line in self?.process?.write(line) },
+                                 hook: { [weak self] request in self?.hookArrived(request) })
         process = try ChildProcess(
             executable: command.executable, arguments: command.arguments, environment: command.environment,
             directory: command.directory, name: "claude-\(sessionID.prefix(8))",
@@ -65,33 +71,80 @@ final class CLIConnection: @unchecked Sendable {
     /// Writes the user message and waits for the turn to end; never throws: the ending says how.
     func run(_ assembler: TurnAssembler, message: JSONValue) async -> Ending {
         await withCheckedContinuation { continuation in
-            let refused: Ending? = lock.withLock {
-                if let exit { return Ending(end: .exited(exit), stop: nil, stderr: stderrTail) }
+            let (refused, send): (Ending?, Bool) = lock.withLock {
+                if let exit { return (Ending(end: .exited(exit), stop: terminating ? .stopped : nil, stderr: stderrTail), false) }
                 turnCounter += 1
-                active = ActiveTurn(id: turnCounter, assembler: assembler, continuation: continuation)
-                return nil
+                active = ActiveTurn(id: turnCounter, turnID: assembler.turnID, assembler: assembler, continuation: continuation,
+                                    stop: terminating ? .stopped : nil)
+                return (nil, !terminating)
             }
             if let refused {
                 continuation.resume(returning: refused)
                 return
             }
+            guard send else { return }
             // A failed write means the process is going away; its exit ends the turn.
             process?.write(CLIInput.userMessage(message))
         }
+    }
+
+    /// Sends the `initialize` control request that registers Orch's hook callbacks
+    /// (CLIInput.initializeRequest); the first thing a new process is told. False
+    /// if the CLI refused it, exited, or did not answer within `timeout`.
+    func initialize(timeout: Duration = .seconds(30)) async -> Bool {
+        let answered = await controlRequest(CLIInput.initializeRequest, timeout: timeout)
+        if !answered && isAlive {
+            host.log(.warning, "the Claude CLI for session \(sessionID) did not accept the initialize request; its hooks are not reported")
+        }
+        return answered
+    }
+
+    /// How `terminate` ended the process.
+    enum Escalation: String, Sendable {
+        /// It exited after its stdin closed.
+        case exited
+        case sigterm
+        case sigkill
+    }
+
+    /// Stops the process for good (`stop_session`): interrupts the running turn (which
+    /// then fails as `interrupted`) and gives it `grace` to end, closes stdin and
+    /// waits `grace`, SIGTERMs the process group and waits `grace`, then SIGKILLs
+    /// it. Returns once the exit has been reaped.
+    func terminate(grace: Duration) async -> (escalation: Escalation, status: ExitStatus)? {
+        guard let process else { return nil }
+        lock.withLock { terminating = true }
+        if let turnID = markStop(.stopped) {
+            Task { [self] in _ = await controlRequest(["subtype": "interrupt"], timeout: grace) }
+            let deadline = ContinuousClock.now + grace
+            while lock.withLock({ active?.id == turnID }), ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        process.closeStdin()
+        var escalation = Escalation.exited
+        if await !process.waitForExit(timeout: grace) {
+            host.log(.warning, "the Claude CLI for session \(sessionID) did not exit \(grace) after its stdin closed; sending SIGTERM to its process group")
+            escalation = .sigterm
+            process.signalGroup(SIGTERM)
+            if await !process.waitForExit(timeout: grace) {
+                host.log(.warning, "the Claude CLI for session \(sessionID) did not exit \(grace) after SIGTERM; sending SIGKILL to its process group")
+                escalation = .sigkill
+                process.signalGroup(SIGKILL)
+                while await !process.waitForExit(timeout: .seconds(5)) {
+                    host.log(.error, "the Claude CLI (pid \(pid)) for session \(sessionID) has not exited 5 s after SIGKILL; still waiting")
+                }
+            }
+        }
+        return (escalation, process.exitStatus ?? .unknown)
     }
 
     /// Interrupts the running turn (the CLI answers with an error result and stays
     /// usable). With `forceAfter`, kills the process if the turn has not ended by then.
     /// Returns false when no turn was running.
     func stop(_ reason: StopReason, forceAfter grace: Duration? = nil) async -> Bool {
-        let turnID: Int? = lock.withLock {
-            guard var turn = active else { return nil }
-            if turn.stop == nil { turn.stop = reason }
-            active = turn
-            return turn.id
-        }
-        guard let turnID else { return false }
-        async let acknowledged = controlRequest("interrupt", timeout: .seconds(10))
+        guard let turnID = markStop(reason) else { return false }
+        async let acknowledged = controlRequest(["subtype": "interrupt"], timeout: .seconds(10))
         if let grace {
             try? await Task.sleep(for: grace)
             if lock.withLock({ active?.id == turnID }) {
@@ -103,6 +156,16 @@ final class CLIConnection: @unchecked Sendable {
             host.log(.warning, "the Claude CLI for session \(sessionID) did not acknowledge an interrupt")
         }
         return true
+    }
+
+    /// Records why Orch stops the running turn (the first reason wins); its id, or nil when none runs.
+    private func markStop(_ reason: StopReason) -> Int? {
+        lock.withLock {
+            guard var turn = active else { return nil }
+            if turn.stop == nil { turn.stop = reason }
+            active = turn
+            return turn.id
+        }
     }
 
     /// Ends the process as the SDK does: stdin closed (it saves the session and
@@ -159,6 +222,26 @@ final class CLIConnection: @unchecked Sendable {
         }
     }
 
+    /// A `hook_callback` (already answered): a HOOK event for the running turn, if any.
+    private func hookArrived(_ request: JSONValue) {
+        let input = request["input"] ?? .null
+        let event = input["hook_event_name"]?.stringValue ?? "unknown"
+        guard let turn = lock.withLock({ active }) else {
+            host.log(.debug, "the \(event) hook of session \(sessionID) arrived while no turn runs; dropped")
+            return
+        }
+        var json: [String: JSONValue] = ["hook_event_name": .string(event), "session_id": .string(sessionID), "input": input]
+        // Tool hooks name the tool and the model's id for the call (also beside the input, for older CLIs);
+        // the request-level id of other hooks is the CLI's own and means nothing to the host.
+        if let tool = input["tool_name"]?.stringValue {
+            json["tool_name"] = .string(tool)
+            if let toolUseID = input["tool_use_id"]?.stringValue ?? request["tool_use_id"]?.stringValue {
+                json["tool_use_id"] = .string(toolUseID)
+            }
+        }
+        turn.assembler.hook(.object(json))
+    }
+
     private func stderr(_ line: String) {
         guard !line.isEmpty else { return }
         lock.withLock {
@@ -192,7 +275,7 @@ final class CLIConnection: @unchecked Sendable {
 
     /// Sends a control request; true once the CLI answered with success, false
     /// on an error answer, on its exit, or after `timeout`.
-    private func controlRequest(_ subtype: String, timeout: Duration) async -> Bool {
+    private func controlRequest(_ request: JSONValue, timeout: Duration) async -> Bool {
         let id: String = lock.withLock {
             requestCounter += 1
             return "orch_\(requestCounter)"
@@ -207,7 +290,7 @@ final class CLIConnection: @unchecked Sendable {
                 continuation.resume(returning: false)
                 return
             }
-            process?.write(CLIInput.controlRequest(id: id, subtype: subtype))
+            process?.write(CLIInput.controlRequest(id: id, request: request))
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 self?.lock.withLock { self?.pendingControl.removeValue(forKey: id) }?.resume(returning: false)

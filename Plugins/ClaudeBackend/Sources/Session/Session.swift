@@ -9,6 +9,8 @@ final class Session: @unchecked Sendable {
     let id: String
     private let context: SessionContext
     private let gate = TurnGate()
+    /// Held while a process is being started (spawn and `initialize`), so a stop waits for it and stops it.
+    private let starting = TurnGate()
     private let lock = NSLock()
     private var connection: CLIConnection?
     /// The CLI has a record of this session, so the next process resumes it.
@@ -16,6 +18,14 @@ final class Session: @unchecked Sendable {
     /// The CLI's cumulative `total_cost_usd` at the last result, for turns without a per-turn cost.
     private var lastTotalCost: Double?
     private var idleTimer: Task<Void, Never>?
+    /// The settings the session's process is (or will be) started with: the last non-empty
+    /// ones a turn or prewarm sent (SessionSettings), else the config's.
+    private var settings = SessionSettings()
+    /// Grows at each `stop_session`: a turn that queued before it fails instead of running.
+    private var stops = 0
+    /// A turn holds the gate (it may still be starting its process, not yet sent), and which one.
+    private var turnUnderway = false
+    private var turnSerial = 0
     private var lastTurnEnded = ContinuousClock.now
 
     init(id: String, context: SessionContext) {
@@ -24,12 +34,18 @@ final class Session: @unchecked Sendable {
     }
 
     func run(_ turn: TurnRequest, events: EventSink) async throws -> Data {
+        let stopsBefore = lock.withLock { stops }
         await gate.acquire()
         defer { gate.release() }
-        lock.withLock { idleTimer?.cancel() }
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
+        lock.withLock { idleTimer?.cancel(); turnUnderway = true; turnSerial += 1 }
+        defer { lock.withLock { turnUnderway = false } }
         defer { scheduleIdleClose() }
         let started = ContinuousClock.now
-        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume)
+        let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume, settings: turn.settings,
+                                                  unlessStoppedSince: stopsBefore)
+        // Stopped while the process started: the stop ends it; the message is not sent.
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
         let assembler = TurnAssembler(turn: turn, events: events)
         let limit = context.config.turnTimeout
         let deadline = Task {
@@ -62,18 +78,57 @@ final class Session: @unchecked Sendable {
 
     /// Starts the CLI process now, without a prompt, so the first turn does not wait for its
     /// cold start; it is closed after `idle_timeout_s` like any idle process. Returns its pid.
-    func prewarm(directory: String, resume: Bool) async throws -> Int32 {
+    func prewarm(directory: String, resume: Bool, settings: SessionSettings) async throws -> Int32 {
+        let stopsBefore = lock.withLock { stops }
         await gate.acquire()
         defer { gate.release() }
         lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
-        return try await liveConnection(directory: directory, resume: resume).pid
+        return try await liveConnection(directory: directory, resume: resume, settings: settings, unlessStoppedSince: stopsBefore).pid
     }
 
-    /// Interrupts the running turn; false when none runs.
+    /// What `stop_session` did.
+    struct StopOutcome: Sendable {
+        var pid: Int32
+        var escalation: CLIConnection.Escalation
+        var status: ExitStatus
+    }
+
+    /// Ends the session's process for good, now (`stop_session`): the running turn is
+    /// interrupted, the queued ones fail, and the process is closed, then SIGTERMed,
+    /// then SIGKILLed, `grace` apart. Returns after its exit was reaped; nil when the
+    /// session had no live process. The next turn resumes the session in a new process.
+    func stop(grace: Duration) async -> StopOutcome? {
+        // Counted first, so that a turn starting its process now does not send its message;
+        // the process itself is stopped once it exists.
+        lock.withLock {
+            stops += 1
+            idleTimer?.cancel()
+        }
+        await starting.acquire()
+        let live: CLIConnection? = lock.withLock {
+            defer { connection = nil }
+            return connection
+        }
+        starting.release()
+        guard let live, live.isAlive else { return nil }
+        let pid = live.pid
+        context.host.log(.info, "stopping the Claude CLI (pid \(pid)) of session \(id)")
+        guard let (escalation, status) = await live.terminate(grace: grace) else { return nil }
+        return StopOutcome(pid: pid, escalation: escalation, status: status)
+    }
+
+    /// Interrupts the running turn; false when none runs. A turn still starting its process
+    /// (spawn and `initialize`, about half a second) is interrupted as soon as it is sent;
+    /// the turn queued behind it is not.
     func interrupt() async -> Bool {
-        guard let connection = lock.withLock({ connection }) else { return false }
-        return await connection.stop(.interrupt)
+        let serial = lock.withLock { turnSerial }
+        while true {
+            let (current, underway, same) = lock.withLock { (connection, turnUnderway, turnSerial == serial) }
+            if let current, await current.stop(.interrupt) { return true }
+            guard underway && same else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Closes the CLI process now; refused while a turn runs or waits.
@@ -108,25 +163,40 @@ final class Session: @unchecked Sendable {
 
     // MARK: -
 
-    private func liveConnection(directory: String, resume requested: Bool) async throws -> CLIConnection {
-        if let current = lock.withLock({ connection }), current.isAlive {
-            if current.command.directory == directory { return current }
-            context.host.log(.info, "session \(id) moves to \(directory); restarting its Claude CLI there")
+    /// The session's live process, started (or restarted) in `directory` with the session's settings;
+    /// non-empty `requested` settings replace those first. Refused when the session was stopped after
+    /// the caller counted `stops`, so a stop cannot be overtaken by a start that was about to begin.
+    private func liveConnection(directory: String, resume requested: Bool, settings requestedSettings: SessionSettings,
+                                unlessStoppedSince stopsBefore: Int) async throws -> CLIConnection {
+        await starting.acquire()
+        defer { starting.release() }
+        guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
+        let (current, settings, changed): (CLIConnection?, SessionSettings, Bool) = lock.withLock {
+            let changed = !requestedSettings.isEmpty && requestedSettings != self.settings
+            if changed { self.settings = requestedSettings }
+            return (connection, self.settings, changed)
+        }
+        if let current, current.isAlive {
+            if current.command.directory == directory && !changed { return current }
+            context.host.log(.info, changed ? "session \(id) has new settings; restarting its Claude CLI with them"
+                                            : "session \(id) moves to \(directory); restarting its Claude CLI there")
             await closeConnection()
         }
         let resume = lock.withLock { known } || requested
         let executable = try await context.cli.path()
-        let tools = await HostTools(host: context.host).list()
+        let tools = await HostTools(host: context.host, sessionID: id).list()
         let command = LaunchCommand(config: context.config, executable: executable, sessionID: id, resume: resume,
-                                    directory: directory, hostTools: !tools.isEmpty, run: context.run.id)
+                                    directory: directory, hostTools: !tools.isEmpty, run: context.run.id, settings: settings)
+        let started: CLIConnection
         do {
-            let started = try CLIConnection(command: command, sessionID: id, tools: tools, policy: context.config.permissionPolicy,
-                                            host: context.host, stats: context.stats)
-            lock.withLock { connection = started }
-            return started
+            started = try CLIConnection(command: command, sessionID: id, tools: tools, policy: context.config.permissionPolicy,
+                                        host: context.host, stats: context.stats)
         } catch {
             throw CLILocator.spawnFailed(error)
         }
+        lock.withLock { connection = started }
+        _ = await started.initialize()
+        return started
     }
 
     private func closeConnection() async {

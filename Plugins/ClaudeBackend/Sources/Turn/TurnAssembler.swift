@@ -32,6 +32,8 @@ final class TurnAssembler {
     private var finalizedBlocks: [String: Int] = [:]
     private var drafts: [String: Draft] = [:]
     private var draftOrder: [String] = []
+    /// The API calls in progress, by API message id: their model and usage so far.
+    private var calls: [String: (model: String?, usage: CLIMessage.Usage)] = [:]
 
     private struct Draft {
         enum State { case open, final, withdrawn }
@@ -39,6 +41,8 @@ final class TurnAssembler {
         var text = ""
         var state = State.open
     }
+
+    var turnID: String { turn.turnID }
 
     init(turn: TurnRequest, events: EventSink) {
         self.turn = turn
@@ -50,14 +54,15 @@ final class TurnAssembler {
         switch message.type {
         case "system":
             system(message)
-        case "stream_event" where message.parentToolUseID == nil:
-            stream(message)
-        case "assistant" where message.parentToolUseID == nil:
+        case "stream_event":
+            usage(message)
+            if message.parentToolUseID == nil { stream(message) }
+        case "assistant":
             assistant(message)
-        case "user" where message.parentToolUseID == nil:
+        case "user":
             for block in message.message?.content ?? [] where block.type == "tool_result" {
-                emit(.toolResult, json: ["tool_use_id": .string(block.toolUseID ?? ""), "content": block.content ?? .null,
-                                         "is_error": .bool(block.isError ?? false)])
+                emit(.toolResult, json: nested(["tool_use_id": .string(block.toolUseID ?? ""), "content": block.content ?? .null,
+                                                "is_error": .bool(block.isError ?? false)], in: message))
             }
         case "result":
             withdrawDrafts(ofMessage: nil)
@@ -82,6 +87,11 @@ final class TurnAssembler {
         return characters
     }
 
+    /// A HOOK event: a hook callback the CLI made during the turn (already answered).
+    func hook(_ json: JSONValue) {
+        emit(.hook, json: json)
+    }
+
     /// A STATUS event for the UI, e.g. the accounting of a turn that failed.
     func status(_ json: JSONValue) {
         emit(.status, json: json)
@@ -103,6 +113,27 @@ final class TurnAssembler {
                 "error": message.error.map { .string($0) } ?? .null,
                 "error_status": message.errorStatus.map { .int(Int64($0)) } ?? .null,
             ])
+        default:
+            break
+        }
+    }
+
+    /// Each API call's usage, when it ends (`message_stop`), as a STATUS event `usage`, so a host
+    /// can hold a budget during a turn; the turn's result still has the exact total and cost.
+    /// Sub-agents' calls count too (they carry `parent_tool_use_id`).
+    private func usage(_ message: CLIMessage) {
+        guard let event = message.event else { return }
+        let id = message.apiMessageID ?? ""
+        switch event.type {
+        case "message_start":
+            calls[id] = (event.message?.model, event.message?.usage ?? CLIMessage.Usage())
+        case "message_delta":
+            if let later = event.usage, let call = calls[id] { calls[id] = (call.model, call.usage.updated(by: later)) }
+        case "message_stop":
+            guard let call = calls.removeValue(forKey: id) else { return }
+            var json: [String: JSONValue] = ["status": "usage", "model": call.model.map { .string($0) } ?? .null, "usage": call.usage.json]
+            if let parent = message.parentToolUseID { json["parent_tool_use_id"] = .string(parent) }
+            emit(.status, json: .object(json))
         default:
             break
         }
@@ -134,15 +165,25 @@ final class TurnAssembler {
         }
     }
 
+    /// Messages from inside one of Claude's own sub-agents (the Task tool) carry the id of the
+    /// tool_use that started it; their events say so in `parent_tool_use_id` (absent at top level).
+    private func nested(_ json: [String: JSONValue], in message: CLIMessage) -> JSONValue {
+        var json = json
+        if let parent = message.parentToolUseID { json["parent_tool_use_id"] = .string(parent) }
+        return .object(json)
+    }
+
     private func assistant(_ message: CLIMessage) {
         guard let content = message.message else { return }
         if message.isAPIErrorMessage == true {
-            // "API Error: 529 …": the turn's failure, not a reply.
-            facts.apiError = .init(kind: message.error, status: message.apiErrorStatus,
-                                   text: content.content.compactMap(\.text).joined(separator: "\n"))
+            // "API Error: 529 …": the turn's failure, not a reply (a sub-agent's reaches its parent as a tool result).
+            if message.parentToolUseID == nil {
+                facts.apiError = .init(kind: message.error, status: message.apiErrorStatus,
+                                       text: content.content.compactMap(\.text).joined(separator: "\n"))
+            }
             return
         }
-        facts.model = content.model ?? facts.model
+        if message.parentToolUseID == nil { facts.model = content.model ?? facts.model }
         let messageID = content.id ?? ""
         for block in content.content {
             let index = finalizedBlocks[messageID, default: 0]
@@ -151,11 +192,12 @@ final class TurnAssembler {
             if drafts[key] != nil { drafts[key]?.state = .final }
             switch block.type {
             case "text":
-                emit(.blockFinal, text: block.text ?? "", key: key, json: ["index": .int(Int64(index)), "kind": "text"])
+                emit(.blockFinal, text: block.text ?? "", key: key, json: nested(["index": .int(Int64(index)), "kind": "text"], in: message))
             case "thinking":
-                emit(.blockFinal, text: block.thinking ?? "", key: key, json: ["index": .int(Int64(index)), "kind": "thinking"])
+                emit(.blockFinal, text: block.thinking ?? "", key: key, json: nested(["index": .int(Int64(index)), "kind": "thinking"], in: message))
             case "tool_use":
-                emit(.toolUse, key: key, json: ["id": .string(block.id ?? ""), "name": .string(block.name ?? ""), "input": block.input ?? [:]])
+                emit(.toolUse, key: key, json: nested(["id": .string(block.id ?? ""), "name": .string(block.name ?? ""), "input": block.input ?? [:]],
+                                                      in: message))
             default:
                 break
             }

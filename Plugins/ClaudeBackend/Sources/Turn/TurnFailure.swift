@@ -4,6 +4,8 @@ import PluginAPI
 /// Why Orch itself stopped a turn early.
 enum StopReason: Sendable, Equatable {
     case interrupt
+    /// `stop_session`: the turn is interrupted and its process ended.
+    case stopped
     case timeout(Duration)
 }
 
@@ -22,6 +24,7 @@ enum TurnFailure {
         if stop == .interrupt {
             return PluginError(.cancelled, code: "interrupted", "the turn was interrupted; what was written so far is kept and the session stays usable", retryable: false)
         }
+        if stop == .stopped { return stoppedDuringTurn }
         if subtype == "error_max_turns" {
             return PluginError(.cancelled, code: "max_turns", "the agent stopped after max_turns tool rounds (\(detail)); raise max_turns in [backend.options] or send a follow-up message", retryable: false)
         }
@@ -60,6 +63,7 @@ enum TurnFailure {
     static func fromExit(_ status: ExitStatus, stderr: [String], stop: StopReason?, partialCharacters: Int) -> PluginError {
         let said = stderr.suffix(5).joined(separator: " | ")
         if case .timeout(let limit)? = stop { return timeout(limit, killed: true) }
+        if stop == .stopped { return stoppedDuringTurn }
         if let line = stderr.first(where: { $0.contains("is already in use") }) {
             return PluginError(.conflict, code: "session_in_use", "the Claude CLI refused to create the session: \(line); send the turn with \"resume\": true to continue it", retryable: false)
         }
@@ -71,6 +75,16 @@ enum TurnFailure {
                            "the Claude CLI \(status) in the middle of the turn; \(kept)the session is resumable, send the next message to continue\(said.isEmpty ? "" : ". Its last words on stderr: \(said)")",
                            retryable: true)
     }
+
+    /// The turn ran when its session was stopped (`stop_session`).
+    static let stoppedDuringTurn = PluginError(.cancelled, code: "interrupted",
+        "the turn was interrupted because its session was stopped; what was written so far is kept and the next turn resumes the session in a new process",
+        retryable: false)
+
+    /// The session was stopped while the turn waited behind another or for its process to start.
+    static let stoppedBeforeSent = PluginError(.cancelled, code: "interrupted",
+        "the session was stopped before this turn was sent; nothing reached the model",
+        retryable: false)
 
     static func timeout(_ limit: Duration, killed: Bool) -> PluginError {
         PluginError(.timeout, code: "timeout",

@@ -11,6 +11,8 @@ struct TurnRequest: Sendable {
     /// A string, or an array of content blocks, as the CLI accepts them.
     var message: JSONValue
     var workingDirectory: String
+    /// Per-session settings sent with the turn (empty: those already in effect, or the config).
+    var settings: SessionSettings
 
     private struct Wire: Decodable {
         var turn_id: String
@@ -23,6 +25,7 @@ struct TurnRequest: Sendable {
 
     init(_ request: Request) throws(PluginError) {
         let wire = try request.decode(Wire.self)
+        settings = try SessionSettings(request)
         switch wire.message {
         case .string(let text) where !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty: break
         case .array(let blocks) where !blocks.isEmpty: break

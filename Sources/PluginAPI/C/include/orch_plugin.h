@@ -26,6 +26,9 @@
  *   1.1  ORCH_IID_STORE_DIAGNOSTICS_V1 and orch_store_diagnostics_v1: the
  *        store operations only tests and benchmarks need, optional, moved
  *        out of "orch.store/1" (whose request now refuses them).
+ *   1.2  ORCH_EVENT_HOOK: a backend reports the agent's hooks (tool use,
+ *        sub-agents, stop, compaction, notifications) during a turn. A host
+ *        older than 1.2 ignores the kind, as it ignores every unknown kind.
  *
  * Memory ownership (applies to every function unless its comment says otherwise)
  *   - Every pointer passed as an argument is BORROWED for the duration of the
@@ -84,7 +87,7 @@ extern "C" {
 #endif
 
 #define ORCH_ABI_MAJOR 1
-#define ORCH_ABI_MINOR 1
+#define ORCH_ABI_MINOR 2
 
 /* The one symbol a plugin library exports. */
 #define ORCH_PLUGIN_ENTRY_SYMBOL "orch_plugin_entry_v1"
@@ -179,6 +182,19 @@ typedef int32_t orch_event_kind;
 #define ORCH_EVENT_DRAFT_WITHDRAWN  6   /* streamed text that never became a final block     */
 #define ORCH_EVENT_RETRY            7   /* json: {"attempt","max_retries","delay_ms","error"} */
 #define ORCH_EVENT_STATUS           8   /* json: free-form status for the UI                 */
+/* Since 1.2. A hook of the agent fired during the turn (the backend has already
+ * answered it; the host cannot change the agent's course through this event).
+ *   when:   between the turn's start_turn and its completion, in order with the
+ *           turn's other events; hooks outside a turn are not reported.
+ *   ids:    those of the turn; message_id and text are empty.
+ *   json:   {"hook_event_name": "PreToolUse" | "PostToolUse" | "PostToolUseFailure"
+ *            | "Stop" | "SubagentStart" | "SubagentStop" | "PreCompact" | "Notification"
+ *            | another name a newer backend reports,
+ *            "session_id": the backend session the hook belongs to,
+ *            "tool_name"?: for tool hooks, "tool_use_id"?: for tool hooks,
+ *            "input": the hook's input object as the agent sent it (free-form)}
+ *   ownership: as every event, borrowed for the duration of the emit call. */
+#define ORCH_EVENT_HOOK             9
 /* host → transports */
 #define ORCH_EVENT_WIRE             100 /* json: a complete wire message (see above)         */
 /* any direction */
