@@ -110,6 +110,10 @@ extension AgentManager {
             request["session_id"] = .string(session)
             request["resume"] = .bool(resume)
             request["message"] = .string(command.text)
+            // Interrupted before it reached the backend (a budget, a stop, `if_busy = interrupt`): it does not run.
+            if state.withLock({ $0.agents[agentID]?.interruption != nil }) {
+                throw PluginError(.cancelled, code: "interrupted", "interrupted before it started")
+            }
             return try await backend.runTurn(try JSON.encode(request)) { recorder.handle($0) }
         }
         let outcome: Result<JSONValue, PluginError>
@@ -238,9 +242,9 @@ extension AgentManager {
             state.agents[agentID]?.interruption = "budget_exceeded"
             return agent.session
         }
-        guard let session = over else { return }
+        guard over != nil else { return }
         logger.warning("agent \(agentID) is over its budget mid-command; interrupting it")
-        Task { [backend] in _ = try? await backend.request(try JSON.encode(["op": "interrupt", "session_id": session])) }
+        Task { [self] in try? await interruptRunning(agentID) }
     }
 
     func budgetRefusal(_ agent: Live) -> PluginError? {

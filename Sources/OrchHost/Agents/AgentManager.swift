@@ -330,11 +330,26 @@ public final class AgentManager: Sendable {
         }
         guard running else { return false }
         do {
-            _ = try await backend.request(try JSON.encode(["op": "interrupt", "session_id": live.session]))
+            try await interruptRunning(live.record.id)
         } catch {
             throw .unavailable("backend_unavailable", "could not interrupt \(live.record.name): \(PluginError(error).message)")
         }
         return true
+    }
+
+    /// Asks the backend to interrupt the agent's running command until it has: a command the host
+    /// started may not have reached the backend yet (its process still starting), and an interrupt
+    /// that finds nothing to interrupt must not let it run on. Ends when the command does.
+    func interruptRunning(_ agentID: String) async throws {
+        guard let (session, turnID) = state.withLock({ state in state.agents[agentID].flatMap { agent in agent.running.map { (agent.session, $0.turnID) } } }) else { return }
+        let request = try JSON.encode(["op": "interrupt", "session_id": session])
+        for _ in 0..<200 {
+            let reply = try JSON.decode(JSONValue.self, from: try await backend.request(request))
+            if reply["interrupted"] != .bool(false) { return }
+            guard state.withLock({ $0.agents[agentID]?.running?.turnID == turnID }) else { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        logger.warning("agent \(agentID): the backend found no turn to interrupt for 5 s; command \(turnID) runs on")
     }
 
     // MARK: Shutdown
@@ -358,7 +373,7 @@ public final class AgentManager: Sendable {
             await writeResult(agentID: id, turnID: command.turnID, outcome: "dropped", errorClass: "host_stopped",
                               text: "orch stopped before this command ran: \"\(Self.preview(command.text))\". Command it again once orch is back.", notify: false)
         }
-        for live in running { _ = try? await backend.request(try! JSON.encode(["op": "interrupt", "session_id": live.session])) }
+        for live in running { try? await interruptRunning(live.record.id) }
         _ = await waitUntil(timeout: timeout) { [self] done in
             Task { for live in running { await waitUntilIdle(live.record.id) }; done(true) }
         }

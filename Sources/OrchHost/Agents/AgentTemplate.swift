@@ -14,27 +14,32 @@ struct AgentTemplate: Sendable, Equatable {
 
     static func directory(in workingDir: String) -> String { workingDir + "/.claude/agents" }
 
-    /// The template called `name` (its front-matter name, or its file name without `.md`).
+    /// The template called `name` (its front-matter name, or its file name without `.md`). A broken
+    /// file is reported when it is the one asked for, and otherwise does not hide the others.
     static func named(_ name: String, in workingDir: String) throws(PluginError) -> AgentTemplate {
-        let templates = try all(in: workingDir)
-        if let found = templates.first(where: { $0.name == name }) { return found }
-        let known = templates.map(\.name).sorted()
+        let folder = directory(in: workingDir)
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
+        var known: [String] = []
+        for file in files {
+            let fallback = String(file.dropLast(3))
+            let template: AgentTemplate
+            do { template = try load("\(folder)/\(file)", fallbackName: fallback) } catch {
+                if fallback == name { throw error }
+                continue
+            }
+            if template.name == name { return template }
+            known.append(template.name)
+        }
         throw .notFound("unknown_template", "no agent template is called \"\(name)\"; "
-            + (known.isEmpty ? "\(directory(in: workingDir)) holds none: give a system_prompt instead, or add \(name).md there"
-                             : "templates in \(directory(in: workingDir)): \(known.joined(separator: ", "))"))
+            + (known.isEmpty ? "\(folder) holds no usable template: give a system_prompt instead, or add \(name).md there"
+                             : "templates in \(folder): \(known.sorted().joined(separator: ", "))"))
     }
 
-    static func all(in workingDir: String) throws(PluginError) -> [AgentTemplate] {
-        let folder = directory(in: workingDir)
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        var templates: [AgentTemplate] = []
-        for file in files.sorted() where file.hasSuffix(".md") {
-            guard let data = FileManager.default.contents(atPath: "\(folder)/\(file)"), let text = String(data: data, encoding: .utf8) else {
-                throw .invalid("bad_template", "\(folder)/\(file) cannot be read as UTF-8 text; fix or remove it")
-            }
-            templates.append(try parse(text, file: "\(folder)/\(file)", fallbackName: String(file.dropLast(3))))
+    private static func load(_ path: String, fallbackName: String) throws(PluginError) -> AgentTemplate {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .invalid("bad_template", "\(path) cannot be read as UTF-8 text; fix or remove it")
         }
-        return templates
+        return try parse(text, file: path, fallbackName: fallbackName)
     }
 
     static func parse(_ text: String, file: String, fallbackName: String) throws(PluginError) -> AgentTemplate {

@@ -15,6 +15,8 @@ extension AgentManager {
             "budget_usd": record.metadata["budget_usd"] ?? .null,
         ]
         if let live {
+            // The session it uses now, also before its first command has saved it.
+            fields["session_id"] = .string(live.session)
             fields["running_command"] = live.running.map { ["turn_id": .string($0.turnID), "command": .string(Self.preview($0.text, limit: 200))] } ?? .null
             fields["waiting_commands"] = .int(Int64(live.waiting.count))
             fields["queue_position"] = position.map { .int(Int64($0)) } ?? .null
