@@ -72,6 +72,39 @@ import Testing
         }
     }
 
+    @Test func theTeamTableHasDefaultsAndRefusesBadValuesByName() throws {
+        let defaults = try parse(Self.valid).agents
+        #expect(defaults.maxRunning == 4 && defaults.maxAgents == 20 && defaults.budgetUSD == nil && defaults.notifyOrchestrator
+                && defaults.stopGraceMilliseconds == 2000 && defaults.model == nil && defaults.backend == nil)
+        let team = try parse(Self.valid + """
+
+            [agents]
+            max_running = 2
+            budget_usd = 12.5
+            notify_orchestrator = false
+            model = "claude-haiku-4-5"
+            [agents.backend]
+            plugin = "ClaudeBackend"
+            [agents.backend.options]
+            idle_timeout_s = 60
+            """)
+        #expect(team.agents.maxRunning == 2 && team.agents.budgetUSD == 12.5 && !team.agents.notifyOrchestrator)
+        #expect(team.agents.backend?.plugin == "ClaudeBackend" && team.agents.backend?.options["idle_timeout_s"] == 60)
+        #expect(team.plugins.count == 5, "the agents' backend is loaded as a plugin of its own")
+        let mistakes: [(String, String, String)] = [
+            ("max_running = 0", "agents.max_running", "must be a positive integer, got 0"),
+            ("budget_usd = \"ten\"", "agents.budget_usd", "must be a positive number of US dollars, got a string; leave it out for no team budget"),
+            ("notify_orchestrator = 1", "agents.notify_orchestrator", "expected true or false, found an integer"),
+            ("model = \" \"", "agents.model", "is empty; name a model or leave the key out"),
+            ("max_agent = 3", "agents.max_agent", "unknown key; valid keys here are max_running, max_agents, budget_usd, notify_orchestrator, stop_grace_ms, model, backend"),
+        ]
+        for (line, key, message) in mistakes {
+            #expect(throws: ConfigError(file: "orch.toml", line: 31, key: key, message), "\(line)") {
+                try parse(Self.valid + "\n[agents]\n" + line + "\n")
+            }
+        }
+    }
+
     @Test func missingSectionsSayWhatToAdd() {
         #expect(throws: ConfigError(file: "orch.toml", line: nil, key: "store", "missing; add a [store] table with plugin = \"<name or path>\"")) {
             try parse("[backend]\nplugin = \"B\"\n")
