@@ -138,12 +138,7 @@ enum AgentBench {
         max_agents = \(settings.agents)
         notify_orchestrator = false
         """
-        let config = try ConfigLoader.parse(toml, file: "bench.toml", baseDirectory: "/", environment: [:])
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let runtime = OrchRuntime(config: config, logger: logger)
-        try await runtime.start(serving: Launch.Plan(workingDir: directory.appendingPathComponent("work").path))
-        return runtime
+        return try await TurnBench.start(toml, workingDir: directory.appendingPathComponent("work").path)
     }
 
     static func request(_ runtime: OrchRuntime, _ op: String, _ arguments: [String: JSONValue]) async throws -> JSONValue {

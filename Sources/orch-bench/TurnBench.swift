@@ -58,11 +58,16 @@ enum TurnBench {
         [[transports]]
         plugin = "\(transport)"
         """
+        return try await start(toml, workingDir: directory.path)
+    }
+
+    /// A whole host in this process from a benchmark's config, serving an orchestrator in `workingDir`.
+    static func start(_ toml: String, workingDir: String) async throws -> OrchRuntime {
         let config = try ConfigLoader.parse(toml, file: "bench.toml", baseDirectory: "/", environment: [:])
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let runtime = OrchRuntime(config: config, logger: logger)
-        try await runtime.start(serving: Launch.Plan(workingDir: directory.path))
+        try await runtime.start(serving: Launch.Plan(workingDir: workingDir))
         return runtime
     }
 }

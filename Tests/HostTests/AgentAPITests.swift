@@ -28,13 +28,7 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: BothTransportsTests.webSocketTransport), "needs the WebSocketTransport built"))
     func aPersonCreatesCommandsReadsAndDeletesAnAgentOverHTTP() async throws {
-        let host = try await UnixHost.start(transports: """
-            [[transports]]
-            plugin = "\(BothTransportsTests.webSocketTransport)"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            auth = "none"
-            """)
+        let host = try await UnixHost.start(transports: BothTransportsTests.webSocketTable)
         let address = host.tcpAddress
         let created = try Self.http(address, "POST", "/agents", #"{"name":"helper","system_prompt":"You help."}"#)
         #expect(created.status == 201 && created.json["agent"]?["name"] == "helper", "\(created)")

@@ -11,16 +11,19 @@ import Testing
     /// ORCH_TEST_WEBSOCKET_TRANSPORT (to test against a build from elsewhere).
     static let webSocketTransport = ProcessInfo.processInfo.environment["ORCH_TEST_WEBSOCKET_TRANSPORT"] ?? Paths.plugin("WebSocketTransport")
 
+    /// A `[[transports]]` table: that transport on a free loopback port, without a token.
+    static let webSocketTable = """
+        [[transports]]
+        plugin = "\(webSocketTransport)"
+        [transports.options]
+        listen = "127.0.0.1:0"
+        auth = "none"
+        """
+
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: webSocketTransport), "needs the WebSocketTransport (issue #6) built"))
     func terminalAndBrowserSeeTheSameTurnsWithTheSameSeqs() async throws {
-        let host = try await UnixHost.start(transports: """
-            [[transports]]
-            plugin = "\(Self.webSocketTransport)"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            auth = "none"
-            """)
+        let host = try await UnixHost.start(transports: Self.webSocketTable)
         let terminal = try host.connect()
         let browser = try WebSocketClient(host.tcpAddress)
         #expect(await browser.next("connection_established") != nil)

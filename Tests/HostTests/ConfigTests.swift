@@ -99,7 +99,7 @@ import Testing
             ("max_agent = 3", "agents.max_agent", "unknown key; valid keys here are max_running, max_agents, budget_usd, notify_orchestrator, stop_grace_ms, model, backend"),
         ]
         for (line, key, message) in mistakes {
-            #expect(throws: ConfigError(file: "orch.toml", line: 31, key: key, message), "\(line)") {
+            #expect(throws: ConfigError(file: "orch.toml", line: 24, key: key, message), "\(line)") {
                 try parse(Self.valid + "\n[agents]\n" + line + "\n")
             }
         }

@@ -17,12 +17,8 @@ import FoundationNetworking
     @Test func aThousandMessagesArriveAsAnEncoderWouldHaveWrittenThem() async throws {
         let directory = try Paths.temporaryDirectory()
         let socket = directory.appendingPathComponent("orch.sock").path
-        let host = try await TestRuntime.start(store: try sqliteStore(), transports: """
-            [[transports]]
-            plugin = "\(BothTransportsTests.webSocketTransport)"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            auth = "none"
+        let host = try await TestRuntime.start(store: try sqliteStore(), transports: BothTransportsTests.webSocketTable + """
+
             [[transports]]
             plugin = "\(try UnixTransport.library())"
             [transports.options]

@@ -8,13 +8,7 @@ import Testing
 /// the host admits each plugin's requests in the order they were issued.
 @Suite struct WebSocketOrderTests {
     @Test func backToBackChatMessagesKeepTheirOrder() async throws {
-        let host = try await UnixHost.start(transports: """
-            [[transports]]
-            plugin = "\(BothTransportsTests.webSocketTransport)"
-            [transports.options]
-            listen = "127.0.0.1:0"
-            auth = "none"
-            """)
+        let host = try await UnixHost.start(transports: BothTransportsTests.webSocketTable)
         let browser = try WebSocketClient(host.tcpAddress)
         #expect(await browser.next("connection_established") != nil)
         let id: JSONValue = .string(host.orchestratorID)

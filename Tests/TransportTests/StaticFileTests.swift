@@ -31,9 +31,12 @@ import Testing
     @Test func appRoutesFallBackToIndexButMissingFilesAre404() async throws {
         let host = try await TestHost.start()
         defer { Task { await host.stop() } }
-        let route = try await RawHTTP.get(port: host.port, "/agents/42?tab=logs")
+        // A browser opening an app address asks for HTML; /agents/{id} fetched by a script is the agent API.
+        let route = try await RawHTTP.get(port: host.port, "/agents/42?tab=logs", headers: ["Accept": "text/html,application/xhtml+xml,*/*;q=0.8"])
         #expect(route.status == 200)
         #expect(route.text.contains("<div id=app>"))
+        let api = try await RawHTTP.get(port: host.port, "/agents/42")
+        #expect(api.status == 400 && api.errorCode == "invalid_uuid")
         let missing = try await RawHTTP.get(port: host.port, "/assets/gone-12345678.js")
         #expect(missing.status == 404)
         #expect(missing.errorCode == "not_found")

@@ -45,14 +45,16 @@ struct HTTPAPI: Sendable {
             HTTPRoute(path: "/agents", methods: [.post], name: "create_agent") { request, _ throws(APIError) in
                 try await forward(HostCall(op: "create_agent", arguments: try await body(request).object), status: .created)
             },
-            HTTPRoute(path: "/agents/:id", methods: [.get], name: "get_agent") { _, context throws(APIError) in
-                try await forward(HostCall(op: "get_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
+            HTTPRoute(path: "/agents/:id", methods: [.get], name: "get_agent") { request, context throws(APIError) in
+                if Self.isPageNavigation(request) { return try await staticFile(request, context: context) }
+                return try await forward(HostCall(op: "get_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
             },
             HTTPRoute(path: "/agents/:id", methods: [.delete], name: "delete_agent") { _, context throws(APIError) in
                 try await forward(HostCall(op: "delete_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
             },
             HTTPRoute(path: "/agents/:id/logs", methods: [.get], name: "agent_logs") { request, context throws(APIError) in
-                try await forwardBytes(try HostCall.agentLogs(agentID: try Self.agentID(context), query: request.uri.queryParameters))
+                if Self.isPageNavigation(request) { return try await staticFile(request, context: context) }
+                return try await forwardBytes(try HostCall.agentLogs(agentID: try Self.agentID(context), query: request.uri.queryParameters))
             },
             HTTPRoute(path: "/agents/:id/command", methods: [.post], name: "command_agent") { request, context throws(APIError) in
                 let call = try HostCall.commandAgent(agentID: try Self.agentID(context), try await body(request), maxMessageBytes: maxMessageBytes)
@@ -168,6 +170,13 @@ struct HTTPAPI: Sendable {
         } catch {
             throw APIError(.notFound, "not_found", "\(request.uri.path.prefix(200)) is no longer a file in static_dir")
         }
+    }
+
+    /// A browser opening the address (it asks for HTML), not a script asking the API: an agent's
+    /// address in the console is the app's page, the same address fetched is its JSON.
+    private static func isPageNavigation(_ request: Request) -> Bool {
+        let accept = request.headers[.accept]?.lowercased() ?? ""
+        return accept.contains("text/html") && !accept.contains("application/json")
     }
 
     /// The `:id` of an agent route: a UUID, or a 400 naming it.
