@@ -178,7 +178,8 @@ public enum ConfigLoader {
             agents.stopGraceMilliseconds = try positiveInt(table["stop_grace_ms"], key: "agents.stop_grace_ms") ?? agents.stopGraceMilliseconds
             if let budget = table["budget_usd"] {
                 guard let dollars = budget.doubleValue, dollars > 0, dollars.isFinite else {
-                    throw error("agents.budget_usd", "must be a positive number of US dollars, got \(budget.typeName == "string" ? "a string" : "\(budget)"); leave it out for no team budget")
+                    let got = budget.doubleValue.map { "\($0)" } ?? budget.typeName
+                    throw error("agents.budget_usd", "must be a positive number of US dollars, got \(got); leave it out for no team budget")
                 }
                 agents.budgetUSD = dollars
             }
