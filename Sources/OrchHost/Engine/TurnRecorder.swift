@@ -73,7 +73,9 @@ final class TurnRecorder: @unchecked Sendable {
         case .toolUse:
             toolUse(event.payload)
         case .toolResult:
-            publish(WireMessages.toolResultBlock(orchestratorID: orchestratorID, turnID: turnID, result: event.payload))
+            let data = WireMessages.toolResultData(orchestratorID: orchestratorID, turnID: turnID, result: event.payload)
+            publish(WireMessages.toolResultBlock(data))
+            keep(.toolResultBlock, data, message: "orchestrator tool result")
         case .retry:
             publish(WireMessages.backendRetry(orchestratorID: orchestratorID, turnID: turnID, detail: event.payload))
         default:
@@ -120,16 +122,9 @@ final class TurnRecorder: @unchecked Sendable {
     }
 
     private func finishThinking(_ thinking: String) {
-        let id = UUIDv7.next()
-        let now = Timestamp.now()
-        publish(WireMessages.thinkingBlock(id: id, orchestratorID: orchestratorID, turnID: turnID, thinking: thinking, timestamp: now))
-        let (store, orchestratorID, turnID) = (store, orchestratorID, turnID)
-        outbox.enqueue("thinking block \(id)") {
-            _ = try await store.insertSystemLog(level: "INFO", message: "orchestrator thinking", metadata: .object([
-                "type": .string("thinking_block"), "thinking": .string(thinking), "orchestrator_agent_id": .string(orchestratorID),
-                "turn_id": .string(turnID),
-            ]))
-        }
+        let data = WireMessages.thinkingData(orchestratorID: orchestratorID, turnID: turnID, thinking: thinking)
+        publish(WireMessages.thinkingBlock(data))
+        keep(.thinkingBlock, data, message: "orchestrator thinking")
     }
 
     private func toolUse(_ tool: JSONValue) {
@@ -137,12 +132,16 @@ final class TurnRecorder: @unchecked Sendable {
         toolsUsed.append(name)
         let data = WireMessages.toolUseData(orchestratorID: orchestratorID, turnID: turnID, name: name, tool: tool)
         publish(WireMessages.toolUseBlock(data))
-        let store = store
-        outbox.enqueue("tool use \(name)") {
-            var metadata = data
-            if case .object(var object) = data { object["type"] = .string("tool_use_block"); metadata = .object(object) }
-            _ = try await store.insertSystemLog(level: "INFO", message: "orchestrator tool use: \(name)", metadata: metadata)
-        }
+        keep(.toolUseBlock, data, message: "orchestrator tool use: \(name)")
+    }
+
+    /// A block shown live is kept as a system_logs row whose metadata is the wire message's `data`
+    /// plus its `type`: `load_chat` gives the turn's blocks back as they were shown.
+    private func keep(_ type: WireMessageType, _ data: JSONValue, message: String) {
+        guard case .object(var metadata) = data else { return }
+        metadata["type"] = .string(type.rawValue)
+        let (store, kept) = (store, JSONValue.object(metadata))
+        outbox.enqueue(message) { _ = try await store.insertSystemLog(level: "INFO", message: message, metadata: kept) }
     }
 
     /// On failure or interrupt: what was streamed but never finalized is saved, marked, so nothing the user saw is lost.

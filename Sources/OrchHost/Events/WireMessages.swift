@@ -80,14 +80,19 @@ public enum WireMessages {
         make(.chatTyping, ["orchestrator_agent_id": .string(orchestratorID), "is_typing": .bool(isTyping), "timestamp": .string(Timestamp.now())])
     }
 
-    public static func thinkingBlock(id: String, orchestratorID: String, turnID: String, thinking: String, timestamp: String) -> Data {
-        make(.thinkingBlock, ["data": .object([
-            "id": .string(id), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
-            "thinking": .string(thinking), "timestamp": .string(timestamp),
-        ])])
+    /// `data` is also what the store keeps of the block (a system_logs row's metadata, with `type`), so
+    /// `load_chat` gives it back as it was shown live; the caller builds it once.
+    public static func thinkingBlock(_ data: JSONValue) -> Data {
+        make(.thinkingBlock, ["data": data])
     }
 
-    /// `data` is also what the store keeps of the tool use (system_logs metadata), so the caller builds it once.
+    public static func thinkingData(orchestratorID: String, turnID: String, thinking: String) -> JSONValue {
+        .object([
+            "id": .string(UUIDv7.next()), "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
+            "thinking": .string(thinking), "timestamp": .string(Timestamp.now()),
+        ])
+    }
+
     public static func toolUseBlock(_ data: JSONValue) -> Data {
         make(.toolUseBlock, ["data": data])
     }
@@ -100,12 +105,16 @@ public enum WireMessages {
         ])
     }
 
-    public static func toolResultBlock(orchestratorID: String, turnID: String, result: JSONValue) -> Data {
-        make(.toolResultBlock, ["data": .object([
+    public static func toolResultBlock(_ data: JSONValue) -> Data {
+        make(.toolResultBlock, ["data": data])
+    }
+
+    public static func toolResultData(orchestratorID: String, turnID: String, result: JSONValue) -> JSONValue {
+        .object([
             "orchestrator_agent_id": .string(orchestratorID), "turn_id": .string(turnID),
             "tool_use_id": result["tool_use_id"] ?? .null, "content": result["content"] ?? .null,
             "is_error": result["is_error"] ?? .bool(false), "timestamp": .string(Timestamp.now()),
-        ])])
+        ])
     }
 
     public static func backendRetry(orchestratorID: String, turnID: String, detail: JSONValue) -> Data {
