@@ -156,7 +156,9 @@ final class Session: @unchecked Sendable {
         let directory: JSONValue = live.map { JSONValue.string($0.command.directory) } ?? .null
         return [
             "session_id": .string(id), "pid": pid, "alive": .bool(live?.isAlive ?? false),
-            "running": .bool(load.busy), "queued": .int(Int64(load.queued)), "working_dir": directory,
+            // Running once its process exists, so a running session always has a pid (a turn starting
+            // its process counts as running only from the spawn on).
+            "running": .bool(load.busy && live?.isAlive == true), "queued": .int(Int64(load.queued)), "working_dir": directory,
             "idle_s": .int(idleFor.components.seconds),
         ]
     }
