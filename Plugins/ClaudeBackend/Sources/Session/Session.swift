@@ -27,6 +27,8 @@ final class Session: @unchecked Sendable {
     /// A turn between the two is waiting, starting its process, or running.
     private var turnsEntered = 0
     private var turnsEnded = 0
+    /// A turn (not a prewarm or an idle close) holds the gate.
+    private var turnHoldsGate = false
     private var lastTurnEnded = ContinuousClock.now
 
     init(id: String, context: SessionContext) {
@@ -37,9 +39,10 @@ final class Session: @unchecked Sendable {
     func run(_ turn: TurnRequest, events: EventSink) async throws -> Data {
         let stopsBefore = lock.withLock { turnsEntered += 1; return stops }
         await gate.acquire()
+        lock.withLock { turnHoldsGate = true }
         // Counted as ended before the next turn can take the gate, so an interrupt never reaches it.
         defer {
-            lock.withLock { turnsEnded += 1 }
+            lock.withLock { turnsEnded += 1; turnHoldsGate = false }
             gate.release()
         }
         guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
@@ -156,15 +159,15 @@ final class Session: @unchecked Sendable {
     }
 
     var status: JSONValue {
-        let (live, idleFor) = lock.withLock { (self.connection, ContinuousClock.now - lastTurnEnded) }
+        let (live, idleFor, turn) = lock.withLock { (self.connection, ContinuousClock.now - lastTurnEnded, turnHoldsGate) }
         let load = gate.load
         let pid: JSONValue = live.map { JSONValue.int(Int64($0.pid)) } ?? .null
         let directory: JSONValue = live.map { JSONValue.string($0.command.directory) } ?? .null
         return [
             "session_id": .string(id), "pid": pid, "alive": .bool(live?.isAlive ?? false),
-            // Running once its process exists, so a running session always has a pid (a turn starting
-            // its process counts as running only from the spawn on).
-            "running": .bool(load.busy && live?.isAlive == true), "queued": .int(Int64(load.queued)), "working_dir": directory,
+            // A turn, not a prewarm, holds the session, and its process exists: a running session always
+            // has a pid (a turn starting its process counts as running from the spawn on).
+            "running": .bool(turn && live?.isAlive == true), "queued": .int(Int64(load.queued)), "working_dir": directory,
             "idle_s": .int(idleFor.components.seconds),
         ]
     }
