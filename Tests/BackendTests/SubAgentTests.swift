@@ -303,4 +303,23 @@ extension SubAgentTests {
         let interrupted = await turn
         #expect(interrupted.error?.code == "interrupted", "\(String(describing: interrupted.error))")
     }
+
+    /// The host prewarms a session and, before the prewarm is done, starts a turn and interrupts
+    /// it: the turn waits for the prewarm, and is interrupted once sent.
+    @Test func anInterruptOfATurnWaitingBehindAPrewarmInterruptsItOnceSent() async throws {
+        let harness = try await BackendHarness.start()
+        defer { Task { await harness.stop() } }
+        let session = newSession()
+        harness.loopback.enqueue(.slow(words: 200, every: .milliseconds(50)))
+        async let prewarm = harness.request(["op": "prewarm", "session_id": .string(session), "working_dir": .string(harness.workingDirectory)])
+        #expect(await eventually { harness.pids(of: session).count == 1 })
+        async let turn = harness.turn("talk for a long time", session: session)
+        #expect(await eventually { (try? await harness.status(of: session))?["queued"] == .int(1) }, "the turn waits behind the prewarm")
+        #expect(try await harness.request(["op": "interrupt", "session_id": .string(session)]) == ["interrupted": true])
+        let interrupted = await turn
+        #expect(interrupted.error?.code == "interrupted", "\(String(describing: interrupted.error))")
+        #expect(try await prewarm["prewarmed"] == true)
+        // Nothing to interrupt now.
+        #expect(try await harness.request(["op": "interrupt", "session_id": .string(session)]) == ["interrupted": false])
+    }
 }

@@ -23,9 +23,12 @@ final class Session: @unchecked Sendable {
     private var settings = SessionSettings()
     /// Grows at each `stop_session`: a turn that queued before it fails instead of running.
     private var stops = 0
-    /// A turn holds the gate (it may still be starting its process, not yet sent), and which one.
-    private var turnUnderway = false
-    private var turnSerial = 0
+    /// Turns that called `run`, and turns that returned from it (in order: the gate is FIFO).
+    /// A turn between the two is waiting, starting its process, or running.
+    private var turnsEntered = 0
+    private var turnsEnded = 0
+    /// A turn (not a prewarm or an idle close) holds the gate.
+    private var turnHoldsGate = false
     private var lastTurnEnded = ContinuousClock.now
 
     init(id: String, context: SessionContext) {
@@ -34,12 +37,16 @@ final class Session: @unchecked Sendable {
     }
 
     func run(_ turn: TurnRequest, events: EventSink) async throws -> Data {
-        let stopsBefore = lock.withLock { stops }
+        let stopsBefore = lock.withLock { turnsEntered += 1; return stops }
         await gate.acquire()
-        defer { gate.release() }
+        lock.withLock { turnHoldsGate = true }
+        // Counted as ended before the next turn can take the gate, so an interrupt never reaches it.
+        defer {
+            lock.withLock { turnsEnded += 1; turnHoldsGate = false }
+            gate.release()
+        }
         guard lock.withLock({ stops }) == stopsBefore else { throw TurnFailure.stoppedBeforeSent }
-        lock.withLock { idleTimer?.cancel(); turnUnderway = true; turnSerial += 1 }
-        defer { lock.withLock { turnUnderway = false } }
+        lock.withLock { idleTimer?.cancel() }
         defer { scheduleIdleClose() }
         let started = ContinuousClock.now
         let connection = try await liveConnection(directory: turn.workingDirectory, resume: turn.resume, settings: turn.settings,
@@ -118,15 +125,17 @@ final class Session: @unchecked Sendable {
         return StopOutcome(pid: pid, escalation: escalation, status: status)
     }
 
-    /// Interrupts the running turn; false when none runs. A turn still starting its process
-    /// (spawn and `initialize`, about half a second) is interrupted as soon as it is sent;
-    /// the turn queued behind it is not.
+    /// Interrupts the session's current turn (the oldest that has not ended); false when there
+    /// is none. A turn that is still waiting for the session (behind a prewarm) or starting its
+    /// process (spawn and `initialize`, about half a second) is interrupted as soon as it is
+    /// sent; the turns queued behind it are not touched.
     func interrupt() async -> Bool {
-        let serial = lock.withLock { turnSerial }
+        let target = lock.withLock { turnsEntered > turnsEnded ? turnsEnded + 1 : nil }
+        guard let target else { return false }
         while true {
-            let (current, underway, same) = lock.withLock { (connection, turnUnderway, turnSerial == serial) }
+            let (current, ended) = lock.withLock { (connection, turnsEnded >= target) }
+            if ended { return false }
             if let current, await current.stop(.interrupt) { return true }
-            guard underway && same else { return false }
             try? await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -150,13 +159,15 @@ final class Session: @unchecked Sendable {
     }
 
     var status: JSONValue {
-        let (live, idleFor) = lock.withLock { (self.connection, ContinuousClock.now - lastTurnEnded) }
+        let (live, idleFor, turn) = lock.withLock { (self.connection, ContinuousClock.now - lastTurnEnded, turnHoldsGate) }
         let load = gate.load
         let pid: JSONValue = live.map { JSONValue.int(Int64($0.pid)) } ?? .null
         let directory: JSONValue = live.map { JSONValue.string($0.command.directory) } ?? .null
         return [
             "session_id": .string(id), "pid": pid, "alive": .bool(live?.isAlive ?? false),
-            "running": .bool(load.busy), "queued": .int(Int64(load.queued)), "working_dir": directory,
+            // A turn, not a prewarm, holds the session, and its process exists: a running session always
+            // has a pid (a turn starting its process counts as running from the spawn on).
+            "running": .bool(turn && live?.isAlive == true), "queued": .int(Int64(load.queued)), "working_dir": directory,
             "idle_s": .int(idleFor.components.seconds),
         ]
     }
