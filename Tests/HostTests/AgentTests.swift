@@ -217,7 +217,9 @@ import Testing
         let pid = try #require(session?["pid"]?.intValue)
         #expect(await eventually(timeout: .seconds(30)) { claude.loopback.messageRequests.filter { $0.system.joined().contains(mark) }.count == 2 })
         kill(pid_t(pid), SIGKILL)
-        #expect(await eventually(timeout: .seconds(60)) { Self.events(host, "agent_status_changed").contains { $0["status"] == "failed" } })
+        #expect(await eventually(timeout: .seconds(60)) {
+            Self.events(host, "orchestrator_chat").contains { $0["message"]?["metadata"]?["outcome"] == "failed" }
+        })
         let failed = try #require(Self.events(host, "agent_status_changed").last { $0["status"] == "failed" })
         #expect(failed["reason"] == "cli_exited", "\(failed)")
         let result = try #require(try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages.last { $0.sender == .agent })

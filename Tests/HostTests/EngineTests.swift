@@ -37,6 +37,16 @@ import Testing
         await host.stop()
     }
 
+    @Test func textOfTheModelsOwnSubAgentIsNotTheReply() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        let reply = try await host.send("nested work", wait: true)
+        #expect(reply["response"] == "You said: nested work")
+        let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages
+        #expect(rows.map(\.message) == ["nested work", "You said: nested work"])
+        #expect(!host.wire.messages.contains { $0["message"]?["message"] == "the sub-agent's own words" })
+        await host.stop()
+    }
+
     @Test func tokensAndCostAccumulateAndSurviveARestart() async throws {
         let store = try sqliteStore()
         let first = try await TestRuntime.start(store: store)

@@ -55,8 +55,10 @@ final class AgentRecorder: @unchecked Sendable {
             let info = event.payload
             let text = event.text.string
             let thinking = info["kind"]?.stringValue == "thinking"
+            // Text of Claude's own nested sub-agent is logged (with its parent) but is not the agent's reply.
+            let nested = info["parent_tool_use_id"]?.stringValue != nil
             lock.withLock {
-                if thinking { counts.thinking += 1 } else { counts.responses += 1; lastText = text }
+                if thinking { counts.thinking += 1 } else if !nested { counts.responses += 1; lastText = text }
             }
             log(.response, thinking ? "thinking" : "text", content: text, payload: Self.object(info))
         case .toolUse:

@@ -56,6 +56,8 @@ final class TurnRecorder: @unchecked Sendable {
             publish(WireMessages.chatStream(orchestratorID: orchestratorID, messageID: replyID(for: key), chunk: text, isComplete: false), text: text)
         case .blockFinal:
             let info = event.payload
+            // Text of Claude's own sub-agent (a Task run in the background) is not the orchestrator's reply.
+            if info["parent_tool_use_id"]?.stringValue != nil { return }
             if info["kind"]?.stringValue == "thinking" {
                 finishThinking(event.text.string)
             } else {

@@ -10,7 +10,8 @@
  *   ORCH_TEST_REFUSE                            refuse the host (entry returns NULL)
  * As a backend it answers "You said: <message>" word by word; a message
  * starting with "wait" is held open (see below), one starting with "tools"
- * first streams thinking, a tool use, its result and a retry.
+ * first streams thinking, a tool use, its result and a retry; one starting
+ * with "nested" first finalizes a block of a nested sub-agent's text.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "orch_plugin.h"
@@ -263,6 +264,18 @@ static void start_turn(orch_instance *inst, orch_bytes turn, orch_event_sink sin
         t.kind = ORCH_EVENT_RETRY;
         t.json = bytes_of("{\"attempt\":1,\"max_retries\":3,\"delay_ms\":10,\"error\":\"overloaded\"}");
         sink.emit(sink.ctx, &t);
+    }
+    if (strncmp(message, "nested", 6) == 0) {
+        /* Text of a sub-agent of the model's own (a background Task): not the reply. */
+        orch_event n;
+        memset(&n, 0, sizeof n);
+        n.struct_size = sizeof n;
+        n.turn_id = bytes_of(turn_id);
+        n.kind = ORCH_EVENT_BLOCK_FINAL;
+        n.message_id = bytes_of("nested-0");
+        n.text = bytes_of("the sub-agent's own words");
+        n.json = bytes_of("{\"index\":0,\"kind\":\"text\",\"parent_tool_use_id\":\"toolu_task\"}");
+        sink.emit(sink.ctx, &n);
     }
     const char *words[] = { "You", " said", ": ", message };
     orch_event e;
