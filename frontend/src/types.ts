@@ -37,6 +37,8 @@ export interface LoadChatResponse {
   turn_count: number;
   has_more: boolean;
   orchestrator?: Orchestrator;
+  /** The thinking, tool-use and tool-result blocks of the page's turns, as they were shown live (oldest first). */
+  blocks?: HistoryBlock[];
 }
 
 export interface SendChatResponse {
@@ -158,6 +160,12 @@ export interface UnknownHostEvent extends Sequenced {
   type: string;
   [field: string]: unknown;
 }
+
+/** A block a history page brings back: the wire message without its `seq`. */
+export type HistoryBlock =
+  | Pick<ThinkingBlockEvent, 'type' | 'data'>
+  | Pick<ToolUseBlockEvent, 'type' | 'data'>
+  | Pick<ToolResultBlockEvent, 'type' | 'data'>;
 
 // ---- The team (docs/agents.md) ----
 

@@ -141,6 +141,27 @@ test('turns a host stop cut off load as notices with a retry, once, even over th
   assert.equal(notRun.retryText, 'Then this');
 });
 
+test('a history page brings back each turn\'s thinking and tools between its question and its reply, once', () => {
+  const thinking = { type: 'thinking_block', data: { id: 'th1', orchestrator_agent_id: ORCH, turn_id: 't1', thinking: 'Let me look.', timestamp: NOW } };
+  const tool = {
+    type: 'tool_use_block',
+    data: { id: 'tu1', orchestrator_agent_id: ORCH, turn_id: 't1', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_1', timestamp: NOW },
+  };
+  const result = { type: 'tool_result_block', data: { orchestrator_agent_id: ORCH, turn_id: 't1', tool_use_id: 'toolu_1', content: 'README.md', is_error: false, timestamp: NOW } };
+  const orphan = { type: 'thinking_block', data: { id: 'th9', orchestrator_agent_id: ORCH, turn_id: 't9', thinking: 'not on this page', timestamp: NOW } };
+  const rows = [userRow('u1', 'What is here?', 't1'), replyRow('r1', 'A README.', 't1'), userRow('u2', 'Thanks', 't2'), replyRow('r2', 'You are welcome.', 't2')];
+  const shown = (state) => itemsInOrder(state.chat).map((item) => (item.kind === 'message' ? `${item.role}:${item.text}` : `${item.kind}:${item.key}`));
+  let state = reduce(initialState, { type: 'orchestratorLoaded', orchestrator }, history(rows, { blocks: [thinking, tool, result, orphan] }));
+  assert.deepEqual(shown(state), [
+    'user:What is here?', 'thinking:thinking:th1', 'tool:tool:tu1', 'orchestrator:A README.', 'user:Thanks', 'orchestrator:You are welcome.',
+  ]);
+  const toolItem = itemsInOrder(state.chat).find((item) => item.kind === 'tool');
+  assert.deepEqual(toolItem.result, { content: 'README.md', isError: false });
+  // The same page again (a resync) and the same block live: still once.
+  state = reduce(state, history(rows, { blocks: [thinking, tool, result] }), { type: 'hostEvents', now: NOW, events: [{ seq: 9, ...thinking }] });
+  assert.equal(itemsInOrder(state.chat).filter((item) => item.kind === 'thinking').length, 1);
+});
+
 test('usage updates apply even before the orchestrator loaded (the original dropped them)', () => {
   const state = reduce(initialState, { type: 'hostEvents', now: NOW, events: [{ seq: 1, type: 'orchestrator_updated', orchestrator: { id: ORCH, input_tokens: 30, output_tokens: 7, total_cost: 0.25 } }] });
   assert.equal(state.orchestrator.input_tokens, 30);

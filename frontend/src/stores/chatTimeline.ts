@@ -2,10 +2,14 @@ import type {
   ChatItem,
   ChatRow,
   ChatStreamEvent,
+  HistoryBlock,
   HostEvent,
   MessageItem,
   NoticeItem,
   Party,
+  ThinkingItem,
+  ToolItem,
+  ToolResultBlockEvent,
 } from '../types';
 import { describeTurnError } from '../services/errorMessages';
 
@@ -255,7 +259,7 @@ export class TimelineEditor {
    * resync; items history does not know (drafts, thinking, notices, sends in
    * flight) are kept after their turn. `prepend`: an older page.
    */
-  mergeHistory(rows: readonly ChatRow[], mode: 'replace' | 'prepend'): void {
+  mergeHistory(rows: readonly ChatRow[], mode: 'replace' | 'prepend', blocks: readonly HistoryBlock[] = []): void {
     const grouped = groupByTurn(rows);
     const historyKeys: string[] = [];
     const seen = new Set<string>();
@@ -279,6 +283,7 @@ export class TimelineEditor {
       this.rowIdsW.add(row.id);
       historyKeys.push(key);
     }
+    this.placeHistoryBlocks(blocks, historyKeys, seen);
     // A notice shown live for a turn the history marks (a host stop) would say it twice.
     const rest = (this.order ?? this.base.order).filter((key) => {
       if (seen.has(key)) return false;
@@ -377,31 +382,15 @@ export class TimelineEditor {
         this.typing = event.is_typing;
         if (event.is_typing) this.startNextTurn();
         return;
-      case 'thinking_block': {
-        const key = `thinking:${event.data.id}`;
-        if (this.item(key)) return this.touchTurn(event.data.turn_id ?? null, key);
-        const turnId = event.data.turn_id ?? this.activeTurn;
-        return this.place({ kind: 'thinking', key, text: event.data.thinking, createdAt: event.data.timestamp, turnId }, turnId);
-      }
+      case 'thinking_block':
       case 'tool_use_block': {
-        const key = `tool:${event.data.id}`;
-        if (this.item(key)) return this.touchTurn(event.data.turn_id ?? null, key);
-        const turnId = event.data.turn_id ?? this.activeTurn;
-        if (event.data.tool_use_id) this.toolsW.set(event.data.tool_use_id, key);
-        return this.place(
-          {
-            kind: 'tool', key, toolName: event.data.tool_name, toolInput: event.data.tool_input, toolUseId: event.data.tool_use_id,
-            createdAt: event.data.timestamp, turnId, result: null,
-          },
-          turnId,
-        );
+        const made = this.blockItem(event);
+        if (!made) return;
+        if (made.known) return this.touchTurn(made.item.turnId, made.item.key);
+        return this.place(made.item, made.item.turnId);
       }
-      case 'tool_result_block': {
-        const key = event.data.tool_use_id ? (this.tools ?? this.base.tools).get(event.data.tool_use_id) : undefined;
-        const item = key ? this.item(key) : undefined;
-        if (item?.kind === 'tool') this.replace({ ...item, result: { content: event.data.content, isError: event.data.is_error === true } });
-        return;
-      }
+      case 'tool_result_block':
+        return this.toolResult(event);
       case 'turn_queued':
         return this.markQueued(event.turn_id, true);
       case 'turn_complete':
@@ -410,6 +399,62 @@ export class TimelineEditor {
         return this.turnError(event.seq, event.turn_id ?? null, event.error_class, event.message, event.retryable, event.timestamp ?? now);
       default:
         return;
+    }
+  }
+
+  /** The item a thinking or tool-use block shows as (live, or from a history page); `known` when it is shown already. */
+  private blockItem(block: HistoryBlock): { item: ThinkingItem | ToolItem; known: boolean } | null {
+    if (block.type === 'thinking_block') {
+      const key = `thinking:${block.data.id}`;
+      const known = this.item(key);
+      if (known?.kind === 'thinking') return { item: known, known: true };
+      const turnId = block.data.turn_id ?? this.activeTurn;
+      return { item: { kind: 'thinking', key, text: block.data.thinking, createdAt: block.data.timestamp, turnId }, known: false };
+    }
+    if (block.type === 'tool_use_block') {
+      const key = `tool:${block.data.id}`;
+      const known = this.item(key);
+      if (known?.kind === 'tool') return { item: known, known: true };
+      const turnId = block.data.turn_id ?? this.activeTurn;
+      if (block.data.tool_use_id) this.toolsW.set(block.data.tool_use_id, key);
+      const item: ToolItem = {
+        kind: 'tool', key, toolName: block.data.tool_name, toolInput: block.data.tool_input, toolUseId: block.data.tool_use_id,
+        createdAt: block.data.timestamp, turnId, result: null,
+      };
+      return { item, known: false };
+    }
+    return null;
+  }
+
+  private toolResult(block: Pick<ToolResultBlockEvent, 'data'>): void {
+    const key = block.data.tool_use_id ? (this.tools ?? this.base.tools).get(block.data.tool_use_id) : undefined;
+    const item = key ? this.item(key) : undefined;
+    if (item?.kind === 'tool') this.replace({ ...item, result: { content: block.data.content, isError: block.data.is_error === true } });
+  }
+
+  /**
+   * A history page's thinking and tool blocks, put where they were shown live: after the turn's
+   * question, before its reply. Blocks of a turn with no row on the page are left out.
+   */
+  private placeHistoryBlocks(blocks: readonly HistoryBlock[], keys: string[], seen: Set<string>): void {
+    const byTurn = new Map<string, string[]>();
+    for (const block of blocks) {
+      if (block.type === 'tool_result_block') continue;
+      const made = this.blockItem(block);
+      if (!made || !made.item.turnId || seen.has(made.item.key)) continue;
+      this.replace(made.item);
+      seen.add(made.item.key);
+      byTurn.set(made.item.turnId, [...(byTurn.get(made.item.turnId) ?? []), made.item.key]);
+    }
+    for (const block of blocks) if (block.type === 'tool_result_block') this.toolResult(block);
+    for (const [turnId, turnKeys] of byTurn) {
+      const reply = keys.findIndex((key) => {
+        const item = this.item(key);
+        return item?.turnId === turnId && !(item.kind === 'message' && item.role === 'user');
+      });
+      const at = reply >= 0 ? reply : lastIndexOfTurn(keys, turnId, (key) => this.item(key)) + 1;
+      if (at > 0 || reply === 0) keys.splice(at, 0, ...turnKeys);
+      else for (const key of turnKeys) seen.delete(key);
     }
   }
 

@@ -80,7 +80,7 @@ export function orchestratorReducer(state: OrchestratorState, action: Action): O
     case 'startupFailed':
       return { ...state, startupError: action.message };
     case 'historyLoaded': {
-      const next = editChat(state, (editor) => editor.mergeHistory(action.response.messages, action.mode));
+      const next = editChat(state, (editor) => editor.mergeHistory(action.response.messages, action.mode, action.response.blocks ?? []));
       const history = action.mode === 'replace'
         ? { loaded: true, hasMore: action.response.has_more, loadingOlder: false, turnCount: action.response.turn_count }
         : { ...state.history, hasMore: action.response.has_more, loadingOlder: false };
