@@ -44,6 +44,12 @@ struct ManagementTools: Sendable {
         tool("delete_agent", "Stop an agent for good (its process ends) and remove it from the team; its waiting commands are dropped.", [
             "agent_name": string("The agent's name"),
         ], required: ["agent_name"]),
+        tool("read_system_logs", "Read Orch's system log, newest first: turns that failed, agents' state changes, store outages. Filter by text or level; page with offset.", [
+            "offset": integer("How many newest entries to skip (default 0)"),
+            "limit": integer("How many entries (default 20, at most 200)"),
+            "contains": string("Only entries whose message contains this text (any case)"),
+            "level": ["type": "string", "enum": ["DEBUG", "INFO", "WARNING", "ERROR"], "description": "Only entries of this level"],
+        ], required: []),
         tool("report_cost", "What you and your agents have spent: tokens and US dollars, per agent and in total, with budgets.", [:], required: []),
     ]
 
@@ -96,6 +102,18 @@ struct ManagementTools: Sendable {
         case "delete_agent":
             let record = try await agents.delete(try arguments.string("agent_name"))
             return ["deleted": .string(record.name), "status": .string(record.status.rawValue), "process": "stopped and confirmed gone"]
+        case "read_system_logs":
+            let limit = min(max(try arguments.integer("limit") ?? 20, 1), 200)
+            let (logs, hasMore): ([SystemLogRecord], Bool)
+            do {
+                (logs, hasMore) = try await agents.store.readSystemLogs(
+                    offset: try arguments.integer("offset"), limit: limit, contains: try arguments.optionalString("contains"),
+                    level: try arguments.optionalString("level"))
+            } catch {
+                throw AgentManager.storeError(error)
+            }
+            return ["logs": .array(logs.map { ["level": .string($0.level), "message": .string($0.message), "timestamp": .string($0.timestamp)] }),
+                    "has_more": .bool(hasMore)]
         case "report_cost":
             let me = await orchestrator()
             let team = agents.list()

@@ -24,7 +24,8 @@ extension OrchRuntime {
             let history = try await storeCall { try await store.chatHistoryJSON(orchestratorID: id, limit: arguments.limit, before: arguments.before) }
             let turnCount = try await storeCall { try await store.turnCount(orchestratorID: id) }
             let record = (try? await store.orchestrator(id: id)) ?? engine.orchestrator
-            return try LoadChatReply.splicing(history: history, turnCount: turnCount, orchestrator: record)
+            let blocks = await HistoryBlocks.of(history, orchestratorID: id, store: store, logger: logger)
+            return try LoadChatReply.splicing(history: history, turnCount: turnCount, orchestrator: record, blocks: blocks)
         }
         // Ordered: two messages from one client are saved and queued in the order it sent them.
         requests.registerOrdered("send_chat") { [unowned self] request, _ in
@@ -216,17 +217,19 @@ extension OrchRuntime {
     }
 }
 
-/// `load_chat`'s reply, `{has_more, messages, orchestrator, turn_count}`: the store's messages are passed
+/// `load_chat`'s reply, `{blocks, has_more, messages, orchestrator, turn_count}`: the store's messages are passed
 /// on as the store wrote them (sorted keys, like everything `JSON.encode` writes), with what the host
 /// owns added around them, so a page of a thousand messages is never decoded and encoded again.
 enum LoadChatReply {
-    static func splicing(history: Data, turnCount: Int, orchestrator: OrchestratorRecord) throws -> Data {
+    static func splicing(history: Data, turnCount: Int, orchestrator: OrchestratorRecord, blocks: Data? = nil) throws -> Data {
         guard let reply = JSONMembers(history), let messages = reply.value("messages"), messages.first == UInt8(ascii: "["),
               let hasMore = reply.value("has_more").map({ String(decoding: $0, as: UTF8.self) }),
               hasMore == "true" || hasMore == "false" else {
             throw PluginError.internal("the store's reply to chat_history does not match docs/protocol.md (an object with messages and has_more): \(String(decoding: history.prefix(300), as: UTF8.self))")
         }
-        var json = Data("{\"has_more\":\(hasMore),\"messages\":".utf8)
+        var json = Data("{".utf8)
+        if let blocks { json.append(contentsOf: "\"blocks\":".utf8); json.append(blocks); json.append(UInt8(ascii: ",")) }
+        json.append(contentsOf: "\"has_more\":\(hasMore),\"messages\":".utf8)
         json.append(contentsOf: messages)
         json.append(contentsOf: ",\"orchestrator\":".utf8)
         json.append(try JSON.encode(orchestrator))
