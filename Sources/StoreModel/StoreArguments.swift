@@ -198,6 +198,54 @@ public struct NewSystemLog: StoreArguments, Equatable {
     }
 }
 
+/// `read_system_logs`: a page of system logs, newest first, narrowed by every filter given.
+public struct ReadSystemLogsArguments: StoreArguments, Equatable {
+    public var offset: Int?
+    public var limit: Int?
+    /// A case-insensitive substring of the message, matched literally (`%`, `_` and `\` are no wildcards).
+    public var contains: String?
+    /// That level only.
+    public var level: String?
+    /// Only rows whose `metadata.turn_id` is one of these (at most `StoreRules.maxTurnIDs`); empty matches no row.
+    public var turnIDs: [String]?
+    /// Only rows whose `metadata.orchestrator_agent_id` is this.
+    public var orchestratorID: String?
+    public init(offset: Int? = nil, limit: Int? = nil, contains: String? = nil, level: String? = nil, turnIDs: [String]? = nil,
+                orchestratorID: String? = nil) {
+        self.offset = offset
+        self.limit = limit
+        self.contains = contains
+        self.level = level
+        self.turnIDs = turnIDs
+        self.orchestratorID = orchestratorID
+    }
+    enum CodingKeys: String, CodingKey {
+        case offset, limit, contains, level
+        case turnIDs = "turn_ids"
+        case orchestratorID = "orchestrator_agent_id"
+    }
+    /// After validation `offset` and `limit` are always set, and ids are canonical.
+    public func validated() throws(PluginError) -> ReadSystemLogsArguments {
+        var valid = self
+        valid.offset = try StoreRules.offset(offset)
+        valid.limit = try StoreRules.systemLogLimit(limit)
+        if let level { valid.level = try StoreRules.level(level) }
+        if let turnIDs { valid.turnIDs = try StoreRules.turnIDs(turnIDs) }
+        valid.orchestratorID = try StoreRules.optionalUUID(orchestratorID, field: "orchestrator_agent_id")
+        return valid
+    }
+    /// `contains` as a `LIKE … ESCAPE '\'` pattern: its wildcards and the escape character taken literally.
+    public var containsPattern: String? {
+        guard let contains else { return nil }
+        var pattern = "%"
+        for scalar in contains.unicodeScalars {
+            if scalar == "%" || scalar == "_" || scalar == "\\" { pattern.unicodeScalars.append("\\") }
+            pattern.unicodeScalars.append(scalar)
+        }
+        return pattern + "%"
+    }
+}
+
 /// `delete_system_logs`.
 public struct DeleteSystemLogsArguments: StoreArguments {
     public var ids: [String]

@@ -23,4 +23,5 @@ public enum StoreOp: String, Sendable, CaseIterable {
     case insertAgentLog = "insert_agent_log"
     case agentLogs = "agent_logs"
     case insertSystemLog = "insert_system_log"
+    case readSystemLogs = "read_system_logs"
 }

@@ -39,6 +39,10 @@ public protocol StoreOperations: StorePlugin {
     /// Rows with `seq > sinceSeq`, oldest first, at most `limit` (validated: 1...1000).
     func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage
     func insertSystemLog(_ log: NewSystemLog) async throws -> String
+    /// The rows matching every filter `query` sets, newest first (timestamp, then id, descending), skipping
+    /// `offset` (validated: set, >= 0) and at most `limit` (validated: set, 1...1000); `hasMore`: more rows match.
+    /// `turnIDs` empty matches no row.
+    func readSystemLogs(_ query: ReadSystemLogsArguments) async throws -> (logs: [SystemLogRecord], hasMore: Bool)
 }
 
 extension StoreOperations {
@@ -106,6 +110,9 @@ extension StoreOperations {
                                        limit: arguments.limit ?? StoreRules.defaultAgentLogLimit).jsonData
         case .insertSystemLog:
             return try JSON.encode(IDReply(id: try await insertSystemLog(try request.arguments(NewSystemLog.self))))
+        case .readSystemLogs:
+            let (logs, hasMore) = try await readSystemLogs(try request.arguments(ReadSystemLogsArguments.self))
+            return SystemLogsReply(logs: logs, hasMore: hasMore).jsonData
         }
     }
 

@@ -59,6 +59,20 @@ public struct ChatHistoryReply: JSONRecord, Sendable {
     public static let jsonName = "reply"
 }
 
+/// `read_system_logs`: one page of system logs, newest first.
+public struct SystemLogsReply: JSONRecord, Sendable, Equatable {
+    public var logs: [SystemLogRecord]
+    /// More rows match past this page: ask again with `offset` + `limit`.
+    public var hasMore: Bool
+    public init(logs: [SystemLogRecord], hasMore: Bool) {
+        self.logs = logs
+        self.hasMore = hasMore
+    }
+    public static let fields: [JSONField<SystemLogsReply>] = [.init("has_more", \.hasMore), .init("logs", \.logs)]
+    public static let blank = SystemLogsReply(logs: [], hasMore: false)
+    public static let jsonName = "reply"
+}
+
 public struct TurnCountReply: Codable, Sendable {
     public var turnCount: Int
     enum CodingKeys: String, CodingKey { case turnCount = "turn_count" }

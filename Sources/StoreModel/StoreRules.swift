@@ -14,6 +14,10 @@ public enum StoreRules {
     public static let maxHistoryLimit = 1000
     public static let defaultAgentLogLimit = 100
     public static let maxAgentLogLimit = 1000
+    public static let defaultSystemLogLimit = 50
+    public static let maxSystemLogLimit = 1000
+    /// The most turn ids one `read_system_logs` may name.
+    public static let maxTurnIDs = 1000
     public static let maxBulkRows = 1_000_000
     /// Bounds on one add_usage: a turn costing more is a bug upstream, not a charge to record.
     public static let maxTokensPerAdd: Int64 = 1_000_000_000_000
@@ -53,6 +57,28 @@ public enum StoreRules {
 
     public static func agentLogLimit(_ limit: Int?) throws(PluginError) -> Int {
         try pageLimit(limit, default: defaultAgentLogLimit, max: maxAgentLogLimit)
+    }
+
+    public static func systemLogLimit(_ limit: Int?) throws(PluginError) -> Int {
+        try pageLimit(limit, default: defaultSystemLogLimit, max: maxSystemLogLimit)
+    }
+
+    /// How many matching rows a page skips: absent means 0.
+    public static func offset(_ offset: Int?) throws(PluginError) -> Int {
+        let offset = offset ?? 0
+        guard offset >= 0 else { throw .invalid("invalid_offset", "\"offset\" must be 0 or more; got \(offset)") }
+        return offset
+    }
+
+    /// At most `maxTurnIDs` UUIDs, each canonical; a bad one is named by its place ("turn_ids[2]").
+    public static func turnIDs(_ ids: [String]) throws(PluginError) -> [String] {
+        guard ids.count <= maxTurnIDs else {
+            throw .invalid("too_many_turn_ids", "\"turn_ids\" may name at most \(maxTurnIDs) turns; got \(ids.count)")
+        }
+        var valid: [String] = []
+        valid.reserveCapacity(ids.count)
+        for (index, id) in ids.enumerated() { valid.append(try uuid(id, field: "turn_ids[\(index)]")) }
+        return valid
     }
 
     private static func pageLimit(_ limit: Int?, default standard: Int, max: Int) throws(PluginError) -> Int {

@@ -77,6 +77,12 @@ extension RecordRow {
             id: try text(0), agentID: try text(1), seq: try int64(2), turnID: optional(3), eventCategory: try text(4),
             eventType: try text(5), content: optional(6), payload: try json(7), sessionID: optional(8), timestamp: try text(9))
     }
+
+    /// Columns: id, level, message, metadata, file_path, timestamp.
+    public func systemLog() throws(PluginError) -> SystemLogRecord {
+        SystemLogRecord(id: try text(0), level: try text(1), message: try text(2), metadata: try json(3), filePath: optional(4),
+                        timestamp: try text(5))
+    }
 }
 
 extension Array where Element: RecordRow {
@@ -92,6 +98,14 @@ extension Array where Element: RecordRow {
         agents.reserveCapacity(count)
         for row in self { agents.append(try row.agent()) }
         return agents
+    }
+
+    /// A page of `read_system_logs` from the rows a store read with `limit + 1` (one more row says there is more).
+    public func systemLogPage(limit: Int) throws(PluginError) -> (logs: [SystemLogRecord], hasMore: Bool) {
+        var logs: [SystemLogRecord] = []
+        logs.reserveCapacity(Swift.min(count, limit))
+        for row in prefix(limit) { logs.append(try row.systemLog()) }
+        return (logs, count > limit)
     }
 
     /// A page of `agent_logs` from the rows a store read with `limit + 1` (one more row says there is more).

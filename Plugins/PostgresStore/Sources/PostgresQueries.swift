@@ -148,6 +148,26 @@ enum PostgresQueries {
     static let insertSystemLog = PGStatement(name: "insert_system_log", sql: """
         INSERT INTO system_logs (id, level, message, metadata, file_path) VALUES ($1, $2, $3, $4::jsonb, $5)
         """)
+    /// Read by `RecordRow.systemLog()`, in this order.
+    static let systemLogColumns = "s.id::text, s.level, s.message, s.metadata::text, s.file_path, \(timestamp("s.timestamp"))"
+    /// The filters every read of system logs applies, each skipped when its parameter is NULL:
+    /// $1 an ILIKE pattern escaped with \, $2 a level, $3 an orchestrator id.
+    private static let systemLogFilters = """
+        ($1::text IS NULL OR message ILIKE $1::text ESCAPE '\\') AND ($2::text IS NULL OR level = $2::text)
+          AND ($3::text IS NULL OR (metadata ->> 'orchestrator_agent_id') = $3::text)
+        """
+    /// $4 limit, $5 offset.
+    private static let systemLogOrder = "ORDER BY s.timestamp DESC, s.id DESC LIMIT $4::int OFFSET $5::bigint"
+    static let readSystemLogs = PGStatement(name: "read_system_logs", sql: """
+        SELECT \(systemLogColumns) FROM system_logs AS s WHERE \(systemLogFilters) \(systemLogOrder)
+        """)
+    /// With $6, an array of turn ids: the expression and predicate of idx_system_logs_turn (schema_v4), so
+    /// each id is a lookup in that index however large the table; only the matching rows are sorted.
+    static let readSystemLogsOfTurns = PGStatement(name: "read_system_logs_of_turns", sql: """
+        SELECT \(systemLogColumns) FROM system_logs AS s
+        WHERE (metadata ->> 'turn_id') = ANY($6::text[]) AND (metadata ->> 'turn_id') IS NOT NULL
+          AND \(systemLogFilters) \(systemLogOrder)
+        """)
     static let deleteSystemLogs = PGStatement(name: "delete_system_logs", sql: """
         DELETE FROM system_logs WHERE id = ANY($1::uuid[])
         """)

@@ -256,6 +256,20 @@ final class PostgresStore: StoreDiagnosticOperations {
         return id
     }
 
+    func readSystemLogs(_ query: ReadSystemLogsArguments) async throws -> (logs: [SystemLogRecord], hasMore: Bool) {
+        let limit = query.limit ?? StoreRules.defaultSystemLogLimit
+        if query.turnIDs?.isEmpty == true { return ([], false) }
+        var parameters: [String?] = [query.containsPattern, query.level, query.orchestratorID, String(limit + 1), String(query.offset ?? 0)]
+        var statement = PostgresQueries.readSystemLogs
+        if let turnIDs = query.turnIDs {
+            // Validated UUIDs only, so the array literal needs no quoting.
+            parameters.append("{" + turnIDs.joined(separator: ",") + "}")
+            statement = PostgresQueries.readSystemLogsOfTurns
+        }
+        let rows = try await run { [parameters, statement] in try $0.execute(statement, parameters) }
+        return try rows.rows.systemLogPage(limit: limit)
+    }
+
     func deleteOrchestrator(id: String) async throws -> Bool {
         try await run { try $0.execute(PostgresQueries.deleteOrchestrator, [id]).affected } > 0
     }

@@ -122,6 +122,24 @@ enum SQLiteQueries {
     static let insertSystemLog = """
         INSERT INTO system_logs (id, level, message, metadata, file_path, timestamp) VALUES (?, ?, ?, ?, ?, ?)
         """
+    /// Read by `RecordRow.systemLog()`, in this order.
+    static let systemLogColumns = "id, level, message, metadata, file_path, timestamp"
+    /// The filters every read of system logs applies, each skipped when its parameter is NULL:
+    /// ?1 a LIKE pattern escaped with \ (LIKE ignores ASCII case), ?2 a level, ?3 an orchestrator id.
+    private static let systemLogFilters = """
+        (?1 IS NULL OR message LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR level = ?2)
+          AND (?3 IS NULL OR json_extract(metadata, '$.orchestrator_agent_id') = ?3)
+        """
+    /// ?4 limit, ?5 offset.
+    private static let systemLogOrder = "ORDER BY timestamp DESC, id DESC LIMIT ?4 OFFSET ?5"
+    static let readSystemLogs = "SELECT \(systemLogColumns) FROM system_logs WHERE \(systemLogFilters) \(systemLogOrder)"
+    /// With ?6, a JSON array of turn ids: the expression and IS NOT NULL of idx_system_logs_turn (schema_v4), so
+    /// each id is a lookup in that index however large the table; only the matching rows are sorted.
+    static let readSystemLogsOfTurns = """
+        SELECT \(systemLogColumns) FROM system_logs
+        WHERE json_extract(metadata, '$.turn_id') IN (SELECT value FROM json_each(?6))
+          AND json_extract(metadata, '$.turn_id') IS NOT NULL AND \(systemLogFilters) \(systemLogOrder)
+        """
     /// Takes a JSON array of ids, so one prepared statement serves any number of them.
     static let deleteSystemLogs = "DELETE FROM system_logs WHERE id IN (SELECT value FROM json_each(?))"
 

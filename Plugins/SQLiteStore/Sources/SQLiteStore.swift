@@ -297,6 +297,22 @@ final class SQLiteStore: StoreDiagnosticOperations {
         return id
     }
 
+    func readSystemLogs(_ query: ReadSystemLogsArguments) async throws -> (logs: [SystemLogRecord], hasMore: Bool) {
+        let limit = query.limit ?? StoreRules.defaultSystemLogLimit
+        if query.turnIDs?.isEmpty == true { return ([], false) }
+        var parameters: [SQLiteValue] = [
+            Self.optional(query.containsPattern), Self.optional(query.level), Self.optional(query.orchestratorID),
+            .integer(Int64(limit + 1)), .integer(Int64(query.offset ?? 0)),
+        ]
+        var sql = SQLiteQueries.readSystemLogs
+        if let turnIDs = query.turnIDs {
+            parameters.append(.text(String(decoding: try JSON.encode(turnIDs), as: UTF8.self)))
+            sql = SQLiteQueries.readSystemLogsOfTurns
+        }
+        let rows = try await read { [parameters, sql] in try $0.query(sql, parameters) }
+        return try rows.systemLogPage(limit: limit)
+    }
+
     func deleteOrchestrator(id: String) async throws -> Bool {
         try await write { try $0.run(SQLiteQueries.deleteOrchestrator, [.text(id)]) } > 0
     }
