@@ -320,6 +320,10 @@ import Testing
         #expect(noPrompt.isError && noPrompt.text.hasPrefix("give the agent a system_prompt"))
         let badBusy = try await tool("command_agent", ["agent_name": "dup", "command": "x", "if_busy": "shove"])
         #expect(badBusy.isError && badBusy.text == "if_busy is \"shove\"; use queue, interrupt or reject")
+        let logs = try await tool("read_system_logs", ["level": "INFO", "limit": 5])
+        #expect(!logs.isError && logs.text.contains("\"has_more\""), "\(logs.text)")
+        let loud = try await tool("read_system_logs", ["level": "LOUD"])
+        #expect(loud.isError && loud.text.contains("LOUD"), "\(loud.text)")
         let unknown = try await tool("launch_rockets", [:])
         #expect(unknown.isError && unknown.text.hasPrefix("there is no tool launch_rockets"))
         await #expect { _ = try await host.request("get_agent", ["agent_id": "nobody"]) } throws: { PluginError($0).code == "unknown_agent" }

@@ -47,6 +47,22 @@ import Testing
         await host.stop()
     }
 
+    @Test func aReloadedHistoryHasTheTurnsThinkingAndToolsAsTheyWereShownLive() async throws {
+        let host = try await TestRuntime.start(store: try sqliteStore())
+        let reply = try await host.send("tools please", wait: true)
+        let live = host.wire.messages.filter { ["thinking_block", "tool_use_block", "tool_result_block"].contains($0["type"]?.stringValue ?? "") }
+        #expect(live.count == 3)
+        let page = try await host.request("load_chat", ["orchestrator_agent_id": .string(host.orchestratorID)])
+        let blocks = elements(page["blocks"])
+        #expect(blocks.map { $0["type"] } == live.map { $0["type"] }, "\(blocks)")
+        #expect(blocks.map { $0["data"] } == live.map { $0["data"] }, "each block as it was shown, ids and times included")
+        #expect(blocks.allSatisfy { $0["data"]?["turn_id"] == reply["turn_id"] })
+        // A page without those turns brings none.
+        let older = try await host.request("load_chat", ["orchestrator_agent_id": .string(host.orchestratorID), "limit": 1])
+        #expect(elements(older["messages"]).count == 1 && elements(older["blocks"]).count == 3, "the reply row's turn is on the page")
+        await host.stop()
+    }
+
     @Test func tokensAndCostAccumulateAndSurviveARestart() async throws {
         let store = try sqliteStore()
         let first = try await TestRuntime.start(store: store)
