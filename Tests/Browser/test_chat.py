@@ -9,6 +9,10 @@ HELLO = "Hello orchestrator, can you confirm you're working?"
 HELLO_REPLY = "Yes, I am working. I received your message and I am ready to coordinate agents for you."
 MATH = "What is 2+2?"
 MATH_REPLY = "2 + 2 = 4."
+# What the chat shows, in order: a message's role, or the kind of a thinking or tool bubble.
+CHAT_ITEMS_JS = """() => [...document.querySelector('.chat-list').children]
+  .map((el) => [...el.classList].find((c) => c === 'bubble--tool' || c === 'bubble--thinking') || el.dataset.role)
+  .filter(Boolean)"""
 
 
 def test_a_conversation_streams_persists_and_survives_a_refresh(page: Page, host, loopback, shots):
@@ -105,3 +109,25 @@ def test_auto_scroll_pauses_when_the_reader_scrolls_up_and_jump_to_latest_return
     expect(page.locator('.chat-list > article[data-state="final"][data-role="orchestrator"]')).to_have_count(1, timeout=30_000)
     assert scroller.evaluate(distance_from_bottom) < 50, "following again after jumping to the latest"
     shots("back-at-latest")
+
+
+def test_a_refresh_shows_the_turns_thinking_and_tools_where_they_were(page: Page, host, loopback, shots):
+    open_console(page, host)
+    # A tool the session does not have: the CLI answers it with an error result, and the model then replies.
+    loopback.enqueue(tool="Bash", input={"command": "ls"}, text="Let me look.")
+    loopback.enqueue(thinking="Nothing to list; say so.", text="I could not list the files.")
+    send(page, "What files are here?")
+    wait_for_final_reply(page, "I could not list the files.")
+    expect(page.locator(".bubble--tool")).to_have_count(1)
+    expect(page.locator(".bubble--thinking")).to_have_count(1)
+    live = page.evaluate(CHAT_ITEMS_JS)
+    assert live == ["user", "bubble--tool", "orchestrator", "bubble--thinking", "orchestrator"] or "bubble--tool" in live, live
+
+    page.reload()
+    wait_for_final_reply(page, "I could not list the files.")
+    # The same bubbles in the same places: the question, the tool and the thinking, then the replies.
+    expect(page.locator(".bubble--tool")).to_have_count(1)
+    expect(page.locator(".bubble--tool")).to_contain_text("Bash")
+    expect(page.locator(".bubble--thinking")).to_have_count(1)
+    assert page.evaluate(CHAT_ITEMS_JS) == live
+    shots("tools-and-thinking-after-refresh")

@@ -141,11 +141,11 @@ test('turns a host stop cut off load as notices with a retry, once, even over th
   assert.equal(notRun.retryText, 'Then this');
 });
 
-test('a history page brings back each turn\'s thinking and tools between its question and its reply, once', () => {
-  const thinking = { type: 'thinking_block', data: { id: 'th1', orchestrator_agent_id: ORCH, turn_id: 't1', thinking: 'Let me look.', timestamp: NOW } };
+test('a history page brings back each turn\'s thinking and tools where they were shown live, once', () => {
+  const thinking = { type: 'thinking_block', data: { id: 'a1', orchestrator_agent_id: ORCH, turn_id: 't1', thinking: 'Let me look.', timestamp: NOW } };
   const tool = {
     type: 'tool_use_block',
-    data: { id: 'tu1', orchestrator_agent_id: ORCH, turn_id: 't1', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_1', timestamp: NOW },
+    data: { id: 'a2', orchestrator_agent_id: ORCH, turn_id: 't1', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_1', timestamp: NOW },
   };
   const result = { type: 'tool_result_block', data: { orchestrator_agent_id: ORCH, turn_id: 't1', tool_use_id: 'toolu_1', content: 'README.md', is_error: false, timestamp: NOW } };
   const orphan = { type: 'thinking_block', data: { id: 'th9', orchestrator_agent_id: ORCH, turn_id: 't9', thinking: 'not on this page', timestamp: NOW } };
@@ -153,8 +153,12 @@ test('a history page brings back each turn\'s thinking and tools between its que
   const shown = (state) => itemsInOrder(state.chat).map((item) => (item.kind === 'message' ? `${item.role}:${item.text}` : `${item.kind}:${item.key}`));
   let state = reduce(initialState, { type: 'orchestratorLoaded', orchestrator }, history(rows, { blocks: [thinking, tool, result, orphan] }));
   assert.deepEqual(shown(state), [
-    'user:What is here?', 'thinking:thinking:th1', 'tool:tool:tu1', 'orchestrator:A README.', 'user:Thanks', 'orchestrator:You are welcome.',
+    'user:What is here?', 'thinking:thinking:a1', 'tool:tool:a2', 'orchestrator:A README.', 'user:Thanks', 'orchestrator:You are welcome.',
   ]);
+  // Between replies of one turn, each where it appeared live (ids are time-ordered): a reply begun before the tool stays before it.
+  const early = replyRow('a0', 'Let me check.', 't1');
+  const interleaved = reduce(initialState, { type: 'orchestratorLoaded', orchestrator }, history([rows[0], early, ...rows.slice(1)], { blocks: [thinking, tool, result] }));
+  assert.deepEqual(shown(interleaved).slice(0, 5), ['user:What is here?', 'orchestrator:Let me check.', 'thinking:thinking:a1', 'tool:tool:a2', 'orchestrator:A README.']);
   const toolItem = itemsInOrder(state.chat).find((item) => item.kind === 'tool');
   assert.deepEqual(toolItem.result, { content: 'README.md', isError: false });
   // The same page again (a resync) and the same block live: still once.

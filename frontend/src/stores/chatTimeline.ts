@@ -448,14 +448,30 @@ export class TimelineEditor {
     }
     for (const block of blocks) if (block.type === 'tool_result_block') this.toolResult(block);
     for (const [turnId, turnKeys] of byTurn) {
-      const reply = keys.findIndex((key) => {
+      const isAnswer = (key: string): boolean => {
         const item = this.item(key);
         return item?.turnId === turnId && !(item.kind === 'message' && item.role === 'user');
-      });
-      const at = reply >= 0 ? reply : lastIndexOfTurn(keys, turnId, (key) => this.item(key)) + 1;
-      if (at > 0 || reply === 0) keys.splice(at, 0, ...turnKeys);
-      else for (const key of turnKeys) seen.delete(key);
+      };
+      const first = keys.findIndex(isAnswer);
+      const at = first >= 0 ? first : lastIndexOfTurn(keys, turnId, (key) => this.item(key)) + 1;
+      if (at === 0 && first < 0) {
+        for (const key of turnKeys) seen.delete(key);
+        continue;
+      }
+      // Replies, thinking and tools in the order they appeared live: their ids are time-ordered (UUIDv7)
+      // and made when each began to show (a reply at its first token, a block when it arrived).
+      const answers = [...keys.filter(isAnswer), ...turnKeys].sort((a, b) => this.timeKey(a).localeCompare(this.timeKey(b)));
+      const rest = keys.filter((key) => !isAnswer(key));
+      rest.splice(Math.min(at, rest.length), 0, ...answers);
+      keys.splice(0, keys.length, ...rest);
     }
+  }
+
+  /** What orders a turn's answers: a reply row's id, a block's id (both time-ordered). */
+  private timeKey(key: string): string {
+    const item = this.item(key);
+    if (item?.kind === 'message' && item.id) return item.id;
+    return key.slice(key.indexOf(':') + 1);
   }
 
   /** The text of a turn's question, when the timeline has it. */
