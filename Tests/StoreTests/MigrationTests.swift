@@ -155,7 +155,10 @@ struct MigrationTests {
             let time = String(format: "2026-01-02T03:04:%02d.000000Z", index)
             let turnID = index < 3 ? turn : index < 5 ? otherTurn : nil
             let metadata = #"{"orchestrator_agent_id":"\#(orchestrator)""# + (turnID.map { #","turn_id":"\#($0)""# } ?? "") + "}"
-            script += "INSERT INTO system_logs (id, level, message, metadata, timestamp) VALUES ('\(id)', 'INFO', 'line \(index)', '\(metadata)', '\(time)');"
+            script += """
+                INSERT INTO system_logs (id, level, message, metadata, timestamp)
+                VALUES ('\(id)', 'INFO', 'line \(index)', '\(metadata)', '\(time)');
+                """
         }
         try database.sql(script)
 
@@ -165,7 +168,8 @@ struct MigrationTests {
         #expect(try await store.api.readSystemLogs(turnIDs: [turn]).logs.map(\.id) == [logs[2], logs[1], logs[0]])
         #expect(try await store.api.readSystemLogs(turnIDs: [turn, otherTurn], orchestratorID: orchestrator).logs.map(\.id)
                     == Array(logs[0..<5].reversed()))
-        #expect(try await store.api.readSystemLogs(orchestratorID: orchestrator).logs.map(\.message) == (0..<6).reversed().map { "line \($0)" })
+        #expect(try await store.api.readSystemLogs(orchestratorID: orchestrator).logs.map(\.message)
+                    == (0..<6).reversed().map { "line \($0)" })
         await store.ref.destroy()
 
         // 5,000 log lines of no turn, and fresh statistics: the planner's choice on a table where reading in timestamp

@@ -977,9 +977,10 @@ struct StoreConformanceTests {
             #expect(all.map(\.id) == newest(Array(0...10)) && !allHaveMore, "the default limit (50) holds them all")
             let first = try #require(all.last)
             #expect(first.level == "DEBUG" && first.message == "thinking: plan the work" && first.filePath == "main.swift")
-            #expect(first.metadata == .object(["orchestrator_agent_id": .string(mine), "turn_id": .string(one), "type": .string("thinking_block")]))
+            let block: [String: JSONValue] = ["orchestrator_agent_id": .string(mine), "type": .string("thinking_block")]
+            #expect(first.metadata == .object(block.merging(["turn_id": .string(one)]) { $1 }))
             #expect(isTimestamp(first.timestamp) && all.allSatisfy { isUUID($0.id) && isTimestamp($0.timestamp) })
-            #expect(all[0].filePath == nil && all[0].metadata == .object(["orchestrator_agent_id": .string(mine), "type": .string("thinking_block")]))
+            #expect(all[0].filePath == nil && all[0].metadata == .object(block))
             #expect(zip(all, all.dropFirst()).allSatisfy { $0.timestamp >= $1.timestamp }, "newest first")
             let unfiltered = try await api.readSystemLogs(limit: 12)
             #expect(unfiltered.logs.map(\.id) == newest(Array(0...11)), "without filters: the newest rows of the table, these")
@@ -988,14 +989,16 @@ struct StoreConformanceTests {
             #expect(try await read(limit: 4, orchestratorID: mine) == (newest([10, 9, 8, 7]), true))
             #expect(try await read(offset: 4, limit: 4, orchestratorID: mine) == (newest([6, 5, 4, 3]), true))
             #expect(try await read(offset: 8, limit: 4, orchestratorID: mine) == (newest([2, 1, 0]), false))
-            #expect(try await read(offset: 7, limit: 4, orchestratorID: mine) == (newest([3, 2, 1, 0]), false), "a page ending at the last row has no more")
+            #expect(try await read(offset: 7, limit: 4, orchestratorID: mine) == (newest([3, 2, 1, 0]), false),
+                    "a page ending at the last row has no more")
             #expect(try await read(offset: 11, orchestratorID: mine) == ([], false))
             #expect(try await read(offset: 1_000_000, orchestratorID: mine) == ([], false))
             #expect(try await read(limit: 1, orchestratorID: mine) == ([ids[10]], true))
 
             // contains: case-insensitive, and %, _ and \ are only themselves.
             #expect(try await read(contains: "thinking", orchestratorID: mine).0 == newest([0, 2, 9]))
-            #expect(try await read(contains: "THINKING").0.prefix(4) == newest([0, 2, 9, 11])[...], "every orchestrator's rows without the filter")
+            #expect(try await read(contains: "THINKING").0.prefix(4) == newest([0, 2, 9, 11])[...],
+                    "every orchestrator's rows without the filter")
             #expect(try await read(contains: "100%", orchestratorID: mine).0 == [ids[3]], "% is no wildcard (it would match row 4)")
             #expect(try await read(contains: "%", orchestratorID: mine).0 == [ids[3]])
             #expect(try await read(contains: "a_b", orchestratorID: mine).0 == [ids[5]], "_ is no wildcard (it would match row 6)")
@@ -1032,7 +1035,9 @@ struct StoreConformanceTests {
 
             // Every refusal names its field.
             await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 0")) { _ = try await read(limit: 0) }
-            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 1001")) { _ = try await read(limit: 1001) }
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 1001")) {
+                _ = try await read(limit: 1001)
+            }
             await expectError(.invalid("invalid_offset", "\"offset\" must be 0 or more; got -1")) { _ = try await read(offset: -1) }
             await expectError(.invalid("invalid_level", "\"level\" must be one of DEBUG, INFO, WARNING, ERROR; got \"info\"")) {
                 _ = try await read(level: "info")
