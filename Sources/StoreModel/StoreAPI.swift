@@ -148,7 +148,8 @@ public struct StoreAPI: Sendable {
     /// message, taken literally), `level`, `turnIDs` (rows whose `metadata.turn_id` is one of them, at most 1000),
     /// `orchestratorID` (`metadata.orchestrator_agent_id`). `offset` defaults to 0, `limit` to 50 (at most 1000).
     public func readSystemLogs(offset: Int? = nil, limit: Int? = nil, contains: String? = nil, level: String? = nil,
-                               turnIDs: [String]? = nil, orchestratorID: String? = nil) async throws -> (logs: [SystemLogRecord], hasMore: Bool) {
+                               turnIDs: [String]? = nil, orchestratorID: String? = nil)
+        async throws -> (logs: [SystemLogRecord], hasMore: Bool) {
         let reply: SystemLogsReply = try await caller.call(.readSystemLogs, ReadSystemLogsArguments(
             offset: offset, limit: limit, contains: contains, level: level, turnIDs: turnIDs, orchestratorID: orchestratorID))
         return (reply.logs, reply.hasMore)

@@ -17,16 +17,16 @@ struct MigrationTests {
         let fresh = try await first.api.health()
         let made = try await first.diagnostics.createOrchestrator()
         await first.ref.destroy()
-        #expect(fresh.schemaVersion == 3)
-        #expect(fresh.migrationsApplied == 3)
+        #expect(fresh.schemaVersion == 4)
+        #expect(fresh.migrationsApplied == 4)
 
         let second = try database.open()
         let again = try await second.api.health()
-        #expect(again.schemaVersion == 3)
+        #expect(again.schemaVersion == 4)
         #expect(again.migrationsApplied == 0, "the second start applies nothing")
         #expect(try await second.api.orchestrator(id: made.id) == made, "and keeps the data")
         await second.ref.destroy()
-        #expect(try database.sql("SELECT version, name FROM schema_migrations ORDER BY version") == "1|schema_v1\n2|schema_v2\n3|schema_v3")
+        #expect(try database.sql("SELECT version, name FROM schema_migrations ORDER BY version") == "1|schema_v1\n2|schema_v2\n3|schema_v3\n4|schema_v4")
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -38,16 +38,16 @@ struct MigrationTests {
         try database.sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from_the_future', \(now))")
 
         #expect(throws: PluginLoadError.initFailed(plugin: kind.rawValue, kind: .store, status: .conflict, message: """
-            \(kind.rawValue): the database \(database.location) has schema version 999, newer than this plugin understands (3); \
+            \(kind.rawValue): the database \(database.location) has schema version 999, newer than this plugin understands (4); \
             upgrade orch, or point the store at another database
             """)) {
             _ = try database.open()
         }
-        #expect(try database.sql("SELECT count(*) FROM schema_migrations") == "4", "the refusal changed nothing")
+        #expect(try database.sql("SELECT count(*) FROM schema_migrations") == "5", "the refusal changed nothing")
 
         try database.sql("DELETE FROM schema_migrations WHERE version = 999")
         let reopened = try database.open()
-        #expect(try await reopened.api.health().schemaVersion == 3)
+        #expect(try await reopened.api.health().schemaVersion == 4)
         await reopened.ref.destroy()
     }
 
@@ -62,7 +62,7 @@ struct MigrationTests {
         try database.sql(Self.orchestrators([one, two]) + Self.chatRows(7, of: one) + Self.chatRows(3, of: two))
 
         let upgraded = try database.open()
-        #expect(try await upgraded.api.health().migrationsApplied == 2)
+        #expect(try await upgraded.api.health().migrationsApplied == 3)
         #expect(try await upgraded.api.turnCount(orchestratorID: one) == 7)
         #expect(try await upgraded.api.turnCount(orchestratorID: two) == 3)
         _ = try await upgraded.api.insertChat(.init(orchestratorID: two, sender: .user, receiver: .orchestrator, message: "one more"))
@@ -111,7 +111,7 @@ struct MigrationTests {
 
         let store = try database.open()
         let health = try await store.api.health()
-        #expect(health.schemaVersion == 3 && health.migrationsApplied == 1)
+        #expect(health.schemaVersion == 4 && health.migrationsApplied == 2)
         let expected: [AgentStatus] = [.running, .queued, .needsInput, .stopped, .idle]
         for (id, status) in zip(agents, expected) {
             let agent = try await store.api.agent(id: id)
@@ -138,6 +138,80 @@ struct MigrationTests {
         #expect(try await store.diagnostics.deleteOrchestrator(id: orchestrator))
         #expect(try await store.diagnostics.rowCounts().values.allSatisfy { $0 == 0 })
         await store.ref.destroy()
+    }
+
+    /// schema_v4 indexes system_logs by metadata.turn_id. A v3 database's rows are found by turn after the
+    /// upgrade, and the read by turn ids is a lookup in that index: the plan of the store's query, as written in
+    /// SQLiteQueries.readSystemLogsOfTurns and PostgresQueries.readSystemLogsOfTurns, with the parameters as literals.
+    @Test(arguments: StoreKind.allCases)
+    func upgradingToV4IndexesSystemLogsByTurn(_ kind: StoreKind) async throws {
+        let database = try ScratchDatabase(kind, in: try environment())
+        defer { try? database.drop() }
+        try database.migrated(through: 3)
+        let (turn, otherTurn, orchestrator) = (absentID(), absentID(), absentID())
+        let logs = (0..<6).map { _ in absentID() }
+        var script = ""
+        for (index, id) in logs.enumerated() {
+            let time = String(format: "2026-01-02T03:04:%02d.000000Z", index)
+            let turnID = index < 3 ? turn : index < 5 ? otherTurn : nil
+            let metadata = #"{"orchestrator_agent_id":"\#(orchestrator)""# + (turnID.map { #","turn_id":"\#($0)""# } ?? "") + "}"
+            script += """
+                INSERT INTO system_logs (id, level, message, metadata, timestamp)
+                VALUES ('\(id)', 'INFO', 'line \(index)', '\(metadata)', '\(time)');
+                """
+        }
+        try database.sql(script)
+
+        let store = try database.open()
+        let health = try await store.api.health()
+        #expect(health.schemaVersion == 4 && health.migrationsApplied == 1)
+        #expect(try await store.api.readSystemLogs(turnIDs: [turn]).logs.map(\.id) == [logs[2], logs[1], logs[0]])
+        #expect(try await store.api.readSystemLogs(turnIDs: [turn, otherTurn], orchestratorID: orchestrator).logs.map(\.id)
+                    == Array(logs[0..<5].reversed()))
+        #expect(try await store.api.readSystemLogs(orchestratorID: orchestrator).logs.map(\.message)
+                    == (0..<6).reversed().map { "line \($0)" })
+        await store.ref.destroy()
+
+        // 5,000 log lines of no turn, and fresh statistics: the planner's choice on a table where reading in timestamp
+        // order and filtering would be the other candidate.
+        switch kind {
+        case .sqlite:
+            try database.sql("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO system_logs (id, level, message, metadata, timestamp)
+                SELECT lower(hex(randomblob(16))), 'DEBUG', 'filler ' || i, '{}', '2026-01-03T00:00:00.000000Z' FROM n;
+                ANALYZE;
+                """)
+        case .postgres:
+            try database.sql("""
+                INSERT INTO system_logs (id, level, message, metadata, timestamp)
+                SELECT gen_random_uuid(), 'DEBUG', 'filler ' || i, '{}'::jsonb, '2026-01-03T00:00:00Z'::timestamptz + i * interval '1 ms'
+                FROM generate_series(1, 5000) AS i;
+                ANALYZE system_logs;
+                """)
+        }
+        let plan: String
+        switch kind {
+        case .sqlite:
+            plan = try database.sql("""
+                EXPLAIN QUERY PLAN SELECT id, level, message, metadata, file_path, timestamp FROM system_logs
+                WHERE json_extract(metadata, '$.turn_id') IN (SELECT value FROM json_each('["\(turn)"]'))
+                  AND json_extract(metadata, '$.turn_id') IS NOT NULL
+                  AND (NULL IS NULL OR message LIKE NULL ESCAPE '\\') AND (NULL IS NULL OR level = NULL)
+                  AND (NULL IS NULL OR json_extract(metadata, '$.orchestrator_agent_id') = NULL)
+                ORDER BY timestamp DESC, id DESC LIMIT 51 OFFSET 0
+                """)
+        case .postgres:
+            plan = try database.sql("""
+                EXPLAIN SELECT s.id FROM system_logs AS s
+                WHERE (metadata ->> 'turn_id') = ANY('{\(turn)}'::text[]) AND (metadata ->> 'turn_id') IS NOT NULL
+                  AND (NULL::text IS NULL OR message ILIKE NULL::text ESCAPE '\\') AND (NULL::text IS NULL OR level = NULL::text)
+                  AND (NULL::text IS NULL OR (metadata ->> 'orchestrator_agent_id') = NULL::text)
+                ORDER BY s.timestamp DESC, s.id DESC LIMIT 51 OFFSET 0
+                """)
+        }
+        #expect(plan.contains("idx_system_logs_turn"), "\(plan)")
+        if kind == .sqlite { #expect(plan.contains("SEARCH system_logs USING INDEX idx_system_logs_turn"), "\(plan)") }
     }
 
     static func orchestrators(_ ids: [String]) -> String {

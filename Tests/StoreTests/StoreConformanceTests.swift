@@ -20,7 +20,7 @@ struct StoreConformanceTests {
             let health = try await store.api.health()
             #expect(health.ok)
             #expect(health.store == kind.rawValue)
-            #expect(health.schemaVersion == 3)
+            #expect(health.schemaVersion == 4)
         }
     }
 
@@ -936,6 +936,128 @@ struct StoreConformanceTests {
             await expectError(.invalid("invalid_uuid", "ids[1] must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"x\"")) {
                 _ = try await diagnostics.deleteSystemLogs(ids: [absentID(), "x"])
             }
+        }
+    }
+
+    /// read_system_logs: newest first, paged by offset and limit, narrowed by every filter given. The rows name an
+    /// orchestrator id and turn ids no other row has, so what other tests left in the table cannot show up.
+    @Test(arguments: StoreKind.allCases)
+    func systemLogsAreReadNewestFirstPagedAndFiltered(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let (mine, other) = (absentID(), absentID())
+            let (one, two, unused) = (UUIDv7.next(), UUIDv7.next(), UUIDv7.next())
+            // message, level, turn, orchestrator: rows 0…10 are `mine`'s, 11 another orchestrator's (of turn `one`).
+            let rows: [(String, String, String?, String)] = [
+                ("thinking: plan the work", "DEBUG", one, mine), ("tool_use: Read file", "INFO", one, mine),
+                ("THINKING again", "WARNING", one, mine), ("progress 100% done", "ERROR", one, mine),
+                ("progress 100 percent", "DEBUG", two, mine), ("a_b literal underscore", "INFO", two, mine),
+                ("axb no underscore", "WARNING", two, mine), (#"back\slash here"#, "ERROR", two, mine),
+                ("backslash-free", "DEBUG", nil, mine), ("Thinking without a turn", "INFO", nil, mine),
+                ("plain line", "WARNING", nil, mine), ("other orchestrator thinking", "ERROR", one, other),
+            ]
+            var ids: [String] = []
+            for (index, (message, level, turn, orchestrator)) in rows.enumerated() {
+                var metadata: [String: JSONValue] = ["orchestrator_agent_id": .string(orchestrator), "type": .string("thinking_block")]
+                if let turn { metadata["turn_id"] = .string(turn) }
+                ids.append(try await api.insertSystemLog(level: level, message: message, metadata: .object(metadata),
+                                                         filePath: index == 0 ? "main.swift" : nil))
+            }
+            /// The ids of rows `indexes`, newest first.
+            func newest(_ indexes: [Int]) -> [String] { indexes.sorted(by: >).map { ids[$0] } }
+            func read(offset: Int? = nil, limit: Int? = nil, contains: String? = nil, level: String? = nil, turnIDs: [String]? = nil,
+                      orchestratorID: String? = nil) async throws -> ([String], Bool) {
+                let (logs, hasMore) = try await api.readSystemLogs(offset: offset, limit: limit, contains: contains, level: level,
+                                                                   turnIDs: turnIDs, orchestratorID: orchestratorID)
+                return (logs.map(\.id), hasMore)
+            }
+
+            // The records, whole.
+            let (all, allHaveMore) = try await api.readSystemLogs(orchestratorID: mine)
+            #expect(all.map(\.id) == newest(Array(0...10)) && !allHaveMore, "the default limit (50) holds them all")
+            let first = try #require(all.last)
+            #expect(first.level == "DEBUG" && first.message == "thinking: plan the work" && first.filePath == "main.swift")
+            let block: [String: JSONValue] = ["orchestrator_agent_id": .string(mine), "type": .string("thinking_block")]
+            #expect(first.metadata == .object(block.merging(["turn_id": .string(one)]) { $1 }))
+            #expect(isTimestamp(first.timestamp) && all.allSatisfy { isUUID($0.id) && isTimestamp($0.timestamp) })
+            #expect(all[0].filePath == nil && all[0].metadata == .object(block))
+            #expect(zip(all, all.dropFirst()).allSatisfy { $0.timestamp >= $1.timestamp }, "newest first")
+            let unfiltered = try await api.readSystemLogs(limit: 12)
+            #expect(unfiltered.logs.map(\.id) == newest(Array(0...11)), "without filters: the newest rows of the table, these")
+
+            // Paging: offset skips matching rows, has_more says more match past the page.
+            #expect(try await read(limit: 4, orchestratorID: mine) == (newest([10, 9, 8, 7]), true))
+            #expect(try await read(offset: 4, limit: 4, orchestratorID: mine) == (newest([6, 5, 4, 3]), true))
+            #expect(try await read(offset: 8, limit: 4, orchestratorID: mine) == (newest([2, 1, 0]), false))
+            #expect(try await read(offset: 7, limit: 4, orchestratorID: mine) == (newest([3, 2, 1, 0]), false),
+                    "a page ending at the last row has no more")
+            #expect(try await read(offset: 11, orchestratorID: mine) == ([], false))
+            #expect(try await read(offset: 1_000_000, orchestratorID: mine) == ([], false))
+            #expect(try await read(limit: 1, orchestratorID: mine) == ([ids[10]], true))
+
+            // contains: case-insensitive, and %, _ and \ are only themselves.
+            #expect(try await read(contains: "thinking", orchestratorID: mine).0 == newest([0, 2, 9]))
+            #expect(try await read(contains: "THINKING").0.prefix(4) == newest([0, 2, 9, 11])[...],
+                    "every orchestrator's rows without the filter")
+            #expect(try await read(contains: "100%", orchestratorID: mine).0 == [ids[3]], "% is no wildcard (it would match row 4)")
+            #expect(try await read(contains: "%", orchestratorID: mine).0 == [ids[3]])
+            #expect(try await read(contains: "a_b", orchestratorID: mine).0 == [ids[5]], "_ is no wildcard (it would match row 6)")
+            #expect(try await read(contains: #"\"#, orchestratorID: mine).0 == [ids[7]])
+            #expect(try await read(contains: #"k\s"#, orchestratorID: mine).0 == [ids[7]])
+            #expect(try await read(contains: "", orchestratorID: mine).0 == newest(Array(0...10)), "the empty string is in every message")
+            #expect(try await read(contains: "no such text \(UUID())", orchestratorID: mine) == ([], false))
+
+            // level: that level only.
+            #expect(try await read(level: "ERROR", orchestratorID: mine).0 == newest([3, 7]))
+            #expect(try await read(level: "DEBUG", orchestratorID: mine).0 == newest([0, 4, 8]))
+
+            // turn_ids: rows whose metadata.turn_id is one of them, whichever orchestrator's.
+            #expect(try await read(turnIDs: [one]) == (newest([0, 1, 2, 3, 11]), false))
+            #expect(try await read(turnIDs: [one, two]).0 == newest([0, 1, 2, 3, 4, 5, 6, 7, 11]))
+            #expect(try await read(turnIDs: [two.uppercased(), unused]).0 == newest([4, 5, 6, 7]), "ids are matched in canonical form")
+            #expect(try await read(turnIDs: [unused]) == ([], false))
+            #expect(try await read(turnIDs: []) == ([], false), "no turn: no row")
+            let many = [one] + (1..<StoreRules.maxTurnIDs).map { _ in absentID() }
+            #expect(try await read(turnIDs: many).0 == newest([0, 1, 2, 3, 11]), "1000 turn ids are allowed")
+
+            // orchestrator_agent_id.
+            #expect(try await read(orchestratorID: other) == ([ids[11]], false))
+            #expect(try await read(orchestratorID: other.uppercased()).0 == [ids[11]])
+
+            // Combinations: every filter given applies.
+            #expect(try await read(turnIDs: [one], orchestratorID: mine).0 == newest([0, 1, 2, 3]))
+            #expect(try await read(level: "INFO", turnIDs: [one, two]).0 == newest([1, 5]))
+            #expect(try await read(contains: "PROGRESS", turnIDs: [one, two]).0 == newest([3, 4]))
+            #expect(try await read(contains: "thinking", level: "WARNING", orchestratorID: mine).0 == [ids[2]])
+            #expect(try await read(contains: "thinking", level: "ERROR", turnIDs: [one]).0 == [ids[11]])
+            #expect(try await read(offset: 1, limit: 2, turnIDs: [one, two], orchestratorID: mine) == (newest([6, 5]), true))
+            #expect(try await read(offset: 6, limit: 2, turnIDs: [one, two], orchestratorID: mine) == (newest([1, 0]), false))
+
+            // Every refusal names its field.
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 0")) { _ = try await read(limit: 0) }
+            await expectError(.invalid("invalid_limit", "\"limit\" must be between 1 and 1000; got 1001")) {
+                _ = try await read(limit: 1001)
+            }
+            await expectError(.invalid("invalid_offset", "\"offset\" must be 0 or more; got -1")) { _ = try await read(offset: -1) }
+            await expectError(.invalid("invalid_level", "\"level\" must be one of DEBUG, INFO, WARNING, ERROR; got \"info\"")) {
+                _ = try await read(level: "info")
+            }
+            await expectError(.invalid("invalid_uuid", "turn_ids[1] must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"turn-2\"")) {
+                _ = try await read(turnIDs: [one, "turn-2"])
+            }
+            await expectError(.invalid("invalid_uuid", "orchestrator_agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"x\"")) {
+                _ = try await read(orchestratorID: "x")
+            }
+            await expectError(.invalid("too_many_turn_ids", "\"turn_ids\" may name at most 1000 turns; got 1001")) {
+                _ = try await read(turnIDs: many + [unused])
+            }
+            do {
+                try await store.raw(["op": .string("read_system_logs"), "turn_ids": .string(one)])
+                Issue.record("a string for turn_ids was accepted")
+            } catch let error as PluginError {
+                #expect(error.code == "invalid_request" && error.message.contains("turn_ids"), "\(error)")
+            }
+            #expect(try await diagnostics.deleteSystemLogs(ids: ids) == 12)
         }
     }
 

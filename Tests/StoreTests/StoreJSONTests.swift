@@ -28,6 +28,11 @@ import Testing
         eventCategory: "hook", eventType: "PreToolUse", content: awkward, payload: .object(["tool_name": .string("Read")]),
         sessionID: "s", timestamp: "2026-11-26T02:13:59.123456Z")
 
+    static let systemLog = SystemLogRecord(
+        id: "0192f5e4-1c2b-7d3e-8f40-123456789ac0", level: "INFO", message: awkward,
+        metadata: .object(["turn_id": .string("0192f5e4-1c2b-7d3e-8f40-123456789ac1"), "type": .string("thinking_block")]),
+        filePath: nil, timestamp: "2026-11-26T02:13:59.123456Z")
+
     /// Sorted tables make the store's bytes what `JSON.encode` writes, which lets the host pass a
     /// history page on undecoded (docs/stores.md): the fast writer and the encoder agree byte for byte.
     @Test func recordsWriteTheirFieldsSortedAsTheEncoderDoes() throws {
@@ -39,6 +44,10 @@ import Testing
         #expect(AgentsReply.fields.map(\.key) == AgentsReply.fields.map(\.key).sorted())
         #expect(ChatHistoryReply.fields.map(\.key) == ChatHistoryReply.fields.map(\.key).sorted())
         #expect(OrchestratorReply.fields.map(\.key) == OrchestratorReply.fields.map(\.key).sorted())
+        #expect(SystemLogRecord.fields.map(\.key) == SystemLogRecord.fields.map(\.key).sorted())
+        #expect(SystemLogsReply.fields.map(\.key) == SystemLogsReply.fields.map(\.key).sorted())
+        let systemLogs = SystemLogsReply(logs: [Self.systemLog, Self.systemLog], hasMore: true)
+        #expect(systemLogs.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: systemLogs.jsonData))))
         let page = ChatHistoryReply(messages: [Self.chat, Self.chat], hasMore: true)
         #expect(page.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: page.jsonData))))
         #expect(Self.agent.jsonData == (try JSON.encode(try JSON.decode(JSONValue.self, from: Self.agent.jsonData))))
@@ -62,6 +71,10 @@ import Testing
         try roundTrips(Self.agent)
         try roundTrips(Self.agentLog)
         try roundTrips(AgentLogPage(logs: [Self.agentLog], hasMore: false, lastSeq: 42))
+        try roundTrips(Self.systemLog)
+        try roundTrips(SystemLogRecord(id: Self.systemLog.id, level: "ERROR", message: "", metadata: .object([:]), filePath: "main.swift",
+                                       timestamp: Self.systemLog.timestamp))
+        try roundTrips(SystemLogsReply(logs: [Self.systemLog], hasMore: true))
     }
 
     /// An agent's status is one of `AgentStatus`: an unknown one is refused by both coders.
