@@ -111,13 +111,8 @@ enum AgentBench {
     }
 
     static func start(directory: URL, loopback: AnthropicLoopback, settings: Settings) async throws -> OrchRuntime {
-        let toml = """
-        [host]
-        plugin_dirs = ["\(PluginLocator.executableDirectory)"]
-        log_level = "warning"
-        [store]
-        plugin = "SQLiteStore"
-        options = { path = "\(directory.appendingPathComponent("bench.sqlite").path)" }
+        let toml = TurnBench.hostAndStore(sqlite: directory.appendingPathComponent("bench.sqlite")) + """
+
         [backend]
         plugin = "ClaudeBackend"
         [backend.options]

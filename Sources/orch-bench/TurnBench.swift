@@ -45,14 +45,21 @@ enum TurnBench {
         return try await runtime.requests.handle(try Request(json: body), from: "bench")
     }
 
-    static func runtime(directory: URL, backend: String, transport: String) async throws -> OrchRuntime {
-        let toml = """
+    /// `[host]` with the plugins beside this binary, quiet, and a SQLite `[store]` at `sqlite`.
+    static func hostAndStore(sqlite: URL) -> String {
+        """
         [host]
         plugin_dirs = ["\(PluginLocator.executableDirectory)"]
         log_level = "warning"
         [store]
         plugin = "SQLiteStore"
-        options = { path = "\(directory.appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).sqlite").path)" }
+        options = { path = "\(sqlite.path)" }
+        """
+    }
+
+    static func runtime(directory: URL, backend: String, transport: String) async throws -> OrchRuntime {
+        let toml = hostAndStore(sqlite: directory.appendingPathComponent("bench-\(UUID().uuidString.prefix(8)).sqlite")) + """
+
         [backend]
         plugin = "\(backend)"
         [[transports]]
