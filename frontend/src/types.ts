@@ -368,6 +368,8 @@ export interface MessageItem {
   /** Waiting behind another turn. */
   queued: boolean;
   error: string | null;
+  /** Who it is between when an agent is a party ("You → tester", "Orchestrator → tester", "tester"); else the role's name. */
+  author?: string;
 }
 
 export interface ThinkingItem {

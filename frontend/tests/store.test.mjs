@@ -166,6 +166,15 @@ test('a history page brings back each turn\'s thinking and tools where they were
   assert.equal(itemsInOrder(state.chat).filter((item) => item.kind === 'thinking').length, 1);
 });
 
+test('commands to an agent and its answers say who they are between', () => {
+  const command = { ...replyRow('c1', 'run the tests', 'a1', { type: 'agent_command', agent_name: 'tester' }), receiver_type: 'agent', agent_id: 'ag1' };
+  const fromPerson = { ...userRow('c2', 'and lint', 'a2'), receiver_type: 'agent', agent_id: 'ag1', metadata: { turn_id: 'a2', agent_name: 'tester' } };
+  const result = { ...replyRow('r1', 'all pass', 'a1', { type: 'agent_result', agent_name: 'tester', outcome: 'success' }), sender_type: 'agent', agent_id: 'ag1' };
+  const state = reduce(initialState, { type: 'orchestratorLoaded', orchestrator }, history([command, result, fromPerson]));
+  const authors = itemsInOrder(state.chat).map((item) => `${item.role}:${item.author}`);
+  assert.deepEqual(authors, ['orchestrator:Orchestrator → tester', 'agent:tester', 'user:You → tester']);
+});
+
 test('usage updates apply even before the orchestrator loaded (the original dropped them)', () => {
   const state = reduce(initialState, { type: 'hostEvents', now: NOW, events: [{ seq: 1, type: 'orchestrator_updated', orchestrator: { id: ORCH, input_tokens: 30, output_tokens: 7, total_cost: 0.25 } }] });
   assert.equal(state.orchestrator.input_tokens, 30);

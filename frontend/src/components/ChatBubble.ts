@@ -81,7 +81,7 @@ function settleReply(element: HTMLElement, item: MessageItem): void {
   element.dataset['state'] = state;
   element.dataset['rowId'] = item.id ?? '';
   element.removeAttribute('aria-busy');
-  element.querySelector('.bubble-meta')?.replaceWith(meta(authors[item.role], item.createdAt, ...messageBadges(item)));
+  element.querySelector('.bubble-meta')?.replaceWith(meta(item.author ?? authors[item.role], item.createdAt, ...messageBadges(item)));
 }
 
 function messageBubble(item: MessageItem): HTMLElement {
@@ -98,7 +98,7 @@ function messageBubble(item: MessageItem): HTMLElement {
       'data-state': state,
       'aria-busy': item.state === 'streaming' ? 'true' : null,
     },
-    meta(authors[item.role], item.createdAt, ...messageBadges(item)),
+    meta(item.author ?? authors[item.role], item.createdAt, ...messageBadges(item)),
     body,
   );
   if (item.state === 'failed') {

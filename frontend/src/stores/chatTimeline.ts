@@ -82,8 +82,17 @@ function roleOf(sender: Party | string): Party {
   return sender === 'user' || sender === 'agent' ? sender : 'orchestrator';
 }
 
+/** A command to an agent names both sides; an agent's answer names the agent (docs/agents.md). */
+function authorOf(row: ChatRow): string | undefined {
+  const name = typeof row.metadata?.['agent_name'] === 'string' ? (row.metadata['agent_name'] as string) : 'agent';
+  if (row.receiver_type === 'agent') return `${row.sender_type === 'user' ? 'You' : 'Orchestrator'} → ${name}`;
+  if (row.sender_type === 'agent') return name;
+  return undefined;
+}
+
 function messageFromRow(row: ChatRow, key: string): MessageItem {
   return {
+    author: authorOf(row),
     kind: 'message',
     key,
     id: row.id,
