@@ -83,7 +83,11 @@ extension AgentManager {
             return (starting, queued)
         }
         for (id, command) in starting { Task { [self] in await run(id, command) } }
-        for id in queued { Task { [self] in await setStatus(id, .queued, reason: nil, turnID: nil) } }
+        for id in queued {
+            Task { [self] in
+                await setStatus(id, .queued, reason: nil, turnID: nil) { $0.agents[id]?.running == nil && $0.slotQueue.contains(id) }
+            }
+        }
         publishQueue()
     }
 

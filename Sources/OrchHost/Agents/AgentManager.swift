@@ -105,6 +105,8 @@ public final class AgentManager: Sendable {
     public let settings: Settings
     let state = Mutex(State())
     let outboxes = Mutex([String: Outbox]())
+    /// Each agent's status writes, one at a time.
+    let lanes = Mutex([String: SerialLane]())
     /// How long each agent event is held on the backend's thread.
     public let holds = HoldTimes()
     /// Starts the orchestrator's turn for an agent's finished command (set once the engine exists).
@@ -225,9 +227,7 @@ public final class AgentManager: Sendable {
                 logger.warning("agent \(live.record.name): its process did not start ahead of its first command: \(failure.message); the command will start it")
             }
         }
-        if state.withLock({ $0.agents[agentID]?.record.status == .starting && $0.agents[agentID]?.running == nil }) {
-            await setStatus(agentID, .idle, reason: nil, turnID: nil)
-        }
+        await setStatus(agentID, .idle, reason: nil, turnID: nil) { $0.agents[agentID]?.record.status == .starting && $0.agents[agentID]?.running == nil }
     }
 
     /// What the backend needs to start this agent's process (docs/protocol.md, "Backend turns").
@@ -389,15 +389,29 @@ public final class AgentManager: Sendable {
     // MARK: State
 
     /// Saves the status, then publishes it. A store failure is logged and nothing is published.
-    func setStatus(_ agentID: String, _ status: AgentStatus, reason: String?, turnID: String?) async {
-        guard let previous = state.withLock({ $0.agents[agentID]?.record }) else { return }
-        do {
-            let record = try await store.setAgentStatus(id: agentID, status: status, reason: reason)
-            state.withLock { $0.agents[agentID]?.record = record }
-            publish(WireMessages.agentStatusChanged(record, previous: previous.status, turnID: turnID))
-            wakeWaiters()
-        } catch {
-            logger.error("agent \(previous.name): could not save its status \(status.rawValue): \(PluginError(error).message)")
+    /// One agent's status writes, in order. `onlyIf` is checked when the write's turn comes: a
+    /// `queued` asked for before the agent started is dropped once it runs.
+    func setStatus(_ agentID: String, _ status: AgentStatus, reason: String?, turnID: String?,
+                   onlyIf condition: (@Sendable (State) -> Bool)? = nil) async {
+        await lane(for: agentID).run { [self] in
+            guard let previous = state.withLock({ condition?($0) ?? true ? $0.agents[agentID]?.record : nil }) else { return }
+            do {
+                let record = try await store.setAgentStatus(id: agentID, status: status, reason: reason)
+                state.withLock { $0.agents[agentID]?.record = record }
+                publish(WireMessages.agentStatusChanged(record, previous: previous.status, turnID: turnID))
+                wakeWaiters()
+            } catch {
+                logger.error("agent \(previous.name): could not save its status \(status.rawValue): \(PluginError(error).message)")
+            }
+        }
+    }
+
+    private func lane(for agentID: String) -> SerialLane {
+        lanes.withLock { lanes in
+            if let lane = lanes[agentID] { return lane }
+            let lane = SerialLane()
+            lanes[agentID] = lane
+            return lane
         }
     }
 
