@@ -49,8 +49,9 @@ enum AgentBench {
         }
         // Their processes start (prewarm) before the first command, as they do in use.
         try await until(.seconds(60)) { team.list().allSatisfy { $0.status == .idle } }
-        let cliPIDs = try await sessionPIDs(runtime)
-        let cliRSS = cliPIDs.map { residentBytes(pid: $0) }
+        let rssCreated = residentBytes()
+        let sessions = Set(team.list().compactMap { team.summary($0)["session_id"]?.stringValue })
+        let cliRSS = try await sessionPIDs(runtime, of: sessions).map { residentBytes(pid: $0) }
 
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -63,7 +64,7 @@ enum AgentBench {
         let lines = LineReader(output.fileHandleForReading)
         guard let connected = await lines.next(), connected.hasPrefix("connected") else { throw BenchFailure("the WebSocket clients did not connect") }
 
-        var firstEvent: [Duration] = []
+        var firstEvent: [Duration] = [], toRunning: [Duration] = []
         let start = ContinuousClock.now
         for round in 0..<settings.rounds {
             for name in names {
@@ -82,7 +83,9 @@ enum AgentBench {
             }
             try await until(.seconds(120)) { arrivals.results == (round + 1) * settings.agents }
             for id in ids {
-                if let sentAt = sent[id], let first = arrivals.firstLog(of: id, after: sentAt) { firstEvent.append(first - sentAt) }
+                guard let sentAt = sent[id] else { continue }
+                if let first = arrivals.firstLog(of: id, after: sentAt) { firstEvent.append(first - sentAt) }
+                if let running = arrivals.running(of: id, after: sentAt) { toRunning.append(running - sentAt) }
             }
         }
         let storeElapsed = (arrivals.lastLog ?? ContinuousClock.now) - start
@@ -91,17 +94,22 @@ enum AgentBench {
         child.waitUntilExit()
         let rssAfter = residentBytes()
         let logged = arrivals.logs
-        let holds = team.holds.nanoseconds.map(Double.init)
+        let holds = team.holds.nanoseconds.map { Double($0) }
 
+        Measure.row("command_agent → agent running (saved, published), p50", String(format: "%.2f ms", percentile(toRunning, 0.5)))
+        Measure.row("command_agent → agent running, p99", String(format: "%.2f ms", percentile(toRunning, 0.99)))
         Measure.row("command_agent → first agent_log, p50 (\(firstEvent.count) commands)", String(format: "%.1f ms", percentile(firstEvent, 0.5)))
         Measure.row("command_agent → first agent_log, p99", String(format: "%.1f ms", percentile(firstEvent, 0.99)))
         Measure.row("host hold per agent event, p50 (\(holds.count) events)", Measure.format(nanoseconds: Measure.percentile(holds, 50)))
         Measure.row("host hold per agent event, p99", Measure.format(nanoseconds: Measure.percentile(holds, 99)), target: "< 100 µs")
-        Measure.row("agent_log rows saved and published per second", String(format: "%.0f /s (%d rows)", Double(logged) / seconds(storeElapsed), logged))
+        Measure.row("agent_log rows saved and published per second (CLI-bound)", String(format: "%.0f /s (%d rows)", Double(logged) / seconds(storeElapsed), logged))
         Measure.row("agent_log frames to \(settings.clients) WebSocket clients per second",
                     String(format: "%.0f /s", Double(expected) / seconds(clientsElapsed)))
         print("  clients: \(result)")
-        Measure.row("host RSS growth per agent (CLIs excluded)", String(format: "%.2f MB", Double(rssAfter - rssBefore) / 1e6 / Double(settings.agents)), target: "< 1 MB")
+        Measure.row("host RSS per agent, created and idle (CLIs excluded)", String(format: "%.2f MB", Double(rssCreated - rssBefore) / 1e6 / Double(settings.agents)),
+                    target: "< 1 MB")
+        Measure.row("host RSS growth over the run, per agent", String(format: "%.2f MB", Double(rssAfter - rssCreated) / 1e6 / Double(settings.agents)))
+        print("  (the run fills the host's replay window of 4,096 events and the \(settings.clients) clients' send buffers; that is not per-agent state)")
         let cliAverage = cliRSS.isEmpty ? 0 : Double(cliRSS.reduce(0, +)) / Double(cliRSS.count)
         Measure.row("each agent's CLI process RSS (\(cliRSS.count) processes)", String(format: "%.0f MB", cliAverage / 1e6))
         Measure.row("what idle_timeout frees with \(settings.agents) idle agents", String(format: "%.0f MB", cliAverage * Double(cliRSS.count) / 1e6))
@@ -142,11 +150,12 @@ enum AgentBench {
         return try JSON.decode(JSONValue.self, from: try await runtime.requests.handle(try Request(json: try JSON.encode(body)), from: "bench"))
     }
 
-    static func sessionPIDs(_ runtime: OrchRuntime) async throws -> [Int32] {
+    /// The CLI processes of these sessions (the orchestrator's own is not among them).
+    static func sessionPIDs(_ runtime: OrchRuntime, of wanted: Set<String>) async throws -> [Int32] {
         guard let backend = runtime.backend else { return [] }
         let status = try JSON.decode(JSONValue.self, from: try await backend.request(Data(#"{"op":"status"}"#.utf8)))
         guard case .array(let sessions)? = status["sessions"] else { return [] }
-        return sessions.compactMap { $0["pid"]?.intValue.map(Int32.init) }
+        return sessions.filter { wanted.contains($0["session_id"]?.stringValue ?? "") }.compactMap { $0["pid"]?.intValue.map(Int32.init) }
     }
 
     static func until(_ timeout: Duration, _ condition: () throws -> Bool) async throws {
@@ -171,6 +180,7 @@ enum AgentBench {
     final class Arrivals: @unchecked Sendable {
         private let lock = NSLock()
         private var logTimes: [String: [ContinuousClock.Instant]] = [:]
+        private var runningTimes: [String: [ContinuousClock.Instant]] = [:]
         private var count = 0
         private var resultRows = 0
         private var last: ContinuousClock.Instant?
@@ -184,6 +194,8 @@ enum AgentBench {
                     logTimes[json["agent_id"]?.stringValue ?? "", default: []].append(now)
                     count += 1
                     last = now
+                case "agent_status_changed" where json["status"] == "running":
+                    runningTimes[json["agent_id"]?.stringValue ?? "", default: []].append(now)
                 case "orchestrator_chat" where json["message"]?["sender_type"] == "agent":
                     resultRows += 1
                 default: break
@@ -194,6 +206,10 @@ enum AgentBench {
         var results: Int { lock.withLock { resultRows } }
         var logs: Int { lock.withLock { count } }
         var lastLog: ContinuousClock.Instant? { lock.withLock { last } }
+
+        func running(of agent: String, after instant: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+            lock.withLock { runningTimes[agent]?.first { $0 >= instant } }
+        }
 
         func firstLog(of agent: String, after instant: ContinuousClock.Instant) -> ContinuousClock.Instant? {
             lock.withLock { logTimes[agent]?.first { $0 >= instant } }
