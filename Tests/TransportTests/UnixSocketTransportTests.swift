@@ -359,7 +359,9 @@ import Testing
         let health = try #require(try await asking.ask(["type": "health"]))
         #expect(health["status"] == "ok")
         _ = try await asking.ask(["type": "chat_message", "orchestrator_agent_id": .string(host.orchestratorID), "message": "for all"])
+        // Both have the whole turn before they are compared: each client is written to on its own.
         #expect(await watching.waitFor { $0.contains { $0["type"] == "turn_complete" } })
+        #expect(await asking.waitFor { $0.contains { $0["type"] == "turn_complete" } })
         let replies = watching.lines.filter { ["pong", "chat_history", "ack", "error"].contains($0["type"]?.stringValue ?? "") }
         #expect(replies.isEmpty)
         #expect(watching.events == asking.events, "wire events go to every client")
