@@ -211,15 +211,10 @@ extension AgentManager {
 
     /// The command's exact usage from the backend's result, saved to the agent; replaces the estimate.
     private func account(_ agentID: String, result: JSONValue, session: String, turnID: String) async {
-        let usage = result["usage"] ?? .object([:])
-        let input = (usage["input_tokens"]?.intValue ?? 0) + (usage["cache_creation_input_tokens"]?.intValue ?? 0)
-            + (usage["cache_read_input_tokens"]?.intValue ?? 0)
-        let output = usage["output_tokens"]?.intValue ?? 0
-        let cost = result["cost_usd"]?.doubleValue ?? 0
-        let resultSession = result["session_id"]?.stringValue ?? session
+        let spent = TurnUsage(result, fallbackSession: session)
         do {
-            var record = try await store.addAgentUsage(id: agentID, inputTokens: input, outputTokens: output, costUSD: cost)
-            if record.sessionID != resultSession { record = try await store.updateAgentSession(id: agentID, sessionID: resultSession) }
+            var record = try await store.addAgentUsage(id: agentID, inputTokens: spent.inputTokens, outputTokens: spent.outputTokens, costUSD: spent.cost)
+            if record.sessionID != spent.session { record = try await store.updateAgentSession(id: agentID, sessionID: spent.session) }
             let warning: String? = state.withLock { state in
                 guard var agent = state.agents[agentID] else { return nil }
                 agent.record = record

@@ -274,12 +274,8 @@ public final class TurnEngine: @unchecked Sendable {
     /// is down), then saves session, tokens and cost through the outbox, in order.
     @discardableResult
     private func account(_ result: JSONValue, turnID: String, fallbackSession: String) -> (session: String, usage: JSONValue, cost: Double) {
-        let session = result["session_id"]?.stringValue ?? fallbackSession
-        let usage = result["usage"] ?? .object([:])
-        let cost = result["cost_usd"]?.doubleValue ?? 0
-        let input = (usage["input_tokens"]?.intValue ?? 0) + (usage["cache_creation_input_tokens"]?.intValue ?? 0)
-            + (usage["cache_read_input_tokens"]?.intValue ?? 0)
-        let output = usage["output_tokens"]?.intValue ?? 0
+        let spent = TurnUsage(result, fallbackSession: fallbackSession)
+        let (session, input, output, cost) = (spent.session, spent.inputTokens, spent.outputTokens, spent.cost)
         let previousSession: String? = lock.withLock {
             defer { orchestratorRecord.sessionID = session }
             return orchestratorRecord.sessionID
@@ -290,7 +286,7 @@ public final class TurnEngine: @unchecked Sendable {
             let updated = try await store.addUsage(orchestratorID: id, inputTokens: input, outputTokens: output, costUSD: cost)
             self?.updated(updated, turnID: turnID)
         }
-        return (session, usage, cost)
+        return (session, spent.usage, cost)
     }
 
     /// The durable fact a restart needs (`CutOffTurns`): which turn runs, written in order with the
