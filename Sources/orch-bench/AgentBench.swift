@@ -96,10 +96,10 @@ enum AgentBench {
         let logged = arrivals.logs
         let holds = team.holds.nanoseconds.map { Double($0) }
 
-        Measure.row("command_agent → agent running (saved, published), p50", String(format: "%.2f ms", percentile(toRunning, 0.5)))
-        Measure.row("command_agent → agent running, p99", String(format: "%.2f ms", percentile(toRunning, 0.99)))
-        Measure.row("command_agent → first agent_log, p50 (\(firstEvent.count) commands)", String(format: "%.1f ms", percentile(firstEvent, 0.5)))
-        Measure.row("command_agent → first agent_log, p99", String(format: "%.1f ms", percentile(firstEvent, 0.99)))
+        Measure.row("command_agent → agent running (saved, published), p50", String(format: "%.2f ms", ms(toRunning, 0.5)))
+        Measure.row("command_agent → agent running, p99", String(format: "%.2f ms", ms(toRunning, 0.99)))
+        Measure.row("command_agent → first agent_log, p50 (\(firstEvent.count) commands)", String(format: "%.1f ms", ms(firstEvent, 0.5)))
+        Measure.row("command_agent → first agent_log, p99", String(format: "%.1f ms", ms(firstEvent, 0.99)))
         Measure.row("host hold per agent event, p50 (\(holds.count) events)", Measure.format(nanoseconds: Measure.percentile(holds, 50)))
         Measure.row("host hold per agent event, p99", Measure.format(nanoseconds: Measure.percentile(holds, 99)), target: "< 100 µs")
         Measure.row("agent_log rows saved and published per second (CLI-bound)", String(format: "%.0f /s (%d rows)", Double(logged) / seconds(storeElapsed), logged))
@@ -166,15 +166,11 @@ enum AgentBench {
         }
     }
 
-    static func percentile(_ samples: [Duration], _ quantile: Double) -> Double {
-        guard !samples.isEmpty else { return 0 }
-        let sorted = samples.sorted()
-        return seconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))]) * 1000
+    static func ms(_ samples: [Duration], _ quantile: Double) -> Double {
+        BackendBench.ms(BackendBench.percentile(samples, quantile))
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { BackendBench.ms(duration) / 1000 }
 
     /// What the bus published, as the benchmark needs it: agent_log arrivals per agent and result rows.
     final class Arrivals: @unchecked Sendable {

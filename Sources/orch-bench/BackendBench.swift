@@ -110,6 +110,7 @@ enum BackendBench {
     }
 
     static func percentile(_ samples: [Duration], _ quantile: Double) -> Duration {
+        guard !samples.isEmpty else { return .zero }
         let sorted = samples.sorted()
         return sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))]
     }

@@ -31,7 +31,7 @@ extension AgentManager {
         if live.busy {
             switch ifBusy {
             case .reject:
-                throw .init(.conflict, code: "agent_busy", "\(name) is busy with \"\(Self.preview(live.running?.text ?? live.waiting.first?.text ?? ""))\"; wait with wait_agents, or send with if_busy = \"queue\" or \"interrupt\"")
+                throw .init(.conflict, code: "agent_busy", "\(name) is busy with \"\(TurnEngine.preview(live.running?.text ?? live.waiting.first?.text ?? ""))\"; wait with wait_agents, or send with if_busy = \"queue\" or \"interrupt\"")
             case .interrupt:
                 _ = try await interrupt(live.record.id, reason: "superseded")
             case .queue:
@@ -59,7 +59,7 @@ extension AgentManager {
             let index = agent.waiting.firstIndex { $0.turnID == turnID } ?? 0
             return ahead + index + (state.slotQueue.firstIndex(of: live.record.id).map { state.runningCount >= settings.maxRunning ? $0 + 1 : 0 } ?? 0)
         }
-        logger.info("agent \(name) ← \(from.rawValue): \(Self.preview(text))", metadata: ["turn": "\(turnID)"])
+        logger.info("agent \(name) ← \(from.rawValue): \(TurnEngine.preview(text))", metadata: ["turn": "\(turnID)"])
         schedule()
         return Accepted(turnID: turnID, position: position, agent: live.record)
     }
@@ -157,7 +157,7 @@ extension AgentManager {
             let interrupted = TurnEngine.isInterruption(error) || interruption != nil
             let why = interruption ?? (interrupted ? "interrupted_by_user" : error.code)
             (status, reason, outcomeName, errorClass) = (interrupted ? .interrupted : .failed, why, interrupted ? "interrupted" : "failed", why)
-            let partial = reply.isEmpty ? "" : " What it had written: \(Self.preview(reply, limit: 400))"
+            let partial = reply.isEmpty ? "" : " What it had written: \(TurnEngine.preview(reply, limit: 400))"
             text = interrupted ? "\(record.name) was interrupted (\(why.replacingOccurrences(of: "_", with: " "))).\(partial)"
                                : "\(record.name) failed (\(error.code)): \(error.message).\(partial)"
         }

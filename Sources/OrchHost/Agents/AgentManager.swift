@@ -145,7 +145,7 @@ public final class AgentManager: Sendable {
             await setStatus(ghost.id, .interrupted, reason: "host_restarted", turnID: nil)
             for command in unanswered[ghost.id] ?? [] {
                 await writeResult(agentID: ghost.id, turnID: command.turnID, outcome: "dropped", errorClass: "host_restarted",
-                                  text: "\(ghost.name) did not finish \"\(Self.preview(command.text))\": orch stopped before it ended. Command it again to retry; its session resumes.",
+                                  text: "\(ghost.name) did not finish \"\(TurnEngine.preview(command.text))\": orch stopped before it ended. Command it again to retry; its session resumes.",
                                   notify: false)
             }
             logger.warning("agent \(ghost.name) was \(ghost.status) when orch stopped; it is interrupted now (host_restarted)")
@@ -171,7 +171,7 @@ public final class AgentManager: Sendable {
         let name = spec.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw .invalid("empty_name", "name is empty; give the agent a short unique name such as \"tester\"") }
         guard name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
-            throw .invalid("invalid_name", "\"\(Self.preview(name))\" is not a usable agent name: use up to 64 letters, digits, '-', '_' or '.'")
+            throw .invalid("invalid_name", "\"\(TurnEngine.preview(name))\" is not a usable agent name: use up to 64 letters, digits, '-', '_' or '.'")
         }
         try checkNotStopping()
         let live = state.withLock { $0.agents.values.filter { !$0.record.archived } }
@@ -258,7 +258,7 @@ public final class AgentManager: Sendable {
         }
         guard let found else {
             let names = list().map(\.name)
-            throw .notFound("unknown_agent", "no agent is called \"\(Self.preview(key))\"; "
+            throw .notFound("unknown_agent", "no agent is called \"\(TurnEngine.preview(key))\"; "
                 + (names.isEmpty ? "there are none yet: create one with create_agent" : "the agents are \(names.joined(separator: ", "))"))
         }
         return found
@@ -286,7 +286,7 @@ public final class AgentManager: Sendable {
         guard let dropped else { throw .init(.conflict, code: "agent_deleting", "\(live.record.name) is already being deleted") }
         for command in dropped {
             await writeResult(agentID: id, turnID: command.turnID, outcome: "dropped", errorClass: "agent_deleted",
-                              text: "\(live.record.name) was deleted before it ran \"\(Self.preview(command.text))\".", notify: false)
+                              text: "\(live.record.name) was deleted before it ran \"\(TurnEngine.preview(command.text))\".", notify: false)
         }
         try await stopProcess(live)
         await waitUntilIdle(id)
@@ -311,9 +311,9 @@ public final class AgentManager: Sendable {
             let reply = try JSONDecoder().decode(JSONValue.self, from: try await backend.request(try JSON.encode(request)))
             logger.info("agent \(live.record.name) stopped: \(reply)")
         } catch let error as PluginError where error.status == .unsupported {
-            _ = try? await backend.request(try! JSON.encode(["op": "interrupt", "session_id": live.session]))
+            try? await interruptRunning(live.record.id)
             await waitUntilIdle(live.record.id)
-            _ = try? await backend.request(try! JSON.encode(["op": "close_session", "session_id": live.session]))
+            if let close = try? JSON.encode(["op": "close_session", "session_id": live.session]) { _ = try? await backend.request(close) }
         } catch {
             throw .unavailable("backend_unavailable", "could not stop \(live.record.name)'s process: \(PluginError(error).message); it is still shown as it is")
         }
@@ -371,7 +371,7 @@ public final class AgentManager: Sendable {
         }
         for (id, command) in dropped {
             await writeResult(agentID: id, turnID: command.turnID, outcome: "dropped", errorClass: "host_stopped",
-                              text: "orch stopped before this command ran: \"\(Self.preview(command.text))\". Command it again once orch is back.", notify: false)
+                              text: "orch stopped before this command ran: \"\(TurnEngine.preview(command.text))\". Command it again once orch is back.", notify: false)
         }
         for live in running { try? await interruptRunning(live.record.id) }
         _ = await waitUntil(timeout: timeout) { [self] done in
@@ -433,10 +433,5 @@ public final class AgentManager: Sendable {
     static func storeError(_ error: any Error) -> PluginError {
         let failure = PluginError(error)
         return TurnEngine.storeFailure(failure, "the store is unavailable (\(failure.message)); nothing was done, try again")
-    }
-
-    static func preview(_ text: String, limit: Int = 80) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
-        return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 }

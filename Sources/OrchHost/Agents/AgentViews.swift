@@ -6,8 +6,7 @@ import StoreModel
 /// knows live (the running command, the queue, the estimated spend of the running command).
 extension AgentManager {
     public func summary(_ record: AgentRecord) -> JSONValue {
-        let live = state.withLock { $0.agents[record.id] }
-        let position = state.withLock { $0.slotQueue.firstIndex(of: record.id).map { $0 + 1 } }
+        let (live, position) = state.withLock { ($0.agents[record.id], $0.slotQueue.firstIndex(of: record.id).map { $0 + 1 }) }
         var fields: [String: JSONValue] = [
             "id": .string(record.id), "name": .string(record.name), "model": .string(record.model), "status": .string(record.status.rawValue),
             "reason": record.statusReason.map(JSONValue.string) ?? .null, "session_id": record.sessionID.map(JSONValue.string) ?? .null,
@@ -17,11 +16,11 @@ extension AgentManager {
         if let live {
             // The session it uses now, also before its first command has saved it.
             fields["session_id"] = .string(live.session)
-            fields["running_command"] = live.running.map { ["turn_id": .string($0.turnID), "command": .string(Self.preview($0.text, limit: 200))] } ?? .null
+            fields["running_command"] = live.running.map { ["turn_id": .string($0.turnID), "command": .string(TurnEngine.preview($0.text, limit: 200))] } ?? .null
             fields["waiting_commands"] = .int(Int64(live.waiting.count))
             fields["queue_position"] = position.map { .int(Int64($0)) } ?? .null
             fields["running_cost_estimate"] = live.running == nil ? .null : .double(live.estimate)
-            fields["last_result"] = live.lastResult.map { .string(Self.preview($0, limit: 400)) } ?? .null
+            fields["last_result"] = live.lastResult.map { .string(TurnEngine.preview($0, limit: 400)) } ?? .null
             fields["commands_done"] = .int(Int64(live.commandsDone))
         }
         return .object(fields)
@@ -47,7 +46,7 @@ extension AgentManager {
             fields["log"] = .array(logs.map { log in
                 var entry: [String: JSONValue] = [
                     "seq": .int(log.seq), "type": .string(log.eventType), "category": .string(log.eventCategory),
-                    "content": log.content.map { .string(verbose ? $0 : Self.preview($0, limit: 200)) } ?? .null,
+                    "content": log.content.map { .string(verbose ? $0 : TurnEngine.preview($0, limit: 200)) } ?? .null,
                 ]
                 if verbose { entry["payload"] = log.payload }
                 return .object(entry)

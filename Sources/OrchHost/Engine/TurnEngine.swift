@@ -363,8 +363,9 @@ public final class TurnEngine: @unchecked Sendable {
         error.status == .cancelled || error.code == "interrupted"
     }
 
-    static func preview(_ text: String) -> String {
+    /// A message on one line, shortened for logs and for the agents' summaries and results.
+    static func preview(_ text: String, limit: Int = 80) -> String {
         let flat = text.replacingOccurrences(of: "\n", with: " ")
-        return flat.count > 80 ? String(flat.prefix(80)) + "…" : flat
+        return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 }
