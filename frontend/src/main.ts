@@ -9,13 +9,14 @@ import { loadHighlighter } from './lib/highlighter';
 import { animationFrameScheduler } from './lib/frameScheduler';
 import { createApi } from './services/api';
 import { ChatService } from './services/chatService';
+import { TeamService } from './services/teamService';
 import { debugSnapshot } from './stores/debugSnapshot';
 import { OrchestratorStore } from './stores/orchestratorStore';
 
 /** Wires the store, the services and the views to the page shell in index.html. */
 function start(): void {
-  const chatService = new ChatService(createApi());
-  const store = new OrchestratorStore({ chat: chatService, scheduler: animationFrameScheduler() });
+  const api = createApi();
+  const store = new OrchestratorStore({ chat: new ChatService(api), team: new TeamService(api), scheduler: animationFrameScheduler() });
 
   const layout = required<HTMLElement>(document, '#columns');
   const columns = {

@@ -206,6 +206,69 @@ export interface AgentLog {
   timestamp: string;
 }
 
+/**
+ * An agent as `GET /list_agents`, `GET /agents/{id}` and `POST /agents` show it
+ * (docs/agents.md): the saved record plus what only the host knows live.
+ */
+export interface AgentSummary {
+  id: string;
+  name: string;
+  model: string;
+  status: AgentStatus;
+  reason: string | null;
+  session_id: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  total_cost: number;
+  budget_usd: number | null;
+  created_at?: string;
+  /** The command it runs now (shortened). */
+  running_command?: { turn_id: string; command: string } | null;
+  /** The last command it was given (shortened), running or not. */
+  last_command?: string | null;
+  waiting_commands?: number;
+  queue_position?: number | null;
+  running_cost_estimate?: number | null;
+  last_result?: string | null;
+  commands_done?: number;
+  /** Its `agent_logs` rows counted by kind, over its whole life. */
+  counts?: { responses: number; tools: number; hooks: number; thinking: number };
+  /** The highest `seq` of its log. */
+  last_seq?: number;
+}
+
+export interface ListAgentsResponse {
+  status: 'success';
+  agents: AgentSummary[];
+  max_running: number;
+}
+
+export interface AgentLogsResponse {
+  status: 'success';
+  logs: AgentLog[];
+  has_more: boolean;
+  last_seq: number;
+}
+
+export interface CommandAgentResponse {
+  status: 'accepted';
+  agent_id: string;
+  turn_id: string;
+  position: number;
+  queued: boolean;
+}
+
+export interface InterruptAgentResponse {
+  status: 'success';
+  interrupted: boolean;
+}
+
+export interface DeleteAgentResponse {
+  status: 'success';
+  deleted: boolean;
+  agent: AgentSummary;
+}
+
 export interface AgentCreatedEvent extends Sequenced {
   type: 'agent_created';
   orchestrator_agent_id: string;

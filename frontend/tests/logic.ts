@@ -12,3 +12,4 @@ export { OrchestratorStore } from '../src/stores/orchestratorStore';
 export { ReactiveStore } from '../src/lib/reactiveStore';
 export { immediateScheduler, manualScheduler } from '../src/lib/frameScheduler';
 export { splitMarkdownBlocks } from '../src/lib/markdownBlocks';
+export { agentHue, applyTeamEvents, emptyTeam, grouped, groupOf, teamLoaded, teamTotals, withLog } from '../src/stores/team';

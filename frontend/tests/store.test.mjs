@@ -221,7 +221,8 @@ test('the page keeps trying to reach a host that is down at open, and says so', 
     return new ChatSocket({ url: 'ws://h/ws', ...options, createSocket: (url) => new FakeSocket(url) });
   };
   const scheduler = manualScheduler();
-  const store = new OrchestratorStore({ chat: service, scheduler, timers, clock: () => NOW, random: () => 0.5 });
+  const team = { listAgents: async () => ({ status: 'success', agents: [], max_running: 4 }) };
+  const store = new OrchestratorStore({ chat: service, team, scheduler, timers, clock: () => NOW, random: () => 0.5 });
   const done = store.initialize();
   await flushPromises();
   assert.match(store.state.startupError, /cannot be reached.*Trying again in 1 s/);
@@ -233,6 +234,7 @@ test('the page keeps trying to reach a host that is down at open, and says so', 
   await done;
   assert.equal(store.state.startupError, null);
   assert.equal(store.state.history.loaded, true);
+  assert.equal(store.state.team.loaded, true, 'the team loads with the history');
   assert.equal(FakeSocket.all.length, 1, 'the socket opens once the orchestrator is known');
   assert.equal(store.sendUserMessage('   '), false, 'blank messages are not sent');
   assert.equal(store.state.toast, 'Type a message first.');

@@ -25,12 +25,13 @@ export class ApiError extends Error {
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export function createApi(baseUrl = '', fetchImpl: Fetch = (input, init) => fetch(input, init), timeoutMs = 30_000): Api {
-  async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: Response;
@@ -70,6 +71,7 @@ export function createApi(baseUrl = '', fetchImpl: Fetch = (input, init) => fetc
   return {
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body),
+    delete: (path) => request('DELETE', path),
   };
 }
 

@@ -1,6 +1,7 @@
-import type { ConnectionState, HostEvent, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
+import type { ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
 import { type Announcement, emptyTimeline, type Timeline, TimelineEditor } from './chatTimeline';
 import { appendConnectionNote, appendHostEvents, emptyEventLog, type EventLog } from './eventLog';
+import { applyTeamEvents, emptyTeam, type Team, teamLoaded } from './team';
 
 /** Everything the page shows. Changed only by `orchestratorReducer`. */
 export interface OrchestratorState {
@@ -24,6 +25,8 @@ export interface OrchestratorState {
     duplicates: number;
   };
   events: EventLog;
+  /** The orchestrator's agents (stores/team.ts). */
+  team: Team;
   /** The newest thing to announce to screen readers; `id` changes each time. */
   announcement: (Announcement & { id: number }) | null;
   /** A short message near the input ("Nothing is running"), cleared by the next action. */
@@ -39,6 +42,7 @@ export const initialState: OrchestratorState = {
   startupError: null,
   stats: { wsFrames: 0, reconnects: 0, duplicates: 0 },
   events: emptyEventLog,
+  team: emptyTeam,
   announcement: null,
   toast: null,
   stopping: false,
@@ -49,6 +53,7 @@ export type Action =
   | { type: 'startupFailed'; message: string }
   | { type: 'historyLoaded'; response: LoadChatResponse; mode: 'replace' | 'prepend' }
   | { type: 'olderLoading'; loading: boolean }
+  | { type: 'teamLoaded'; response: ListAgentsResponse }
   | { type: 'hostEvents'; events: HostEvent[]; now: string }
   | { type: 'framesReceived'; count: number; duplicates: number }
   | { type: 'connectionChanged'; connection: ConnectionState; note: string | null; now: string }
@@ -103,8 +108,10 @@ export function orchestratorReducer(state: OrchestratorState, action: Action): O
         // the orchestrator loaded (the original dropped these while it was null).
         if (event.type === 'orchestrator_updated') orchestrator = { ...(orchestrator ?? emptyOrchestrator(event.orchestrator.id)), ...event.orchestrator };
       }
-      return { ...next, orchestrator, events: appendHostEvents(state.events, action.events, action.now) };
+      return { ...next, orchestrator, events: appendHostEvents(state.events, action.events, action.now), team: applyTeamEvents(state.team, action.events) };
     }
+    case 'teamLoaded':
+      return { ...state, team: teamLoaded(state.team, action.response) };
     case 'framesReceived':
       return {
         ...state,

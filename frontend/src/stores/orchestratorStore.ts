@@ -4,6 +4,7 @@ import { ReactiveStore } from '../lib/reactiveStore';
 import { ApiError } from '../services/api';
 import { Backoff } from '../services/backoff';
 import type { ChatService } from '../services/chatService';
+import type { IfBusy, TeamService } from '../services/teamService';
 import type { ChatSocket, SocketLike, Timers } from '../services/chatSocket';
 import { browserTimers } from '../services/chatSocket';
 import type { HostEvent, Orchestrator } from '../types';
@@ -11,6 +12,7 @@ import { type Action, initialState, type OrchestratorState, orchestratorReducer 
 
 export interface OrchestratorStoreDeps {
   chat: ChatService;
+  team: TeamService;
   scheduler: FrameScheduler;
   timers?: Timers;
   clock?: () => string;
@@ -88,8 +90,13 @@ export class OrchestratorStore {
     const { orchestrator } = await this.chat.getOrchestrator();
     mark('orch:orchestrator-loaded');
     this.dispatch({ type: 'orchestratorLoaded', orchestrator });
-    await Promise.all([this.loadHistory(orchestrator.id), this.checkHostStart()]);
+    await Promise.all([this.loadHistory(orchestrator.id), this.loadTeam(), this.checkHostStart()]);
     return orchestrator;
+  }
+
+  /** The team as the host knows it now; the agent events keep it current from here. */
+  private async loadTeam(): Promise<void> {
+    this.dispatch({ type: 'teamLoaded', response: await this.deps.team.listAgents() });
   }
 
   /**
@@ -159,6 +166,7 @@ export class OrchestratorStore {
         reloadRequired: () => {
           this.dispatch({ type: 'liveStateLost' });
           void this.reloadHistory();
+          void this.reloadTeam();
         },
         requestError: (frame) => {
           if (frame.code === 'unknown_orchestrator') void this.resync('the host serves another conversation');
@@ -186,6 +194,15 @@ export class OrchestratorStore {
       await this.loadHistory(id);
     } catch (error) {
       this.dispatch({ type: 'toast', text: `Could not reload the history: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  private async reloadTeam(): Promise<void> {
+    try {
+      this.flushInbox();
+      await this.loadTeam();
+    } catch (error) {
+      this.dispatch({ type: 'toast', text: `Could not reload the agents: ${readable(error)}` });
     }
   }
 
@@ -280,6 +297,55 @@ export class OrchestratorStore {
       if (item?.kind === 'message' && item.id && item.state === 'final') return item.id;
     }
     return null;
+  }
+
+  // ---- the team (each answer's effect arrives as agent events; errors become a toast) ----
+
+  /** Gives an agent a command as the person (a user→agent row). Returns whether the host took it. */
+  async commandAgent(agentId: string, command: string, ifBusy: IfBusy = 'queue'): Promise<boolean> {
+    if (command.trim().length === 0) {
+      this.dispatch({ type: 'toast', text: 'Type a command for the agent first.' });
+      return false;
+    }
+    try {
+      await this.deps.team.command(agentId, command, ifBusy);
+      return true;
+    } catch (error) {
+      this.dispatch({ type: 'toast', text: `The agent did not take the command: ${readable(error)}` });
+      return false;
+    }
+  }
+
+  /** Stops the agent's running command. Returns whether one was running. */
+  async interruptAgent(agentId: string): Promise<boolean> {
+    try {
+      const { interrupted } = await this.deps.team.interrupt(agentId);
+      if (!interrupted) this.dispatch({ type: 'toast', text: `${this.agentName(agentId)} is not running anything.` });
+      return interrupted;
+    } catch (error) {
+      this.dispatch({ type: 'toast', text: `Could not interrupt ${this.agentName(agentId)}: ${readable(error)}` });
+      return false;
+    }
+  }
+
+  /** Stops the agent's process and archives it; resolves once the host confirmed the process is gone. */
+  async deleteAgent(agentId: string): Promise<boolean> {
+    try {
+      await this.deps.team.remove(agentId);
+      return true;
+    } catch (error) {
+      this.dispatch({ type: 'toast', text: `Could not stop ${this.agentName(agentId)}: ${readable(error)}` });
+      return false;
+    }
+  }
+
+  /** A page of an agent's log (for the stream's and the agent view's older rows). */
+  agentLogs(agentId: string, sinceSeq: number, limit: number): ReturnType<TeamService['agentLogs']> {
+    return this.deps.team.agentLogs(agentId, sinceSeq, limit);
+  }
+
+  private agentName(agentId: string): string {
+    return this.state.team.members.get(agentId)?.name ?? 'The agent';
   }
 
   reconnectNow(): void {
