@@ -104,7 +104,8 @@ class Loopback:
             raise AssertionError(f"anthropic-loopback did not answer within {timeout:.0f} s") from None
 
     def enqueue(self, **command) -> None:
-        """Queues the reply to the next Messages request: text=, delay_ms=, slow_words=, every_ms=, thinking=, tool=, error=, times=."""
+        """Queues the reply to the next Messages request: text=, delay_ms=, slow_words=, every_ms=, thinking=, tool=, error=, times=,
+        for_system= (only for requests whose system prompt contains it: an agent's marker, see `agent_prompt`)."""
         assert self.process.stdin
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
@@ -127,6 +128,21 @@ class Loopback:
 class HostOptions:
     replay_window: int = 4096
     max_message_bytes: int = 100_000
+    # [agents] max_running (the host's default when None). Agents run on the orchestrator's
+    # backend, so on the same loopback: script them with `for_system=agent_marker(name)`.
+    max_running: int | None = None
+
+
+ORCHESTRATOR_MARKER = "You are the orchestrator of Orch"
+
+
+def agent_marker(name: str) -> str:
+    """The text in `name`'s system prompt (from `agent_prompt`) that its loopback script is keyed by."""
+    return f"[agent-{name}]"
+
+
+def agent_prompt(name: str) -> str:
+    return f"You are {name} {agent_marker(name)}. Do what you are asked and report briefly."
 
 
 class OrchHost:
@@ -185,6 +201,7 @@ class OrchHost:
             *(f"{key} = {json.dumps(value)}" for key, value in backend.items()),
             f"env = {{ {env_table} }}",
             "",
+            *(["[agents]", f"max_running = {self.options.max_running}", ""] if self.options.max_running is not None else []),
             "[[transports]]",
             'plugin = "WebSocketTransport"',
             "[transports.options]",

@@ -12,6 +12,8 @@ import Foundation
 ///   {"tool": "Bash", "input": {"command": "ls"}, "text": "Let me look"}
 ///   {"error": 529}                             that HTTP error
 ///   "times": N on any of them repeats it for the next N requests.
+///   "for_system": "[agent-tester]" on any of them queues it only for requests whose
+///   system prompt contains that text (an orchestrator and its agents share one loopback).
 /// One line on stdout, unbuffered: the test reads it while this process runs.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -45,7 +47,12 @@ while let line = readLine() {
         guard let command = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
             throw CommandError(description: "not a JSON object: \(line.prefix(80))")
         }
-        loopback.enqueue(try reply(from: command), times: command["times"] as? Int ?? 1)
+        let times = command["times"] as? Int ?? 1
+        if let marker = command["for_system"] as? String {
+            loopback.enqueue(try reply(from: command), times: times, forSystemContaining: marker)
+        } else {
+            loopback.enqueue(try reply(from: command), times: times)
+        }
         say("ok")
     } catch {
         say("error: \(error)")
