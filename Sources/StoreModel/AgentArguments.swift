@@ -164,6 +164,16 @@ public struct NewAgentLog: StoreArguments, Equatable {
     }
 }
 
+/// `agent_log_counts`: the agent whose log is counted.
+public struct AgentLogCountsArguments: StoreArguments {
+    public var agentID: String
+    public init(agentID: String) { self.agentID = agentID }
+    enum CodingKeys: String, CodingKey { case agentID = "agent_id" }
+    public func validated() throws(PluginError) -> AgentLogCountsArguments {
+        .init(agentID: try StoreRules.uuid(agentID, field: "agent_id"))
+    }
+}
+
 /// `agent_logs`: the agent's rows after `since_seq`, oldest first.
 public struct AgentLogsArguments: StoreArguments {
     public var agentID: String

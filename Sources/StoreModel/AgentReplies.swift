@@ -49,3 +49,45 @@ public struct AgentLogPage: JSONRecord, Sendable, Equatable {
     public static let blank = AgentLogPage(logs: [], hasMore: false, lastSeq: 0)
     public static let jsonName = "reply"
 }
+
+/// `agent_log_counts`: how many rows of each kind an agent's log holds, so a view that shows
+/// only the newest page still has the agent's whole record (responses, tools, hooks, …).
+public struct AgentLogCounts: JSONRecord, Sendable, Equatable {
+    public struct Kind: JSONRecord, Sendable, Equatable {
+        public var eventCategory: String
+        public var eventType: String
+        public var count: Int64
+        public init(eventCategory: String, eventType: String, count: Int64) {
+            self.eventCategory = eventCategory
+            self.eventType = eventType
+            self.count = count
+        }
+        public static let fields: [JSONField<Kind>] = [
+            .init("count", \.count), .init("event_category", \.eventCategory), .init("event_type", \.eventType),
+        ]
+        public static let blank = Kind(eventCategory: "", eventType: "", count: 0)
+        public static let jsonName = "log count"
+    }
+
+    /// Ordered by category, then type.
+    public var kinds: [Kind]
+    /// The agent's newest `seq` (0 before its first row).
+    public var lastSeq: Int64
+    public init(kinds: [Kind], lastSeq: Int64) {
+        self.kinds = kinds
+        self.lastSeq = lastSeq
+    }
+    public static let fields: [JSONField<AgentLogCounts>] = [.init("kinds", \.kinds), .init("last_seq", \.lastSeq)]
+    public static let blank = AgentLogCounts(kinds: [], lastSeq: 0)
+    public static let jsonName = "reply"
+
+    /// The rows of one type (any category).
+    public func count(ofType type: String) -> Int64 {
+        kinds.reduce(0) { $0 + ($1.eventType == type ? $1.count : 0) }
+    }
+
+    /// The rows of one category.
+    public func count(ofCategory category: String) -> Int64 {
+        kinds.reduce(0) { $0 + ($1.eventCategory == category ? $1.count : 0) }
+    }
+}

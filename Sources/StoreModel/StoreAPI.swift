@@ -133,6 +133,10 @@ public struct StoreAPI: Sendable {
         try await caller.call(.agentLogs, AgentLogsArguments(agentID: agentID, sinceSeq: sinceSeq, limit: limit))
     }
 
+    public func agentLogCounts(agentID: String) async throws -> AgentLogCounts {
+        try await caller.call(.agentLogCounts, AgentLogCountsArguments(agentID: agentID))
+    }
+
     /// `agentLogs`' reply as the store wrote it (`{logs, has_more, last_seq}`), for transports, undecoded.
     public func agentLogsJSON(agentID: String, sinceSeq: Int64 = 0, limit: Int? = nil) async throws -> Data {
         try await caller.raw(.agentLogs, AgentLogsArguments(agentID: agentID, sinceSeq: sinceSeq, limit: limit))

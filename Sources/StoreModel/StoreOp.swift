@@ -22,6 +22,7 @@ public enum StoreOp: String, Sendable, CaseIterable {
     case addAgentUsage = "add_agent_usage"
     case insertAgentLog = "insert_agent_log"
     case agentLogs = "agent_logs"
+    case agentLogCounts = "agent_log_counts"
     case insertSystemLog = "insert_system_log"
     case readSystemLogs = "read_system_logs"
 }

@@ -38,6 +38,8 @@ public protocol StoreOperations: StorePlugin {
     func insertAgentLog(_ log: NewAgentLog) async throws -> InsertedAgentLog
     /// Rows with `seq > sinceSeq`, oldest first, at most `limit` (validated: 1...1000).
     func agentLogs(agentID: String, sinceSeq: Int64, limit: Int) async throws -> AgentLogPage
+    /// Its rows counted by (category, type), in that order, and its newest `seq`.
+    func agentLogCounts(agentID: String) async throws -> AgentLogCounts
     func insertSystemLog(_ log: NewSystemLog) async throws -> String
     /// The rows matching every filter `query` sets, newest first (timestamp, then id, descending), skipping
     /// `offset` (validated: set, >= 0) and at most `limit` (validated: set, 1...1000); `hasMore`: more rows match.
@@ -108,6 +110,8 @@ extension StoreOperations {
             let arguments = try request.arguments(AgentLogsArguments.self)
             return try await agentLogs(agentID: arguments.agentID, sinceSeq: arguments.sinceSeq ?? 0,
                                        limit: arguments.limit ?? StoreRules.defaultAgentLogLimit).jsonData
+        case .agentLogCounts:
+            return try await agentLogCounts(agentID: try request.arguments(AgentLogCountsArguments.self).agentID).jsonData
         case .insertSystemLog:
             return try JSON.encode(IDReply(id: try await insertSystemLog(try request.arguments(NewSystemLog.self))))
         case .readSystemLogs:

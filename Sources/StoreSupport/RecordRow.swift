@@ -108,6 +108,13 @@ extension Array where Element: RecordRow {
         return (logs, count > limit)
     }
 
+    /// `agent_log_counts` from rows of (event_category, event_type, count).
+    public func agentLogCounts(lastSeq: Int64) throws(PluginError) -> AgentLogCounts {
+        var kinds: [AgentLogCounts.Kind] = []
+        for row in self { kinds.append(.init(eventCategory: try row.text(0), eventType: try row.text(1), count: try row.int64(2))) }
+        return AgentLogCounts(kinds: kinds, lastSeq: lastSeq)
+    }
+
     /// A page of `agent_logs` from the rows a store read with `limit + 1` (one more row says there is more).
     ///
     /// Stores read the agent's `log_seq` first and then only the rows up to it: the row holding a seq is

@@ -46,6 +46,12 @@ import Testing
         #expect(logs.map { $0["seq"]?.intValue ?? 0 } == Array(1...Int64(max(1, logs.count))), "\(logs)")
         let second = try Self.http(address, "GET", "/agents/\(id)/logs?since_seq=1&limit=1")
         #expect(elements(second.json["logs"]).map { $0["seq"] } == [2] && second.json["has_more"] == true, "\(second)")
+        // The card counts the whole log, whatever page a console loaded.
+        let card = try #require(try Self.http(address, "GET", "/agents/\(id)").json["agent"])
+        let texts = Int64(logs.filter { $0["event_type"] == "text" }.count)
+        #expect(card["counts"]?["responses"]?.intValue == texts && card["counts"]?["hooks"] != nil, "\(card)")
+        #expect(card["last_seq"]?.intValue ?? 0 >= Int64(logs.count) && card["last_command"] == "tools for the agent", "\(card)")
+        #expect(card["created_at"]?.stringValue?.isEmpty == false)
         let history = try Self.http(address, "POST", "/load_chat", #"{"orchestrator_agent_id":"\#(host.orchestratorID)"}"#)
         let rows = elements(history.json["messages"])
         #expect(rows.map { "\($0["sender_type"]?.stringValue ?? "")→\($0["receiver_type"]?.stringValue ?? "")" } == ["user→agent", "agent→orchestrator"],

@@ -917,6 +917,38 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func agentLogsAreCountedByKind(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "counted", model: "m")
+            let other = try await api.insertAgent(orchestratorID: made.id, name: "other", model: "m")
+            #expect(try await api.agentLogCounts(agentID: agent.id) == AgentLogCounts(kinds: [], lastSeq: 0))
+            for (category, type) in [("response", "text"), ("hook", "PreToolUse"), ("response", "tool_use"), ("response", "text"),
+                                     ("hook", "PostToolUse"), ("hook", "PreToolUse"), ("response", "thinking")] {
+                _ = try await api.insertAgentLog(agentID: agent.id, eventCategory: category, eventType: type)
+            }
+            _ = try await api.insertAgentLog(agentID: other.id, eventCategory: "response", eventType: "text")
+
+            let counts = try await api.agentLogCounts(agentID: agent.id)
+            #expect(counts.kinds == [
+                .init(eventCategory: "hook", eventType: "PostToolUse", count: 1), .init(eventCategory: "hook", eventType: "PreToolUse", count: 2),
+                .init(eventCategory: "response", eventType: "text", count: 2), .init(eventCategory: "response", eventType: "thinking", count: 1),
+                .init(eventCategory: "response", eventType: "tool_use", count: 1),
+            ], "ordered by category, then type; the other agent's row is not counted")
+            #expect(counts.lastSeq == 7)
+            #expect(counts.count(ofCategory: "hook") == 3 && counts.count(ofType: "text") == 2)
+
+            let missing = absentID()
+            await expectError(Self.unknownAgent(missing)) { _ = try await api.agentLogCounts(agentID: missing) }
+            await expectError(.invalid("invalid_uuid", "agent_id must be a UUID like 3f2b8c1e-0000-4000-8000-000000000000, got \"x\"")) {
+                _ = try await api.agentLogCounts(agentID: "x")
+            }
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func systemLogsAreWrittenAndDeletedByID(_ kind: StoreKind) async throws {
         try await environment().withStore(kind) { store in
             let api = store.api

@@ -60,7 +60,7 @@ test('agent events move a card between groups, count its work once, and leave ot
   assert.equal(member.runningSince, '2026-01-01T00:00:05Z');
   assert.equal(member.turnId, 't1');
   assert.equal(member.lastTool, 'Bash');
-  assert.deepEqual(member.counters, { responses: 1, tools: 1, hooks: 1, thinking: 1 }, 'a nested agent text is not a response; a replayed row counts once');
+  assert.deepEqual(member.counters, { responses: 2, tools: 1, hooks: 1, thinking: 1 }, 'a nested agent text is a response, as the host counts; a replayed row counts once');
   assert.equal(applyTeamEvents(team, [event({ type: 'chat_typing', is_typing: true })]), team, 'events of others keep the team identical');
 
   team = applyTeamEvents(team, [

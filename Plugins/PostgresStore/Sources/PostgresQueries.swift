@@ -145,6 +145,11 @@ enum PostgresQueries {
         SELECT \(agentLogColumns) FROM agent_logs AS l
         WHERE l.agent_id = $1 AND l.seq > $2::bigint AND l.seq <= $3::bigint ORDER BY l.seq LIMIT $4::int
         """)
+    /// Rows up to the `log_seq` read before ($2), counted by kind (an index range scan of idx_agent_logs_agent_seq).
+    static let agentLogCounts = PGStatement(name: "agent_log_counts", sql: """
+        SELECT event_category, event_type, count(*) FROM agent_logs WHERE agent_id = $1 AND seq <= $2::bigint
+        GROUP BY event_category, event_type ORDER BY event_category, event_type
+        """)
     static let insertSystemLog = PGStatement(name: "insert_system_log", sql: """
         INSERT INTO system_logs (id, level, message, metadata, file_path) VALUES ($1, $2, $3, $4::jsonb, $5)
         """)

@@ -249,6 +249,17 @@ final class PostgresStore: StoreDiagnosticOperations {
         return try rows.agentLogPage(lastSeq: lastSeq, limit: limit)
     }
 
+    func agentLogCounts(agentID: String) async throws -> AgentLogCounts {
+        let (lastSeq, rows) = try await run { connection -> (Int64, [PGRow]) in
+            guard let agent = try connection.execute(PostgresQueries.agentLogSeq, [agentID]).first else {
+                throw StoreError.unknownAgent(agentID)
+            }
+            let lastSeq = try agent.int64(0)
+            return (lastSeq, try connection.execute(PostgresQueries.agentLogCounts, [agentID, String(lastSeq)]).rows)
+        }
+        return try rows.agentLogCounts(lastSeq: lastSeq)
+    }
+
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
         let id = UUIDv7.next()
         let metadata = try Self.jsonText(log.metadata)

@@ -119,6 +119,11 @@ enum SQLiteQueries {
         SELECT \(agentLogColumns) FROM agent_logs AS l
         WHERE l.agent_id = ?1 AND l.seq > ?2 AND l.seq <= ?3 ORDER BY l.seq LIMIT ?4
         """
+    /// Rows up to the `log_seq` read before (?2), counted by kind (an index range scan of idx_agent_logs_agent_seq).
+    static let agentLogCounts = """
+        SELECT event_category, event_type, count(*) FROM agent_logs WHERE agent_id = ?1 AND seq <= ?2
+        GROUP BY event_category, event_type ORDER BY event_category, event_type
+        """
     static let insertSystemLog = """
         INSERT INTO system_logs (id, level, message, metadata, file_path, timestamp) VALUES (?, ?, ?, ?, ?, ?)
         """

@@ -286,6 +286,17 @@ final class SQLiteStore: StoreDiagnosticOperations {
         return try rows.agentLogPage(lastSeq: lastSeq, limit: limit)
     }
 
+    func agentLogCounts(agentID: String) async throws -> AgentLogCounts {
+        let (lastSeq, rows) = try await read { connection -> (Int64, [SQLiteRow]) in
+            guard let agent = try connection.query(SQLiteQueries.agentLogSeq, [.text(agentID)]).first else {
+                throw StoreError.unknownAgent(agentID)
+            }
+            let lastSeq = try agent.int64(0)
+            return (lastSeq, try connection.query(SQLiteQueries.agentLogCounts, [.text(agentID), .integer(lastSeq)]))
+        }
+        return try rows.agentLogCounts(lastSeq: lastSeq)
+    }
+
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
         let id = UUIDv7.next()
         let metadata = try Self.jsonText(log.metadata)

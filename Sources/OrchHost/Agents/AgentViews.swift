@@ -11,7 +11,7 @@ extension AgentManager {
             "id": .string(record.id), "name": .string(record.name), "model": .string(record.model), "status": .string(record.status.rawValue),
             "reason": record.statusReason.map(JSONValue.string) ?? .null, "session_id": record.sessionID.map(JSONValue.string) ?? .null,
             "input_tokens": .int(record.inputTokens), "output_tokens": .int(record.outputTokens), "total_cost": .double(record.totalCost),
-            "budget_usd": record.metadata["budget_usd"] ?? .null,
+            "budget_usd": record.metadata["budget_usd"] ?? .null, "created_at": .string(record.createdAt),
         ]
         if let live {
             // The session it uses now, also before its first command has saved it.
@@ -22,7 +22,22 @@ extension AgentManager {
             fields["running_cost_estimate"] = live.running == nil ? .null : .double(live.estimate)
             fields["last_result"] = live.lastResult.map { .string(TurnEngine.preview($0, limit: 400)) } ?? .null
             fields["commands_done"] = .int(Int64(live.commandsDone))
+            fields["last_command"] = live.lastCommand.map { .string(TurnEngine.preview($0, limit: 200)) } ?? .null
         }
+        return .object(fields)
+    }
+
+    /// What people's views show of an agent (`list_agents`, `get_agent` over the API): the summary plus its
+    /// whole log counted by kind, so a console that loads only the newest page still shows the agent's record.
+    public func card(_ record: AgentRecord) async throws(PluginError) -> JSONValue {
+        let counts: AgentLogCounts
+        do { counts = try await store.agentLogCounts(agentID: record.id) } catch { throw Self.storeError(error) }
+        guard case .object(var fields) = summary(record) else { return summary(record) }
+        fields["counts"] = [
+            "responses": .int(counts.count(ofType: "text")), "tools": .int(counts.count(ofType: "tool_use")),
+            "hooks": .int(counts.count(ofCategory: AgentLogCategory.hook.rawValue)), "thinking": .int(counts.count(ofType: "thinking")),
+        ]
+        fields["last_seq"] = .int(counts.lastSeq)
         return .object(fields)
     }
 

@@ -103,7 +103,9 @@ extension OrchRuntime {
         }
         requests.register("list_agents") { [unowned self] _, _ in
             let agents = try requireAgents()
-            return try JSON.encode(["agents": JSONValue.array(agents.list().map { agents.summary($0) }), "max_running": .int(Int64(agents.settings.maxRunning))])
+            var cards: [JSONValue] = []
+            for record in agents.list() { cards.append(try await agents.card(record)) }
+            return try JSON.encode(["agents": JSONValue.array(cards), "max_running": .int(Int64(agents.settings.maxRunning))])
         }
         requests.register("create_agent") { [unowned self] request, _ in
             let agents = try requireAgents()
@@ -114,7 +116,7 @@ extension OrchRuntime {
         }
         requests.register("get_agent") { [unowned self] request, _ in
             let agents = try requireAgents()
-            return try JSON.encode(["agent": agents.summary(try agents.agent(try request.decode(AgentArguments.self).agent_id))])
+            return try JSON.encode(["agent": try await agents.card(try agents.agent(try request.decode(AgentArguments.self).agent_id))])
         }
         requests.register("agent_logs") { [unowned self] request, _ in
             struct Arguments: Decodable { var agent_id: String; var since_seq: Int?; var limit: Int? }

@@ -13,7 +13,7 @@ export type TeamGroup = 'needs_you' | 'running' | 'queued' | 'idle' | 'done';
 export const teamGroups: readonly TeamGroup[] = ['needs_you', 'running', 'queued', 'idle', 'done'];
 
 export interface TeamCounters {
-  /** Text blocks of its own (a nested sub-agent's text is not a response of this agent). */
+  /** Text blocks it wrote (its own Claude sub-agents' included: the store counts rows by type). */
   responses: number;
   tools: number;
   hooks: number;
@@ -223,7 +223,7 @@ export function withLog(member: TeamMember, log: AgentLog): TeamMember {
   else if (log.event_type === 'tool_use') {
     counters.tools += 1;
     lastTool = log.content ?? lastTool;
-  } else if (log.event_type === 'text' && log.payload['parent_tool_use_id'] == null) counters.responses += 1;
+  } else if (log.event_type === 'text') counters.responses += 1;
   return { ...member, counters, lastTool, lastSeq: log.seq, lastActivityAt: log.timestamp };
 }
 
