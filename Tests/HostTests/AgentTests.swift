@@ -50,6 +50,10 @@ import Testing
         let id = try #require(tester["id"]?.stringValue)
         #expect(tester["name"] == "tester" && tester["status"] == "idle", "\(tester)")
         #expect((tester["total_cost"]?.doubleValue ?? 0) > 0 && (tester["output_tokens"]?.intValue ?? 0) > 0, "tokens and cost are kept: \(tester)")
+        // How full its context is: the input of its last API call, on the card and in the update at the command's end.
+        let context = try #require(tester["context_tokens"]?.intValue, "\(tester)")
+        #expect(context > 0 && Self.events(host, "agent_updated", agent: id).last?["agent"]?["context_tokens"]?.intValue == context)
+        #expect(tester["counts"]?["tools"] == 1 && tester["counts"]?["hooks"]?.intValue ?? 0 >= 2, "\(tester)")
 
         // orchestrator_chat in all four directions, in conversation order.
         let rows = try await host.store.chatHistory(orchestratorID: host.orchestratorID).messages

@@ -235,6 +235,8 @@ export interface AgentSummary {
   counts?: { responses: number; tools: number; hooks: number; thinking: number };
   /** The highest `seq` of its log. */
   last_seq?: number;
+  /** The input its last API call sent: how full its context is (null until one reported usage). */
+  context_tokens?: number | null;
 }
 
 export interface ListAgentsResponse {
@@ -306,6 +308,8 @@ export interface AgentUpdatedEvent extends Sequenced {
     total_cost: number;
     budget_usd: number | null;
     budget_used: number | null;
+    /** The input its last API call sent: how full its context is. */
+    context_tokens?: number | null;
     updated_at: string;
   };
   warning?: 'budget_80';

@@ -64,13 +64,14 @@ test('agent events move a card between groups, count its work once, and leave ot
   assert.equal(applyTeamEvents(team, [event({ type: 'chat_typing', is_typing: true })]), team, 'events of others keep the team identical');
 
   team = applyTeamEvents(team, [
-    event({ type: 'agent_updated', agent: { id: AGENT_A, name: 'tester', input_tokens: 100, output_tokens: 20, total_cost: 0.85, budget_usd: 1, budget_used: 0.85, updated_at: NOW }, warning: 'budget_80' }),
+    event({ type: 'agent_updated', agent: { id: AGENT_A, name: 'tester', input_tokens: 100, output_tokens: 20, total_cost: 0.85, budget_usd: 1, budget_used: 0.85, context_tokens: 5400, updated_at: NOW }, warning: 'budget_80' }),
     event({ type: 'agent_status_changed', agent_id: AGENT_A, name: 'tester', status: 'interrupted', reason: 'budget_exceeded', previous: 'running', timestamp: NOW }),
   ]);
   const done = grouped(team).done[0];
   assert.equal(done.reason, 'budget_exceeded');
   assert.equal(done.runningSince, null);
   assert.equal(done.budgetWarning, true);
+  assert.equal(done.contextTokens, 5400);
   assert.deepEqual(teamTotals(team), { running: 0, queued: 0, needsYou: 0, cost: 0.85, tokens: 120 });
 
   team = applyTeamEvents(team, [event({ type: 'agent_queue', queue: [{ agent_id: AGENT_A, name: 'tester', turn_id: 't2', position: 1 }], running: 2, max_running: 2 })]);

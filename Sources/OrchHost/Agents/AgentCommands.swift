@@ -106,7 +106,9 @@ extension AgentManager {
         let outbox = outbox(for: agentID)
         var session = live.session
         let recorder = AgentRecorder(agentID: agentID, orchestratorID: orchestratorID, turnID: command.turnID, sessionID: session,
-                                     store: store, bus: bus, outbox: outbox, holds: holds) { [weak self] cost in self?.spent(cost, agentID: agentID) }
+                                     store: store, bus: bus, outbox: outbox, holds: holds) { [weak self] cost, context in
+            self?.spent(cost, contextTokens: context, agentID: agentID)
+        }
         func attempt(_ session: String, resume: Bool) async throws -> Data {
             var request = sessionSettings(live.record)
             request["turn_id"] = .string(command.turnID)
@@ -215,16 +217,17 @@ extension AgentManager {
         do {
             var record = try await store.addAgentUsage(id: agentID, inputTokens: spent.inputTokens, outputTokens: spent.outputTokens, costUSD: spent.cost)
             if record.sessionID != spent.session { record = try await store.updateAgentSession(id: agentID, sessionID: spent.session) }
-            let warning: String? = state.withLock { state in
-                guard var agent = state.agents[agentID] else { return nil }
+            let (warning, context): (String?, Int64?) = state.withLock { state in
+                guard var agent = state.agents[agentID] else { return (nil, nil) }
                 agent.record = record
                 agent.estimate = 0
                 defer { state.agents[agentID] = agent }
-                guard let budget = agent.budgetUSD, !agent.warned, record.totalCost >= 0.8 * budget else { return nil }
+                guard let budget = agent.budgetUSD, !agent.warned, record.totalCost >= 0.8 * budget else { return (nil, agent.contextTokens) }
                 agent.warned = true
-                return "budget_80"
+                return ("budget_80", agent.contextTokens)
             }
-            publish(WireMessages.agentUpdated(record, budgetUSD: record.metadata["budget_usd"]?.doubleValue, warning: warning), turnID: turnID)
+            publish(WireMessages.agentUpdated(record, budgetUSD: record.metadata["budget_usd"]?.doubleValue, contextTokens: context, warning: warning),
+                    turnID: turnID)
             if warning != nil { logger.warning("agent \(record.name) has spent 80 % of its budget") }
         } catch {
             logger.error("agent: could not save the usage of \(turnID): \(PluginError(error).message)")
@@ -232,10 +235,11 @@ extension AgentManager {
     }
 
     /// An API call's estimated cost while a command runs: past the agent's or the team's budget, the command is interrupted.
-    func spent(_ cost: Double, agentID: String) {
+    func spent(_ cost: Double, contextTokens: Int64, agentID: String) {
         let over: String? = state.withLock { state in
             guard var agent = state.agents[agentID], agent.running != nil else { return nil }
             agent.estimate += cost
+            agent.contextTokens = contextTokens
             state.agents[agentID] = agent
             guard agent.interruption == nil, budgetRefusal(agent, in: state) != nil else { return nil }
             state.agents[agentID]?.interruption = "budget_exceeded"

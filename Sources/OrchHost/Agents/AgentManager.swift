@@ -73,6 +73,8 @@ public final class AgentManager: Sendable {
         /// The running command's estimated spend so far (replaced by the exact cost at its end).
         var estimate: Double = 0
         var warned = false
+        /// The input its last API call sent (its context's size), once one was reported.
+        var contextTokens: Int64?
         var lastCommand: String?
         var lastResult: String?
         var commandsDone = 0

@@ -19,8 +19,9 @@ final class AgentRecorder: @unchecked Sendable {
     private let store: StoreAPI
     private let bus: EventBus
     private let outbox: Outbox
-    /// Called with each API call's estimated cost, as usage arrives (budgets are checked mid-turn).
-    private let onUsage: @Sendable (Double) -> Void
+    /// Called with each API call's estimated cost and the size of the context it sent, as usage
+    /// arrives (budgets are checked mid-turn; cards show how full the context is).
+    private let onUsage: @Sendable (_ cost: Double, _ contextTokens: Int64) -> Void
     private let holds: HoldTimes
     private let lock = NSLock()
     private var counts = Counts()
@@ -29,7 +30,7 @@ final class AgentRecorder: @unchecked Sendable {
     private var failedResult: JSONValue?
 
     init(agentID: String, orchestratorID: String, turnID: String, sessionID: String, store: StoreAPI, bus: EventBus, outbox: Outbox,
-         holds: HoldTimes, onUsage: @escaping @Sendable (Double) -> Void) {
+         holds: HoldTimes, onUsage: @escaping @Sendable (_ cost: Double, _ contextTokens: Int64) -> Void) {
         self.holds = holds
         self.agentID = agentID
         self.orchestratorID = orchestratorID
@@ -75,7 +76,8 @@ final class AgentRecorder: @unchecked Sendable {
             let status = event.payload
             switch status["status"]?.stringValue {
             case "usage":
-                onUsage(ModelPrices.estimate(model: status["model"]?.stringValue, usage: status["usage"] ?? .null))
+                let usage = status["usage"] ?? .null
+                onUsage(ModelPrices.estimate(model: status["model"]?.stringValue, usage: usage), Self.contextTokens(of: usage))
             case "turn_failed":
                 lock.withLock { failedResult = status }
             default:
@@ -104,6 +106,11 @@ final class AgentRecorder: @unchecked Sendable {
                                        eventType: type, content: content, payload: payload, sessionID: sessionID, timestamp: timestamp)
             bus.publish(Event(kind: .wire, orchestratorID: orchestratorID, turnID: turnID, json: WireMessages.agentLog(orchestratorID: orchestratorID, saved)))
         }
+    }
+
+    /// What one API call sent: its input, read from the cache or written to it.
+    static func contextTokens(of usage: JSONValue) -> Int64 {
+        ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"].reduce(0) { $0 + (usage[$1]?.intValue ?? 0) }
     }
 
     private static func object(_ value: JSONValue) -> JSONValue {

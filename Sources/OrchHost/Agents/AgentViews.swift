@@ -23,6 +23,7 @@ extension AgentManager {
             fields["last_result"] = live.lastResult.map { .string(TurnEngine.preview($0, limit: 400)) } ?? .null
             fields["commands_done"] = .int(Int64(live.commandsDone))
             fields["last_command"] = live.lastCommand.map { .string(TurnEngine.preview($0, limit: 200)) } ?? .null
+            fields["context_tokens"] = live.contextTokens.map(JSONValue.int) ?? .null
         }
         return .object(fields)
     }

@@ -168,7 +168,7 @@ public enum WireMessages {
 
     /// Tokens and spend after a command's usage was saved; `budgetUsed` is the share of the
     /// agent's budget (0…1+), `warning` is `budget_80` the first time it passes 80 %.
-    public static func agentUpdated(_ agent: AgentRecord, budgetUSD: Double?, warning: String?) -> Data {
+    public static func agentUpdated(_ agent: AgentRecord, budgetUSD: Double?, contextTokens: Int64? = nil, warning: String?) -> Data {
         var fields: [String: JSONValue] = [
             "orchestrator_agent_id": .string(agent.orchestratorID),
             "agent": .object([
@@ -176,7 +176,7 @@ public enum WireMessages {
                 "input_tokens": .int(agent.inputTokens), "output_tokens": .int(agent.outputTokens),
                 "total_cost": .double(agent.totalCost), "budget_usd": budgetUSD.map(JSONValue.double) ?? .null,
                 "budget_used": budgetUSD.map { .double($0 > 0 ? agent.totalCost / $0 : 0) } ?? .null,
-                "updated_at": .string(agent.updatedAt),
+                "updated_at": .string(agent.updatedAt), "context_tokens": contextTokens.map(JSONValue.int) ?? .null,
             ]),
         ]
         if let warning { fields["warning"] = .string(warning) }

@@ -32,6 +32,8 @@ export interface TeamMember {
   outputTokens: number;
   totalCost: number;
   budgetUsd: number | null;
+  /** The input its last API call sent (how full its context is), once known. */
+  contextTokens: number | null;
   /** The host's 80 % warning arrived for the current budget. */
   budgetWarning: boolean;
   /** The running command, else the last one given (shortened by the host or here). */
@@ -96,6 +98,7 @@ export function memberFromSummary(summary: AgentSummary, previous?: TeamMember):
     outputTokens: summary.output_tokens,
     totalCost: summary.total_cost,
     budgetUsd: summary.budget_usd ?? null,
+    contextTokens: summary.context_tokens ?? previous?.contextTokens ?? null,
     budgetWarning: summary.budget_usd != null && summary.budget_usd > 0 && summary.total_cost >= summary.budget_usd * 0.8,
     task: running?.command ?? summary.last_command ?? previous?.task ?? null,
     turnId: running?.turn_id ?? null,
@@ -177,6 +180,7 @@ export function applyTeamEvents(team: Team, events: readonly HostEvent[]): Team 
           outputTokens: a.output_tokens,
           totalCost: a.total_cost,
           budgetUsd: a.budget_usd,
+          contextTokens: a.context_tokens ?? member.contextTokens,
           budgetWarning: event.warning === 'budget_80' || member.budgetWarning,
         });
         break;
