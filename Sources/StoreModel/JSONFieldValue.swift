@@ -72,3 +72,20 @@ extension Array: JSONFieldValue where Element: JSONFieldValue {
         return elements
     }
 }
+
+/// A string enum written as its raw value; reading any other string names the allowed ones.
+public protocol NamedJSONValue: JSONFieldValue, RawRepresentable, CaseIterable where RawValue == String {
+    /// What the value is, for the error: "permission status".
+    static var noun: String { get }
+}
+
+extension NamedJSONValue {
+    public func write(to writer: inout JSONWriter) { writer.string(rawValue) }
+    public static func read(from reader: inout JSONReader) throws -> Self {
+        let text = try reader.string()
+        guard let value = Self(rawValue: text) else {
+            throw JSONReader.Failure(description: "\"\(text)\" is not a \(noun) (\(allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return value
+    }
+}

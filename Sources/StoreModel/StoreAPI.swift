@@ -158,4 +158,32 @@ public struct StoreAPI: Sendable {
             offset: offset, limit: limit, contains: contains, level: level, turnIDs: turnIDs, orchestratorID: orchestratorID))
         return (reply.logs, reply.hasMore)
     }
+
+    // MARK: Permission requests
+
+    public func insertPermissionRequest(_ request: NewPermissionRequest) async throws -> PermissionRecord {
+        let reply: PermissionReply = try await caller.call(.insertPermissionRequest, request)
+        return reply.request
+    }
+
+    /// Decides a pending request once; `permission_decided` (conflict) names the decision that came first.
+    public func decidePermissionRequest(id: String, status: PermissionStatus, decidedBy: PermissionDecider,
+                                        decision: JSONValue? = nil) async throws -> PermissionRecord {
+        let reply: PermissionReply = try await caller.call(.decidePermissionRequest,
+                                                           DecidePermissionArguments(id: id, status: status, decidedBy: decidedBy, decision: decision))
+        return reply.request
+    }
+
+    /// Newest first; `status: .pending` is the inbox. `limit` defaults to 100 (at most 1000).
+    public func permissionRequests(orchestratorID: String, status: PermissionStatus? = nil, agentID: String? = nil,
+                                   before: String? = nil, limit: Int? = nil) async throws -> PermissionsReply {
+        try await caller.call(.permissionRequests, PermissionRequestsArguments(
+            orchestratorID: orchestratorID, status: status, agentID: agentID, before: before, limit: limit))
+    }
+
+    /// Expires what a stopped host left pending, and returns it.
+    public func expirePermissionRequests(orchestratorID: String) async throws -> [PermissionRecord] {
+        let reply: PermissionsReply = try await caller.call(.expirePermissionRequests, OrchestratorArguments(orchestratorID: orchestratorID))
+        return reply.requests
+    }
 }

@@ -23,6 +23,16 @@ public enum StoreError {
         .notFound("unknown_agent", "no agent has id \(id); create it with insert_agent first")
     }
 
+    public static func unknownPermission(_ id: String) -> PluginError {
+        .notFound("unknown_permission", "no permission request has id \(id); list the pending ones with permission_requests {status: \"pending\"}")
+    }
+
+    /// Someone (or something) decided it first: the answer names how, so the loser can tell the person.
+    public static func permissionDecided(_ request: PermissionRecord) -> PluginError {
+        .init(.conflict, code: "permission_decided",
+              "permission request \(request.id) was already \(request.status.rawValue) by \(request.decidedBy?.rawValue ?? "someone") at \(request.decidedAt ?? "an earlier time"); nothing was changed")
+    }
+
     public static func duplicateID(_ id: String) -> PluginError {
         .init(.conflict, code: "duplicate_id", "a chat message with id \(id) already exists; omit \"id\" to let the store choose one")
     }

@@ -25,4 +25,8 @@ public enum StoreOp: String, Sendable, CaseIterable {
     case agentLogCounts = "agent_log_counts"
     case insertSystemLog = "insert_system_log"
     case readSystemLogs = "read_system_logs"
+    case insertPermissionRequest = "insert_permission_request"
+    case decidePermissionRequest = "decide_permission_request"
+    case permissionRequests = "permission_requests"
+    case expirePermissionRequests = "expire_permission_requests"
 }

@@ -45,6 +45,15 @@ public protocol StoreOperations: StorePlugin {
     /// `offset` (validated: set, >= 0) and at most `limit` (validated: set, 1...1000); `hasMore`: more rows match.
     /// `turnIDs` empty matches no row.
     func readSystemLogs(_ query: ReadSystemLogsArguments) async throws -> (logs: [SystemLogRecord], hasMore: Bool)
+    /// `unknown_orchestrator`, `unknown_agent` for ids that do not exist.
+    func insertPermissionRequest(_ request: NewPermissionRequest) async throws -> PermissionRecord
+    /// Atomic: exactly one of concurrent decisions of one request wins; the others get `permission_decided`.
+    func decidePermissionRequest(_ decision: DecidePermissionArguments) async throws -> PermissionRecord
+    /// Newest first (by id), older than `before`, at most `limit` (validated).
+    func permissionRequests(_ query: PermissionRequestsArguments) async throws -> PermissionsReply
+    /// Every pending request of the orchestrator becomes `expired` by `host` (a host starting finds those its
+    /// predecessor left); returns them.
+    func expirePermissionRequests(orchestratorID: String) async throws -> [PermissionRecord]
 }
 
 extension StoreOperations {
@@ -117,6 +126,15 @@ extension StoreOperations {
         case .readSystemLogs:
             let (logs, hasMore) = try await readSystemLogs(try request.arguments(ReadSystemLogsArguments.self))
             return SystemLogsReply(logs: logs, hasMore: hasMore).jsonData
+        case .insertPermissionRequest:
+            return PermissionReply(request: try await insertPermissionRequest(try request.arguments(NewPermissionRequest.self))).jsonData
+        case .decidePermissionRequest:
+            return PermissionReply(request: try await decidePermissionRequest(try request.arguments(DecidePermissionArguments.self))).jsonData
+        case .permissionRequests:
+            return try await permissionRequests(try request.arguments(PermissionRequestsArguments.self)).jsonData
+        case .expirePermissionRequests:
+            let expired = try await expirePermissionRequests(orchestratorID: try request.arguments(OrchestratorArguments.self).orchestratorID)
+            return PermissionsReply(requests: expired, hasMore: false).jsonData
         }
     }
 

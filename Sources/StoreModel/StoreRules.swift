@@ -8,7 +8,7 @@ public enum StoreRules {
     public static let levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
     public static let eventCategories = ["hook", "response", "adw_step"]
     /// Every table a store owns, in the order `row_counts` reports them.
-    public static let tables = ["orchestrator_agents", "orchestrator_chat", "agents", "agent_logs", "system_logs"]
+    public static let tables = ["orchestrator_agents", "orchestrator_chat", "agents", "agent_logs", "system_logs", "permission_requests"]
 
     public static let defaultHistoryLimit = 50
     public static let maxHistoryLimit = 1000
@@ -155,6 +155,45 @@ public enum StoreRules {
         case let other?:
             throw .invalid("invalid_metadata", "\"\(field)\" must be a JSON object; got \(other.typeName)")
         }
+    }
+
+    public static func permissionLimit(_ limit: Int?) throws(PluginError) -> Int {
+        try pageLimit(limit, default: defaultPermissionLimit, max: 1000)
+    }
+
+    public static let defaultPermissionLimit = 100
+
+    public static func permissionStatus(_ status: String) throws(PluginError) -> PermissionStatus {
+        guard let known = PermissionStatus(rawValue: status) else {
+            let allowed = PermissionStatus.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .invalid("invalid_status", "\"status\" must be one of \(allowed); got \"\(status.prefix(80))\"")
+        }
+        return known
+    }
+
+    /// Who decided: required for a decided request; `timeout` only expires, and `host` only expires or withdraws.
+    public static func permissionDecider(_ decider: String?, for status: PermissionStatus) throws(PluginError) -> PermissionDecider {
+        let allowed = PermissionDecider.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let decider else { throw .invalid("invalid_decided_by", "a decided request needs \"decided_by\", one of \(allowed)") }
+        guard let known = PermissionDecider(rawValue: decider) else {
+            throw .invalid("invalid_decided_by", "\"decided_by\" must be one of \(allowed); got \"\(decider.prefix(80))\"")
+        }
+        let fits = switch known {
+        case .person, .rule: status == .allowed || status == .denied
+        case .timeout: status == .expired || status == .denied
+        case .host: status == .expired || status == .withdrawn || status == .denied
+        }
+        guard fits else { throw .invalid("invalid_decided_by", "a request \(status.rawValue) cannot be decided by \(known.rawValue)") }
+        return known
+    }
+
+    /// An ISO 8601 UTC time as the stores write them ("2026-01-02T03:04:05.000000Z" or without fraction).
+    public static func timestamp(_ text: String, field: String) throws(PluginError) -> String {
+        let shape = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/#
+        guard text.wholeMatch(of: shape) != nil else {
+            throw .invalid("invalid_timestamp", "\"\(field)\" must be a UTC time like 2026-01-02T03:04:05.000000Z; got \"\(text.prefix(80))\"")
+        }
+        return text
     }
 
     public static func nonEmpty(_ text: String, field: String) throws(PluginError) -> String {

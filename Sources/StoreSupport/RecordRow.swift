@@ -78,6 +78,21 @@ extension RecordRow {
             eventType: try text(5), content: optional(6), payload: try json(7), sessionID: optional(8), timestamp: try text(9))
     }
 
+    /// Columns: id, orchestrator_agent_id, agent_id, session_id, tool_name, input, suggestions, status, decision,
+    /// decided_by, created_at, expires_at, decided_at.
+    public func permission() throws(PluginError) -> PermissionRecord {
+        let status = try text(7)
+        guard let known = PermissionStatus(rawValue: status) else { throw .internal("permission_requests.status holds \"\(status)\"") }
+        let decider = try optional(9).map { text throws(PluginError) in
+            guard let known = PermissionDecider(rawValue: text) else { throw .internal("permission_requests.decided_by holds \"\(text)\"") }
+            return known
+        }
+        return PermissionRecord(
+            id: try text(0), orchestratorID: try text(1), agentID: optional(2), sessionID: try text(3), toolName: try text(4),
+            input: try json(5), suggestions: try json(6), status: known, decision: try json(8), decidedBy: decider,
+            createdAt: try text(10), expiresAt: optional(11), decidedAt: optional(12))
+    }
+
     /// Columns: id, level, message, metadata, file_path, timestamp.
     public func systemLog() throws(PluginError) -> SystemLogRecord {
         SystemLogRecord(id: try text(0), level: try text(1), message: try text(2), metadata: try json(3), filePath: optional(4),
@@ -91,6 +106,13 @@ extension Array where Element: RecordRow {
         messages.reserveCapacity(count)
         for row in self { messages.append(try row.chatMessage()) }
         return messages
+    }
+
+    public func permissions() throws(PluginError) -> [PermissionRecord] {
+        var requests: [PermissionRecord] = []
+        requests.reserveCapacity(count)
+        for row in self { requests.append(try row.permission()) }
+        return requests
     }
 
     public func agents() throws(PluginError) -> [AgentRecord] {

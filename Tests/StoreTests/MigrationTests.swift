@@ -17,16 +17,16 @@ struct MigrationTests {
         let fresh = try await first.api.health()
         let made = try await first.diagnostics.createOrchestrator()
         await first.ref.destroy()
-        #expect(fresh.schemaVersion == 4)
-        #expect(fresh.migrationsApplied == 4)
+        #expect(fresh.schemaVersion == 5)
+        #expect(fresh.migrationsApplied == 5)
 
         let second = try database.open()
         let again = try await second.api.health()
-        #expect(again.schemaVersion == 4)
+        #expect(again.schemaVersion == 5)
         #expect(again.migrationsApplied == 0, "the second start applies nothing")
         #expect(try await second.api.orchestrator(id: made.id) == made, "and keeps the data")
         await second.ref.destroy()
-        #expect(try database.sql("SELECT version, name FROM schema_migrations ORDER BY version") == "1|schema_v1\n2|schema_v2\n3|schema_v3\n4|schema_v4")
+        #expect(try database.sql("SELECT version, name FROM schema_migrations ORDER BY version") == "1|schema_v1\n2|schema_v2\n3|schema_v3\n4|schema_v4\n5|schema_v5")
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -38,16 +38,16 @@ struct MigrationTests {
         try database.sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from_the_future', \(now))")
 
         #expect(throws: PluginLoadError.initFailed(plugin: kind.rawValue, kind: .store, status: .conflict, message: """
-            \(kind.rawValue): the database \(database.location) has schema version 999, newer than this plugin understands (4); \
+            \(kind.rawValue): the database \(database.location) has schema version 999, newer than this plugin understands (5); \
             upgrade orch, or point the store at another database
             """)) {
             _ = try database.open()
         }
-        #expect(try database.sql("SELECT count(*) FROM schema_migrations") == "5", "the refusal changed nothing")
+        #expect(try database.sql("SELECT count(*) FROM schema_migrations") == "6", "the refusal changed nothing")
 
         try database.sql("DELETE FROM schema_migrations WHERE version = 999")
         let reopened = try database.open()
-        #expect(try await reopened.api.health().schemaVersion == 4)
+        #expect(try await reopened.api.health().schemaVersion == 5)
         await reopened.ref.destroy()
     }
 
@@ -62,7 +62,7 @@ struct MigrationTests {
         try database.sql(Self.orchestrators([one, two]) + Self.chatRows(7, of: one) + Self.chatRows(3, of: two))
 
         let upgraded = try database.open()
-        #expect(try await upgraded.api.health().migrationsApplied == 3)
+        #expect(try await upgraded.api.health().migrationsApplied == 4)
         #expect(try await upgraded.api.turnCount(orchestratorID: one) == 7)
         #expect(try await upgraded.api.turnCount(orchestratorID: two) == 3)
         _ = try await upgraded.api.insertChat(.init(orchestratorID: two, sender: .user, receiver: .orchestrator, message: "one more"))
@@ -111,7 +111,7 @@ struct MigrationTests {
 
         let store = try database.open()
         let health = try await store.api.health()
-        #expect(health.schemaVersion == 4 && health.migrationsApplied == 2)
+        #expect(health.schemaVersion == 5 && health.migrationsApplied == 3)
         let expected: [AgentStatus] = [.running, .queued, .needsInput, .stopped, .idle]
         for (id, status) in zip(agents, expected) {
             let agent = try await store.api.agent(id: id)
@@ -164,7 +164,7 @@ struct MigrationTests {
 
         let store = try database.open()
         let health = try await store.api.health()
-        #expect(health.schemaVersion == 4 && health.migrationsApplied == 1)
+        #expect(health.schemaVersion == 5 && health.migrationsApplied == 2)
         #expect(try await store.api.readSystemLogs(turnIDs: [turn]).logs.map(\.id) == [logs[2], logs[1], logs[0]])
         #expect(try await store.api.readSystemLogs(turnIDs: [turn, otherTurn], orchestratorID: orchestrator).logs.map(\.id)
                     == Array(logs[0..<5].reversed()))

@@ -20,7 +20,7 @@ struct StoreConformanceTests {
             let health = try await store.api.health()
             #expect(health.ok)
             #expect(health.store == kind.rawValue)
-            #expect(health.schemaVersion == 4)
+            #expect(health.schemaVersion == 5)
         }
     }
 
@@ -945,6 +945,87 @@ struct StoreConformanceTests {
                 _ = try await api.agentLogCounts(agentID: "x")
             }
             #expect(try await diagnostics.deleteOrchestrator(id: made.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func permissionRequestsAreDecidedOnceAndKeptAsTheAuditLog(_ kind: StoreKind) async throws {
+        try await environment().withStore(kind) { store in
+            let (api, diagnostics) = (store.api, store.diagnostics)
+            let made = try await diagnostics.createOrchestrator()
+            let agent = try await api.insertAgent(orchestratorID: made.id, name: "asker", model: "m")
+            let bash: JSONValue = ["command": "git status"]
+            let first = try await api.insertPermissionRequest(.init(
+                orchestratorID: made.id, agentID: agent.id, sessionID: "s-agent", toolName: "Bash", input: bash,
+                suggestions: [["type": "addRules"]], expiresAt: "2030-01-02T03:04:05.000000Z"))
+            #expect(first.status == .pending && first.decidedBy == nil && first.decidedAt == nil && first.decision == .object([:]))
+            #expect(first.agentID == agent.id && first.input == bash && first.suggestions == [["type": "addRules"]])
+            #expect(first.expiresAt == "2030-01-02T03:04:05.000000Z" && isTimestamp(first.createdAt))
+            let own = try await api.insertPermissionRequest(.init(orchestratorID: made.id, agentID: nil, sessionID: "s-orch", toolName: "Edit",
+                                                                  input: ["file_path": "src/a.swift"]))
+            let ruled = try await api.insertPermissionRequest(.init(
+                orchestratorID: made.id, agentID: agent.id, sessionID: "s-agent", toolName: "Bash", input: ["command": "rm -rf /"],
+                status: "denied", decidedBy: "rule", decision: ["rule": "Bash(rm *)"]))
+            #expect(ruled.status == .denied && ruled.decidedBy == .rule && ruled.decidedAt != nil, "a rule's answer is saved decided")
+
+            let inbox = try await api.permissionRequests(orchestratorID: made.id, status: .pending)
+            #expect(inbox.requests.map(\.id) == [own.id, first.id] && !inbox.hasMore, "the inbox: pending only, newest first")
+            let allowed = try await api.decidePermissionRequest(id: first.id, status: .allowed, decidedBy: .person,
+                                                                decision: ["scope": "agent", "updated_input": ["command": "git status -s"]])
+            #expect(allowed.status == .allowed && allowed.decidedBy == .person && allowed.decidedAt != nil)
+            #expect(allowed.decision["scope"] == "agent" && allowed.createdAt == first.createdAt)
+            await expectError(StoreError.permissionDecided(allowed)) {
+                _ = try await api.decidePermissionRequest(id: first.id, status: .denied, decidedBy: .person)
+            }
+            // Concurrent answers to one request: exactly one wins, the others are told which.
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for status in [PermissionStatus.allowed, .denied, .allowed, .denied] {
+                    group.addTask { (try? await api.decidePermissionRequest(id: own.id, status: status, decidedBy: .person)) != nil }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1, "\(outcomes)")
+
+            let audit = try await api.permissionRequests(orchestratorID: made.id, limit: 2)
+            #expect(audit.requests.map(\.id) == [ruled.id, own.id] && audit.hasMore)
+            let older = try await api.permissionRequests(orchestratorID: made.id, before: own.id)
+            #expect(older.requests.map(\.id) == [first.id] && !older.hasMore)
+            #expect(try await api.permissionRequests(orchestratorID: made.id, agentID: agent.id).requests.map(\.id) == [ruled.id, first.id])
+
+            let left = try await api.insertPermissionRequest(.init(orchestratorID: made.id, agentID: nil, sessionID: "s-orch", toolName: "Write", input: nil))
+            let expired = try await api.expirePermissionRequests(orchestratorID: made.id)
+            #expect(expired.map(\.id) == [left.id] && expired.allSatisfy { $0.status == .expired && $0.decidedBy == .host })
+            #expect(try await api.expirePermissionRequests(orchestratorID: made.id).isEmpty, "nothing is left pending")
+
+            // Mistakes, each named.
+            let missing = absentID()
+            await expectError(StoreError.unknownPermission(missing)) {
+                _ = try await api.decidePermissionRequest(id: missing, status: .allowed, decidedBy: .person)
+            }
+            await expectError(StoreError.unknownOrchestrator(missing)) {
+                _ = try await api.insertPermissionRequest(.init(orchestratorID: missing, agentID: nil, sessionID: "s", toolName: "Bash", input: nil))
+            }
+            await expectError(StoreError.unknownAgent(missing)) {
+                _ = try await api.insertPermissionRequest(.init(orchestratorID: made.id, agentID: missing, sessionID: "s", toolName: "Bash", input: nil))
+            }
+            await expectError(StoreError.unknownOrchestrator(missing)) { _ = try await api.permissionRequests(orchestratorID: missing) }
+            await expectError(.invalid("empty_tool_name", "\"tool_name\" must not be empty")) {
+                _ = try await api.insertPermissionRequest(.init(orchestratorID: made.id, agentID: nil, sessionID: "s", toolName: "", input: nil))
+            }
+            await expectError(.invalid("invalid_metadata", "\"input\" must be a JSON object; got a string")) {
+                _ = try await api.insertPermissionRequest(.init(orchestratorID: made.id, agentID: nil, sessionID: "s", toolName: "Bash", input: "ls"))
+            }
+            await expectError(.invalid("invalid_decided_by", "a request expired cannot be decided by person")) {
+                _ = try await api.decidePermissionRequest(id: first.id, status: .expired, decidedBy: .person)
+            }
+            await expectError(.invalid("invalid_status", "a request is decided as allowed, denied, expired or withdrawn, never back to pending")) {
+                _ = try await api.decidePermissionRequest(id: first.id, status: .pending, decidedBy: .person)
+            }
+            await expectError(.invalid("invalid_timestamp", "\"expires_at\" must be a UTC time like 2026-01-02T03:04:05.000000Z; got \"tomorrow\"")) {
+                _ = try await api.insertPermissionRequest(.init(orchestratorID: made.id, agentID: nil, sessionID: "s", toolName: "Bash", input: nil,
+                                                                expiresAt: "tomorrow"))
+            }
+            #expect(try await diagnostics.deleteOrchestrator(id: made.id), "the requests go with their orchestrator")
         }
     }
 

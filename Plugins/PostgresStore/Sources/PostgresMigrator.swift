@@ -10,6 +10,7 @@ enum PostgresMigrator {
         Migration(version: 2, name: "schema_v2", sql: String(decoding: PackageResources.schema_v2_sql, as: UTF8.self)),
         Migration(version: 3, name: "schema_v3", sql: String(decoding: PackageResources.schema_v3_sql, as: UTF8.self)),
         Migration(version: 4, name: "schema_v4", sql: String(decoding: PackageResources.schema_v4_sql, as: UTF8.self)),
+        Migration(version: 5, name: "schema_v5", sql: String(decoding: PackageResources.schema_v5_sql, as: UTF8.self)),
     ]
 
     /// Returns the schema version and how many migrations were applied now.

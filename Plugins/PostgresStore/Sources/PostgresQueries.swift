@@ -150,6 +150,34 @@ enum PostgresQueries {
         SELECT event_category, event_type, count(*) FROM agent_logs WHERE agent_id = $1 AND seq <= $2::bigint
         GROUP BY event_category, event_type ORDER BY event_category, event_type
         """)
+    /// Read by `RecordRow.permission()`, in this order.
+    static let permissionColumns = """
+        id::text, orchestrator_agent_id::text, agent_id::text, session_id, tool_name, input::text, suggestions::text, status, \
+        decision::text, decided_by, \(timestamp("created_at")), \(timestamp("expires_at")), \(timestamp("decided_at"))
+        """
+    static let insertPermission = PGStatement(name: "insert_permission", sql: """
+        INSERT INTO permission_requests (id, orchestrator_agent_id, agent_id, session_id, tool_name, input, suggestions, status,
+                                         decision, decided_by, expires_at, decided_at)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10, $11::timestamptz,
+                CASE WHEN $8 = 'pending' THEN NULL ELSE clock_timestamp() END)
+        RETURNING \(permissionColumns)
+        """)
+    /// Only a pending request changes: of two decisions, the second finds none and is told who won.
+    static let decidePermission = PGStatement(name: "decide_permission", sql: """
+        UPDATE permission_requests SET status = $2, decided_by = $3, decision = $4::jsonb, decided_at = clock_timestamp()
+        WHERE id = $1 AND status = 'pending' RETURNING \(permissionColumns)
+        """)
+    static let permissionByID = PGStatement(name: "permission_by_id", sql: "SELECT \(permissionColumns) FROM permission_requests WHERE id = $1")
+    static let permissionRequests = PGStatement(name: "permission_requests", sql: """
+        SELECT \(permissionColumns) FROM permission_requests
+        WHERE orchestrator_agent_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR agent_id = $3::uuid)
+          AND ($4::uuid IS NULL OR id < $4::uuid)
+        ORDER BY id DESC LIMIT $5::int
+        """)
+    static let expirePermissions = PGStatement(name: "expire_permissions", sql: """
+        UPDATE permission_requests SET status = 'expired', decided_by = 'host', decision = $2::jsonb, decided_at = clock_timestamp()
+        WHERE orchestrator_agent_id = $1 AND status = 'pending' RETURNING \(permissionColumns)
+        """)
     static let insertSystemLog = PGStatement(name: "insert_system_log", sql: """
         INSERT INTO system_logs (id, level, message, metadata, file_path) VALUES ($1, $2, $3, $4::jsonb, $5)
         """)

@@ -260,6 +260,52 @@ final class PostgresStore: StoreDiagnosticOperations {
         return try rows.agentLogCounts(lastSeq: lastSeq)
     }
 
+    func insertPermissionRequest(_ request: NewPermissionRequest) async throws -> PermissionRecord {
+        let (input, suggestions, decision) = (try Self.jsonText(request.input), try Self.jsonText(request.suggestions), try Self.jsonText(request.decision))
+        let constraints = [
+            "permission_requests_orchestrator_fk": StoreError.unknownOrchestrator(request.orchestratorID),
+            "permission_requests_agent_fk": StoreError.unknownAgent(request.agentID ?? ""),
+        ]
+        let rows = try await run(constraints) {
+            try $0.execute(PostgresQueries.insertPermission, [
+                UUIDv7.next(), request.orchestratorID, request.agentID, request.sessionID, request.toolName, input, suggestions,
+                request.status ?? "pending", decision, request.decidedBy, request.expiresAt,
+            ])
+        }
+        guard let row = rows.first else { throw PluginError.internal("PostgresStore: INSERT … RETURNING returned no row") }
+        return try row.permission()
+    }
+
+    func decidePermissionRequest(_ decision: DecidePermissionArguments) async throws -> PermissionRecord {
+        let how = try Self.jsonText(decision.decision)
+        let (decided, existing) = try await run { connection -> (PGRows, PGRows?) in
+            let decided = try connection.execute(PostgresQueries.decidePermission, [decision.id, decision.status, decision.decidedBy, how])
+            return (decided, decided.rows.isEmpty ? try connection.execute(PostgresQueries.permissionByID, [decision.id]) : nil)
+        }
+        if let row = decided.first { return try row.permission() }
+        guard let row = existing?.first else { throw StoreError.unknownPermission(decision.id) }
+        throw StoreError.permissionDecided(try row.permission())
+    }
+
+    func permissionRequests(_ query: PermissionRequestsArguments) async throws -> PermissionsReply {
+        let limit = query.limit ?? StoreRules.defaultPermissionLimit
+        let rows = try await run { connection -> [PGRow] in
+            let rows = try connection.execute(PostgresQueries.permissionRequests, [
+                query.orchestratorID, query.status, query.agentID, query.before, String(limit + 1),
+            ]).rows
+            if rows.isEmpty, try connection.execute(PostgresQueries.orchestratorExists, [query.orchestratorID]).rows.isEmpty {
+                throw StoreError.unknownOrchestrator(query.orchestratorID)
+            }
+            return rows
+        }
+        return PermissionsReply(requests: try Array(rows.prefix(limit)).permissions(), hasMore: rows.count > limit)
+    }
+
+    func expirePermissionRequests(orchestratorID: String) async throws -> [PermissionRecord] {
+        let rows = try await write([:], PostgresQueries.expirePermissions, [orchestratorID, #"{"reason":"host_restarted"}"#])
+        return try rows.rows.permissions().sorted { $0.id < $1.id }
+    }
+
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
         let id = UUIDv7.next()
         let metadata = try Self.jsonText(log.metadata)

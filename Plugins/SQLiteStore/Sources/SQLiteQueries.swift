@@ -124,6 +124,32 @@ enum SQLiteQueries {
         SELECT event_category, event_type, count(*) FROM agent_logs WHERE agent_id = ?1 AND seq <= ?2
         GROUP BY event_category, event_type ORDER BY event_category, event_type
         """
+    /// Read by `RecordRow.permission()`, in this order.
+    static let permissionColumns = """
+        id, orchestrator_agent_id, agent_id, session_id, tool_name, input, suggestions, status, decision, decided_by, \
+        created_at, expires_at, decided_at
+        """
+    static let insertPermission = """
+        INSERT INTO permission_requests (id, orchestrator_agent_id, agent_id, session_id, tool_name, input, suggestions, status,
+                                         decision, decided_by, created_at, expires_at, decided_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?8 = 'pending' THEN NULL ELSE ?11 END)
+        RETURNING \(permissionColumns)
+        """
+    /// Only a pending request changes: of two decisions, the second finds none and is told who won.
+    static let decidePermission = """
+        UPDATE permission_requests SET status = ?2, decided_by = ?3, decision = ?4, decided_at = ?5
+        WHERE id = ?1 AND status = 'pending' RETURNING \(permissionColumns)
+        """
+    static let permissionByID = "SELECT \(permissionColumns) FROM permission_requests WHERE id = ?"
+    static let permissionRequests = """
+        SELECT \(permissionColumns) FROM permission_requests
+        WHERE orchestrator_agent_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR agent_id = ?3) AND (?4 IS NULL OR id < ?4)
+        ORDER BY id DESC LIMIT ?5
+        """
+    static let expirePermissions = """
+        UPDATE permission_requests SET status = 'expired', decided_by = 'host', decision = ?2, decided_at = ?3
+        WHERE orchestrator_agent_id = ?1 AND status = 'pending' RETURNING \(permissionColumns)
+        """
     static let insertSystemLog = """
         INSERT INTO system_logs (id, level, message, metadata, file_path, timestamp) VALUES (?, ?, ?, ?, ?, ?)
         """

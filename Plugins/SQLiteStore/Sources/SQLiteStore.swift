@@ -297,6 +297,62 @@ final class SQLiteStore: StoreDiagnosticOperations {
         return try rows.agentLogCounts(lastSeq: lastSeq)
     }
 
+    func insertPermissionRequest(_ request: NewPermissionRequest) async throws -> PermissionRecord {
+        let (input, suggestions, decision) = (try Self.jsonText(request.input), try Self.jsonText(request.suggestions), try Self.jsonText(request.decision))
+        let rows = try await write { connection in
+            try Self.require(connection, SQLiteQueries.orchestratorExists, request.orchestratorID,
+                             orElse: StoreError.unknownOrchestrator(request.orchestratorID))
+            if let agentID = request.agentID {
+                try Self.require(connection, SQLiteQueries.agentExists, agentID, orElse: StoreError.unknownAgent(agentID))
+            }
+            return try connection.query(SQLiteQueries.insertPermission, [
+                .text(UUIDv7.next()), .text(request.orchestratorID), Self.optional(request.agentID), .text(request.sessionID),
+                .text(request.toolName), input, suggestions, .text(request.status ?? "pending"), decision, Self.optional(request.decidedBy),
+                .text(MicrosecondClock.next()), Self.optional(request.expiresAt),
+            ])
+        }
+        guard let row = rows.first else { throw PluginError.internal("SQLiteStore: INSERT … RETURNING returned no row") }
+        return try row.permission()
+    }
+
+    func decidePermissionRequest(_ decision: DecidePermissionArguments) async throws -> PermissionRecord {
+        let how = try Self.jsonText(decision.decision)
+        let (decided, existing) = try await write { connection -> ([SQLiteRow], [SQLiteRow]) in
+            let decided = try connection.query(SQLiteQueries.decidePermission, [
+                .text(decision.id), .text(decision.status), .text(decision.decidedBy), how, .text(MicrosecondClock.next()),
+            ])
+            return (decided, decided.isEmpty ? try connection.query(SQLiteQueries.permissionByID, [.text(decision.id)]) : [])
+        }
+        if let row = decided.first { return try row.permission() }
+        guard let row = existing.first else { throw StoreError.unknownPermission(decision.id) }
+        throw StoreError.permissionDecided(try row.permission())
+    }
+
+    func permissionRequests(_ query: PermissionRequestsArguments) async throws -> PermissionsReply {
+        let limit = query.limit ?? StoreRules.defaultPermissionLimit
+        let rows = try await read { connection in
+            let rows = try connection.query(SQLiteQueries.permissionRequests, [
+                .text(query.orchestratorID), Self.optional(query.status), Self.optional(query.agentID), Self.optional(query.before),
+                .integer(Int64(limit + 1)),
+            ])
+            if rows.isEmpty {
+                try Self.require(connection, SQLiteQueries.orchestratorExists, query.orchestratorID,
+                                 orElse: StoreError.unknownOrchestrator(query.orchestratorID))
+            }
+            return rows
+        }
+        return PermissionsReply(requests: try Array(rows.prefix(limit)).permissions(), hasMore: rows.count > limit)
+    }
+
+    func expirePermissionRequests(orchestratorID: String) async throws -> [PermissionRecord] {
+        let rows = try await write { connection in
+            try connection.query(SQLiteQueries.expirePermissions, [
+                .text(orchestratorID), .text(#"{"reason":"host_restarted"}"#), .text(MicrosecondClock.next()),
+            ])
+        }
+        return try rows.permissions().sorted { $0.id < $1.id }
+    }
+
     func insertSystemLog(_ log: NewSystemLog) async throws -> String {
         let id = UUIDv7.next()
         let metadata = try Self.jsonText(log.metadata)
