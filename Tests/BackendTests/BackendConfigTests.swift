@@ -26,7 +26,7 @@ import Testing
             #"unknown option "max_turn" in [backend.options]; known options: allowed_tools, cli_path, config_dir, env, idle_timeout_s, max_retries, max_turns, model, permission_mode, permission_policy, prewarm, protected_paths, system_prompt_file, tools, turn_timeout_s"#))
         #expect(await refusal(["permission_mode": .string("yolo")]) == invalid(
             #"permission_mode "yolo" is not one of default, acceptEdits, plan, bypassPermissions, dontAsk, auto"#))
-        #expect(await refusal(["permission_policy": .string("ask")]) == invalid(#"permission_policy "ask" must be "allow" or "deny""#))
+        #expect(await refusal(["permission_policy": .string("maybe")]) == invalid(#"permission_policy "maybe" must be "ask", "allow" or "deny""#))
         #expect(await refusal(["idle_timeout_s": .double(-1)]) == invalid("idle_timeout_s must be a positive number of seconds; got -1.0"))
         #expect(await refusal(["max_turns": .int(0)]) == invalid("max_turns must be at least 1; got 0"))
         #expect(await refusal(["max_retries": .int(-2)]) == invalid("max_retries must be 0 or more; got -2"))

@@ -35,6 +35,14 @@ import Testing
         _ = try await client.ask(["type": "interrupt_agent", "agent_id": agent ?? .null])
         _ = try await client.ask(["type": "delete_agent", "agent_id": agent ?? .null])
         #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "agent_deleted" } })
+        // A permission question: the C backend asks before its "tool"; a person answers from the socket.
+        _ = try await client.ask(["type": "chat_message", "orchestrator_agent_id": id, "message": "permission please"])
+        #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "permission_request" } })
+        let question = elements(try await client.ask(["type": "inbox", "limit": 10])?["requests"]).first?["id"] ?? .null
+        _ = try await client.ask(["type": "answer_permission", "id": question, "decision": "allow", "scope": "once"])
+        #expect(await client.waitFor(timeout: .seconds(20)) { $0.contains { $0["type"] == "permission_resolved" } })
+        _ = try await client.ask(["type": "answer_permissions", "answers": [["id": question, "decision": "deny", "message": "too late"]]])
+        _ = try await client.ask(["type": "permission_log", "limit": 5])
         _ = try await client.ask(["type": "load_chat", "orchestrator_agent_id": id, "limit": 3, "before": nil], reply: "chat_history")
         let last = client.events.last?["seq"]?.intValue ?? 0
         _ = try await client.ask(["type": "resume", "orchestrator_agent_id": id, "last_seq": .int(last - 2)], reply: "resumed")

@@ -331,6 +331,42 @@ export interface AgentQueueEvent extends Sequenced {
   max_running: number;
 }
 
+// ---- Permissions (docs/permissions.md) ----
+
+export type PermissionStatus = 'pending' | 'allowed' | 'denied' | 'expired' | 'withdrawn';
+
+/** A row of `permission_requests`: an inbox item while pending, an audit entry once decided. */
+export interface PermissionRequest {
+  id: string;
+  orchestrator_agent_id: string;
+  /** The asking agent; null for the orchestrator. */
+  agent_id: string | null;
+  session_id: string;
+  tool_name: string;
+  input: Record<string, unknown>;
+  suggestions: unknown[];
+  status: PermissionStatus;
+  decision: { scope?: 'once' | 'agent' | 'template'; message?: string; updated_input?: Record<string, unknown>; rule?: string; grant?: string; reason?: string };
+  decided_by: 'person' | 'rule' | 'timeout' | 'host' | null;
+  created_at: string;
+  expires_at: string | null;
+  decided_at: string | null;
+}
+
+export interface PermissionRequestEvent extends Sequenced {
+  type: 'permission_request';
+  orchestrator_agent_id: string;
+  request: PermissionRequest;
+  agent_name: string | null;
+}
+
+export interface PermissionResolvedEvent extends Sequenced {
+  type: 'permission_resolved';
+  orchestrator_agent_id: string;
+  request: PermissionRequest;
+  agent_name: string | null;
+}
+
 export type AgentEvent =
   | AgentCreatedEvent
   | AgentStatusChangedEvent
@@ -351,7 +387,9 @@ export type HostEvent =
   | TurnCompleteEvent
   | TurnErrorEvent
   | BackendRetryEvent
-  | AgentEvent;
+  | AgentEvent
+  | PermissionRequestEvent
+  | PermissionResolvedEvent;
 
 // ---- WebSocket: frames the transport sends one client (no `seq`) ----
 

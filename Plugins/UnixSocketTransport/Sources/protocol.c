@@ -39,6 +39,13 @@ static const field agent_log_fields[] = {
 static const field agent_command_fields[] = {
     { "agent_id", FIELD_STRING, 1 }, { "command", FIELD_STRING, 1 }, { "if_busy", FIELD_STRING, 0 }, { NULL, 0, 0 } };
 
+static const field inbox_fields[] = { { "limit", FIELD_UINT, 0 }, { NULL, 0, 0 } };
+static const field permission_log_fields[] = { { "before", FIELD_STRING, 0 }, { "limit", FIELD_UINT, 0 }, { NULL, 0, 0 } };
+static const field answer_fields[] = {
+    { "id", FIELD_STRING, 1 }, { "decision", FIELD_STRING, 1 }, { "scope", FIELD_STRING, 0 }, { "message", FIELD_STRING, 0 },
+    { "updated_input", FIELD_ANY, 0 }, { NULL, 0, 0 } };
+static const field answers_fields[] = { { "answers", FIELD_ANY, 1 }, { NULL, 0, 0 } };
+
 static const route routes[] = {
     { "chat_message", "send_chat", REPLY_ACK, chat_fields },
     { "interrupt", "interrupt", REPLY_ACK, orchestrator_fields },
@@ -54,10 +61,16 @@ static const route routes[] = {
     { "command_agent", "command_agent", REPLY_ACK, agent_command_fields },
     { "interrupt_agent", "interrupt_agent", REPLY_ACK, agent_fields },
     { "delete_agent", "delete_agent", REPLY_ACK, agent_fields },
+    /* The permission inbox (docs/permissions.md): questions answered from the terminal as from the browser. */
+    { "inbox", "inbox", REPLY_ACK, inbox_fields },
+    { "answer_permission", "answer_permission", REPLY_ACK, answer_fields },
+    { "answer_permissions", "answer_permissions", REPLY_ACK, answers_fields },
+    { "permission_log", "permission_log", REPLY_ACK, permission_log_fields },
 };
 
 static const char *const all_types = "chat_message, interrupt, resume, load_chat, get_orchestrator, health, ping, "
-                                     "list_agents, create_agent, get_agent, agent_logs, command_agent, interrupt_agent, delete_agent";
+                                     "list_agents, create_agent, get_agent, agent_logs, command_agent, interrupt_agent, delete_agent, "
+                                     "inbox, answer_permission, answer_permissions, permission_log";
 
 const char *route_type(const route *r) { return r->type; }
 reply_style route_style(const route *r) { return r->style; }

@@ -63,6 +63,21 @@ struct HTTPAPI: Sendable {
             HTTPRoute(path: "/agents/:id/interrupt", methods: [.post], name: "interrupt_agent") { _, context throws(APIError) in
                 try await forward(HostCall(op: "interrupt_agent", arguments: ["agent_id": .string(try Self.agentID(context))]))
             },
+            // The permission inbox (docs/permissions.md): what the orchestrator and its agents wait to be allowed.
+            HTTPRoute(path: "/inbox", methods: [.get], name: "inbox") { request, _ throws(APIError) in
+                try await forward(try HostCall.paged("inbox", query: request.uri.queryParameters))
+            },
+            HTTPRoute(path: "/inbox/batch", methods: [.post], name: "answer_permissions") { request, _ throws(APIError) in
+                try await forward(HostCall(op: "answer_permissions", arguments: try await body(request).object))
+            },
+            HTTPRoute(path: "/inbox/:id", methods: [.post], name: "answer_permission") { request, context throws(APIError) in
+                var arguments = try await body(request).object
+                arguments["id"] = .string(try Self.uuidParameter(context, "permission request id in the path"))
+                return try await forward(HostCall(op: "answer_permission", arguments: arguments))
+            },
+            HTTPRoute(path: "/permissions/log", methods: [.get], name: "permission_log") { request, _ throws(APIError) in
+                try await forward(try HostCall.paged("permission_log", query: request.uri.queryParameters))
+            },
             // Upgrades never get here: ServerChannel takes them over (docs/websocket-transport.md, "Design").
             HTTPRoute(path: Self.webSocketPath, methods: [.get], name: "ws") { request, _ throws(APIError) in throw Self.notAnUpgrade(request) },
             HTTPRoute(path: "/login", methods: [.get, .post], name: "login", isPublic: true) { request, context throws(APIError) in
@@ -181,8 +196,12 @@ struct HTTPAPI: Sendable {
 
     /// The `:id` of an agent route: a UUID, or a 400 naming it.
     private static func agentID(_ context: Context) throws(APIError) -> String {
+        try uuidParameter(context, "agent id in the path")
+    }
+
+    private static func uuidParameter(_ context: Context, _ field: String) throws(APIError) -> String {
         let text = context.parameters.get("id") ?? ""
-        do { return try ChatRequestRules.validateUUID(text, field: "agent id in the path") } catch { throw APIError(error) }
+        do { return try ChatRequestRules.validateUUID(text, field: field) } catch { throw APIError(error) }
     }
 
     private static func notAnUpgrade(_ request: Request) -> APIError {

@@ -53,6 +53,21 @@ struct HostCall: Sendable {
         return HostCall(op: "agent_logs", arguments: arguments)
     }
 
+    /// `GET /inbox?limit=`, `GET /permissions/log?before=&limit=`: a page, newest first.
+    static func paged(_ op: String, query: Parameters) throws(APIError) -> HostCall {
+        var arguments: [String: JSONValue] = [:]
+        if let text = query["limit"].map(String.init) {
+            guard let limit = Int64(text), (1...1000).contains(limit) else {
+                throw .badRequest("invalid_request", "limit must be a whole number between 1 and 1000, got \"\(text.prefix(40))\"")
+            }
+            arguments["limit"] = .int(limit)
+        }
+        if let before = query["before"].map(String.init) {
+            do { arguments["before"] = .string(try ChatRequestRules.validateUUID(before, field: "before")) } catch { throw APIError(error) }
+        }
+        return HostCall(op: op, arguments: arguments)
+    }
+
     /// `POST /agents/{id}/command` `{command, if_busy?}`: the command follows the chat message rules.
     static func commandAgent(agentID: String, _ input: ClientArguments, maxMessageBytes: Int) throws(APIError) -> HostCall {
         let command = try input.required("command")

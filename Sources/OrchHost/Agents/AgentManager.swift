@@ -113,6 +113,7 @@ public final class AgentManager: Sendable {
     public let holds = HoldTimes()
     /// Starts the orchestrator's turn for an agent's finished command (set once the engine exists).
     let notifier = Mutex<(@Sendable (ChatMessageRecord, String) -> Void)?>(nil)
+    let interruptHook = Mutex<(@Sendable (String) async -> Void)?>(nil)
 
     public init(orchestratorID: String, store: StoreAPI, backend: BackendClient, bus: EventBus, logger: Logger, settings: Settings) {
         self.orchestratorID = orchestratorID
@@ -124,6 +125,11 @@ public final class AgentManager: Sendable {
     }
 
     /// `notify(row, prompt)` queues an orchestrator turn answering an agent's result row.
+    /// Told of every interrupt the host sends an agent's running command (its permission questions are withdrawn).
+    public func onInterrupt(_ hook: @escaping @Sendable (String) async -> Void) {
+        interruptHook.withLock { $0 = hook }
+    }
+
     public func onCompletion(_ notify: @escaping @Sendable (ChatMessageRecord, String) -> Void) {
         notifier.withLock { $0 = notify }
     }
@@ -266,6 +272,11 @@ public final class AgentManager: Sendable {
         return found
     }
 
+    /// The live agent whose session this is.
+    public func agent(session: String) -> AgentRecord? {
+        state.withLock { $0.agents.values.first { $0.session == session && !$0.record.archived }?.record }
+    }
+
     /// Whether `session` is one of the team's sessions (they get no management tools).
     public func isAgentSession(_ session: String) -> Bool {
         state.withLock { $0.agents.values.contains { $0.session == session } }
@@ -344,6 +355,8 @@ public final class AgentManager: Sendable {
     /// that finds nothing to interrupt must not let it run on. Ends when the command does.
     func interruptRunning(_ agentID: String) async throws {
         guard let (session, turnID) = state.withLock({ state in state.agents[agentID].flatMap { agent in agent.running.map { (agent.session, $0.turnID) } } }) else { return }
+        // A question it is waiting on is withdrawn once the interrupt is sent: nobody should answer for a stopped command.
+        defer { if let hook = interruptHook.withLock({ $0 }) { Task { await hook(agentID) } } }
         let request = try JSON.encode(["op": "interrupt", "session_id": session])
         for _ in 0..<200 {
             let reply = try JSON.decode(JSONValue.self, from: try await backend.request(request))

@@ -26,7 +26,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: nil, key: nil, "cannot read the config file as UTF-8 text; pass an existing file with --config")
         }
         let (reader, root) = try read(text, file: file, environment: environment)
-        let top = try reader.object(root, key: "", allowed: ["host", "store", "backend", "transports", "agents"])
+        let top = try reader.object(root, key: "", allowed: ["host", "store", "backend", "transports", "agents", "permissions"])
         return (try reader.hostSection(top["host"]), URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path)
     }
 
@@ -148,7 +148,7 @@ public enum ConfigLoader {
         }
 
         func config(_ root: JSONValue, baseDirectory: String) throws(ConfigError) -> OrchConfig {
-            let top = try object(root, key: "", allowed: ["host", "store", "backend", "transports", "agents"])
+            let top = try object(root, key: "", allowed: ["host", "store", "backend", "transports", "agents", "permissions"])
             let host = try hostSection(top["host"])
             let store = try choice(top["store"], key: "store")
             let backend = try choice(top["backend"], key: "backend")
@@ -164,7 +164,35 @@ public enum ConfigLoader {
             }
             var config = OrchConfig(file: file, baseDirectory: baseDirectory, host: host, store: store, backend: backend, transports: transports)
             config.agents = try agentsSection(top["agents"])
+            config.permissions = try permissionsSection(top["permissions"])
             return config
+        }
+
+        func permissionsSection(_ section: JSONValue?) throws(ConfigError) -> PermissionRules {
+            var rules = PermissionRules()
+            guard let section else { return rules }
+            let table = try object(section, key: "permissions", allowed: ["allow", "ask", "deny", "timeout_s"])
+            func list(_ name: String) throws(ConfigError) -> [PermissionRule] {
+                guard let value = table[name] else { return [] }
+                guard case .array(let items) = value else {
+                    throw error("permissions.\(name)", "expected an array of rules such as [\"Bash(git status*)\", \"Read\"], found \(value.typeName)")
+                }
+                var parsed: [PermissionRule] = []
+                for (index, item) in items.enumerated() {
+                    let key = "permissions.\(name)[\(index)]"
+                    guard let text = try string(item, key: key) else { continue }
+                    do { parsed.append(try PermissionRule(parsing: text)) } catch { throw self.error(key, error.message) }
+                }
+                return parsed
+            }
+            (rules.allow, rules.ask, rules.deny) = (try list("allow"), try list("ask"), try list("deny"))
+            if let timeout = table["timeout_s"] {
+                guard let seconds = timeout.doubleValue, seconds >= 0, seconds.isFinite else {
+                    throw error("permissions.timeout_s", "must be a number of seconds (0 waits as long as it takes), got \(timeout.doubleValue.map { "\($0)" } ?? timeout.typeName)")
+                }
+                rules.timeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
+            }
+            return rules
         }
 
         func agentsSection(_ section: JSONValue?) throws(ConfigError) -> OrchConfig.AgentsSection {

@@ -55,6 +55,8 @@ public struct OrchConfig: Sendable {
     public var backend: PluginChoice
     public var transports: [PluginChoice]
     public var agents = AgentsSection()
+    /// `[permissions]`: rules and the answer timeout for backends that ask (`permission_policy = "ask"`).
+    public var permissions = PermissionRules()
 
     public var plugins: [(kind: PluginKind, choice: PluginChoice)] {
         [(PluginKind.store, store), (.backend, backend)] + transports.map { (PluginKind.transport, $0) }

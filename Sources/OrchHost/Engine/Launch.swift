@@ -117,4 +117,12 @@ public enum Launch {
         manager.onCompletion { [weak engine] row, prompt in engine?.notify(row: row, prompt: prompt) }
         return manager
     }
+
+    /// The permission inbox: what a stopped host left pending expires; an interrupted agent's questions are withdrawn.
+    static func permissions(for engine: TurnEngine, agents: AgentManager, config: OrchConfig, bus: EventBus, logger: Logger) async -> PermissionInbox {
+        let inbox = PermissionInbox(engine: engine, agents: agents, rules: config.permissions, bus: bus, logger: logger)
+        await inbox.expireLeftovers()
+        agents.onInterrupt { [weak inbox] agentID in await inbox?.withdraw(agentID: agentID, reason: "the agent was interrupted") }
+        return inbox
+    }
 }

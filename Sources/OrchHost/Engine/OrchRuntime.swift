@@ -21,6 +21,8 @@ public final class OrchRuntime: @unchecked Sendable {
     public private(set) var engine: TurnEngine?
     /// The orchestrator's team, served with the engine.
     public private(set) var agents: AgentManager?
+    /// The questions its sessions ask before a tool runs (`permission_policy = "ask"`).
+    public private(set) var permissions: PermissionInbox?
     /// Whether the served orchestrator continued an existing session.
     public private(set) var resumedSession = false
     private let startedAt = ContinuousClock.now
@@ -71,7 +73,9 @@ public final class OrchRuntime: @unchecked Sendable {
             if let orchestrator, let store, let backend {
                 let launched = try await Launch.engine(orchestrator, config: config, store: store.api, backend: backend, bus: bus, logger: logger)
                 (engine, resumedSession) = (launched.engine, launched.resumed)
-                agents = await Launch.agents(for: launched.engine, config: config, backend: agentBackend ?? backend, bus: bus, logger: logger)
+                let team = await Launch.agents(for: launched.engine, config: config, backend: agentBackend ?? backend, bus: bus, logger: logger)
+                agents = team
+                permissions = await Launch.permissions(for: launched.engine, agents: team, config: config, bus: bus, logger: logger)
                 launched.engine.prewarm()
             }
             for transport in transports {
@@ -92,6 +96,8 @@ public final class OrchRuntime: @unchecked Sendable {
     /// creation order.
     public func shutdown() async {
         stopped.withLock { $0 = true }
+        // Nobody will answer now: the questions expire, so no turn waits through the stop.
+        if let permissions { await permissions.expireAll(reason: "orch stopped") }
         if let agents { await agents.shutdown(timeout: .seconds(10)) }
         if let engine { await engine.shutdown(timeout: .seconds(10)) }
         for transport in transports.reversed() {
@@ -104,6 +110,7 @@ public final class OrchRuntime: @unchecked Sendable {
         transports = []
         engine = nil
         agents = nil
+        permissions = nil
         agentBackend = nil
         backend = nil
         store = nil

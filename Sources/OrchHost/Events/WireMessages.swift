@@ -23,6 +23,8 @@ public enum WireMessageType: String, CaseIterable, Sendable {
     case agentUpdated = "agent_updated"
     case agentDeleted = "agent_deleted"
     case agentQueue = "agent_queue"
+    case permissionRequest = "permission_request"
+    case permissionResolved = "permission_resolved"
     /// Both a host event (a turn failed, with `seq`) and a transport's refusal of one request (without).
     case error
     // Replies a transport sends one client (no `seq`); each transport builds its own.
@@ -181,6 +183,13 @@ public enum WireMessages {
         ]
         if let warning { fields["warning"] = .string(warning) }
         return make(.agentUpdated, fields)
+    }
+
+    /// `permission_request` (pending) or `permission_resolved` (decided): the request's row, and the asking agent's name.
+    public static func permission(_ type: WireMessageType, _ request: PermissionRecord, agentName: String?) -> Data {
+        wrapping(type, record: "request", request, [
+            "orchestrator_agent_id": .string(request.orchestratorID), "agent_name": agentName.map(JSONValue.string) ?? .null,
+        ])
     }
 
     public static func agentDeleted(_ agent: AgentRecord) -> Data {

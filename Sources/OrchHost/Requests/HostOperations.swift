@@ -7,6 +7,7 @@ import StoreModel
 extension OrchRuntime {
     func registerOperations() {
         registerAgentOperations()
+        registerPermissionOperations()
         requests.register("ping") { _, _ in try JSON.encode(["pong": JSONValue.bool(true), "host_version": .string(hostVersion)]) }
         requests.register("health") { [unowned self] _, _ in try await health() }
         requests.register("get_orchestrator") { [unowned self] _, _ in
@@ -50,6 +51,7 @@ extension OrchRuntime {
         requests.register("interrupt") { [unowned self] request, _ in
             struct Arguments: Decodable { var orchestrator_agent_id: String }
             let interrupted = try await served().interrupt(orchestratorID: try request.decode(Arguments.self).orchestrator_agent_id)
+            if interrupted { await permissions?.withdraw(agentID: nil, reason: "the orchestrator was interrupted") }
             return try JSON.encode(["interrupted": interrupted])
         }
         requests.register("resume") { [unowned self] request, _ in
@@ -173,7 +175,7 @@ extension OrchRuntime {
     }
 
     /// The engine, or the refusal a plugin gets from a host that serves no orchestrator (a plugin test's host).
-    private func served() throws(PluginError) -> TurnEngine {
+    func served() throws(PluginError) -> TurnEngine {
         if stopped.withLock({ $0 }) {
             throw PluginError(.unavailable, code: "host_shutting_down", "orch is shutting down, so this request was not carried out (nothing was saved); send it again once orch is back")
         }

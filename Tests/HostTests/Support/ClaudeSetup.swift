@@ -32,9 +32,15 @@ struct ClaudeSetup {
         options.replacingOccurrences(of: "tools = []", with: "tools = [\"Bash\"]\nallowed_tools = [\"Bash\"]")
     }
 
-    func start(store: String, sessionID: String? = nil, agents: String = "", backendOptions: String? = nil) async throws -> TestRuntime {
+    /// `options` whose Bash and Edit are asked about (`permission_policy = "ask"`): none is allowed outright.
+    var askingOptions: String {
+        options.replacingOccurrences(of: "tools = []", with: "tools = [\"Bash\", \"Edit\"]\npermission_policy = \"ask\"")
+    }
+
+    func start(store: String, sessionID: String? = nil, agents: String = "", permissions: String = "",
+               backendOptions: String? = nil) async throws -> TestRuntime {
         try await TestRuntime.start(store: store, backend: Paths.plugin("ClaudeBackend"), backendOptions: backendOptions ?? options,
-                                    sessionID: sessionID, workingDir: workingDir, agents: agents)
+                                    sessionID: sessionID, workingDir: workingDir, agents: agents, permissions: permissions)
     }
 
     /// A real `orch serve` (Unix socket, SQLite in `directory`) whose orchestrator is this Claude, in `workingDir`.

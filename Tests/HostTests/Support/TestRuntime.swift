@@ -23,7 +23,7 @@ final class TestRuntime: @unchecked Sendable {
     /// `store` is the `[store]` table body (plugin and options); the backend defaults to the C test plugin.
     static func start(store: String, backend: String? = nil, backendOptions: String = "model = \"test-model\"",
                       sessionID: String? = nil, workingDir: String = "/tmp", replayWindow: Int = 64,
-                      transports: String = "", agents: String = "") async throws -> TestRuntime {
+                      transports: String = "", agents: String = "", permissions: String = "") async throws -> TestRuntime {
         let backendPlugin = try backend ?? CPlugin.build()
         let toml = """
         [host]
@@ -40,6 +40,8 @@ final class TestRuntime: @unchecked Sendable {
         \(transports)
         [agents]
         \(agents)
+        [permissions]
+        \(permissions)
         """
         let config = try ConfigLoader.parse(toml, file: "test.toml", baseDirectory: "/", environment: [:])
         let runtime = OrchRuntime(config: config, logger: Logger(label: "test"))

@@ -11,7 +11,9 @@
  * As a backend it answers "You said: <message>" word by word; a message
  * starting with "wait" is held open (see below), one starting with "tools"
  * first streams thinking, a tool use, its result and a retry; one starting
- * with "nested" first finalizes a block of a nested sub-agent's text.
+ * with "nested" first finalizes a block of a nested sub-agent's text; one
+ * starting with "permission" asks the host (request_permission) before its
+ * "tool" and says how it was answered.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "orch_plugin.h"
@@ -219,6 +221,29 @@ static void request(orch_instance *inst, orch_bytes json, orch_completion comple
 
 /* ---- backend ---- */
 
+/* A turn waiting for the host's answer to its permission question. */
+typedef struct asking {
+    orch_event_sink sink;
+    orch_completion completion;
+    char turn_id[64];
+} asking;
+
+static void permission_answered(void *ctx, orch_status status, orch_bytes body) {
+    asking *a = ctx;
+    int allowed = status == ORCH_OK && contains(body, "\"behavior\":\"allow\"");
+    orch_event e;
+    memset(&e, 0, sizeof e);
+    e.struct_size = sizeof e;
+    e.turn_id = bytes_of(a->turn_id);
+    e.kind = ORCH_EVENT_BLOCK_FINAL;
+    e.text = bytes_of(allowed ? "The tool was allowed." : "The tool was denied.");
+    e.json = bytes_of("{\"index\":0,\"kind\":\"text\"}");
+    a->sink.emit(a->sink.ctx, &e);
+    a->completion.fn(a->completion.ctx, ORCH_OK,
+                     bytes_of("{\"session_id\":\"c-session\",\"usage\":{\"input_tokens\":3,\"output_tokens\":4},\"cost_usd\":0.0001}"));
+    free(a);
+}
+
 static void start_turn(orch_instance *inst, orch_bytes turn, orch_event_sink sink, orch_completion completion) {
     instance *self = (instance *)inst;
     char turn_id[64] = "", message[512] = "";
@@ -238,6 +263,20 @@ static void start_turn(orch_instance *inst, orch_bytes turn, orch_event_sink sin
         self->held_completion = completion;
         snprintf(self->held_turn, sizeof self->held_turn, "%s", turn_id);
         pthread_mutex_unlock(&self->held_lock);
+        return;
+    }
+    if (strncmp(message, "permission", 10) == 0) {
+        char session[128] = "", body[512];
+        json_string(turn, "session_id", session, sizeof session);
+        snprintf(body, sizeof body,
+                 "{\"op\":\"request_permission\",\"session_id\":\"%s\",\"request_id\":\"c-perm-%s\",\"tool_name\":\"Bash\","
+                 "\"input\":{\"command\":\"touch c-test\"},\"turn_id\":\"%s\"}", session, turn_id, turn_id);
+        asking *a = calloc(1, sizeof *a);
+        a->sink = sink;
+        a->completion = completion;
+        snprintf(a->turn_id, sizeof a->turn_id, "%s", turn_id);
+        orch_completion answered = { a, permission_answered };
+        self->host->request(self->host, bytes_of(body), answered);
         return;
     }
     if (strncmp(message, "tools", 5) == 0) {

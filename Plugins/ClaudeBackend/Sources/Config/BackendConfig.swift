@@ -5,7 +5,8 @@ import PluginAPI
 /// reported at startup, naming the key. Every key is described in
 /// docs/claude-backend.md.
 struct BackendConfig: Sendable {
-    enum PermissionPolicy: String, Sendable { case allow, deny }
+    /// `ask`: the host decides each request (its rules, grants, or a person); `allow`/`deny` answer alone, for unattended use.
+    enum PermissionPolicy: String, Sendable { case ask, allow, deny }
 
     var cliPath: String?
     var model: String?
@@ -89,7 +90,7 @@ struct BackendConfig: Sendable {
             throw Self.invalid("permission_mode = \"bypassPermissions\" is refused by the Claude CLI when running as root; run orch as another user, or, if this machine is a disposable sandbox, set IS_SANDBOX = \"1\" in [backend.options.env]")
         }
         guard let policy = PermissionPolicy(rawValue: options.permission_policy ?? "deny") else {
-            throw Self.invalid("permission_policy \"\(options.permission_policy ?? "")\" must be \"allow\" or \"deny\"")
+            throw Self.invalid("permission_policy \"\(options.permission_policy ?? "")\" must be \"ask\", \"allow\" or \"deny\"")
         }
         permissionPolicy = policy
         allowedTools = options.allowed_tools ?? []

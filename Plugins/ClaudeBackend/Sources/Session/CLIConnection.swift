@@ -52,7 +52,8 @@ final class CLIConnection: @unchecked Sendable {
         self.stats = stats
         let toolServer = tools.isEmpty ? nil : ToolServer(tools: tools, host: HostTools(host: host, sessionID: sessionID),
                                                           currentTurn: { [weak self] in self?.lock.withLock { self?.active?.turnID } })
-        control = ControlHandler(policy: policy, toolServer: toolServer, host: host,
+        control = ControlHandler(policy: policy, toolServer: toolServer, host: host, sessionID: sessionID,
+                                 currentTurn: { [weak self] in self?.lock.withLock { self?.active?.turnID } },
                                  reply: { [weak self] line in self?.process?.write(line) },
                                  hook: { [weak self] request in self?.hookArrived(request) })
         process = try ChildProcess(
