@@ -344,6 +344,11 @@ export class OrchestratorStore {
     return this.deps.team.agentLogs(agentId, sinceSeq, limit);
   }
 
+  /** Focuses an agent (its view opens, the stream filters to it), or nothing with null. */
+  focusAgent(agentId: string | null): void {
+    this.dispatch({ type: 'agentFocused', agentId });
+  }
+
   private agentName(agentId: string): string {
     return this.state.team.members.get(agentId)?.name ?? 'The agent';
   }
