@@ -1,6 +1,7 @@
-import type { ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
+import type { AgentLog, ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
 import { type Announcement, emptyTimeline, type Timeline, TimelineEditor } from './chatTimeline';
 import { appendConnectionNote, appendHostEvents, emptyEventLog, type EventLog } from './eventLog';
+import { agentLogsFailed, agentLogsMerged, agentViewOpened, applyAgentViewEvents, type AgentView, closedAgentView } from './agentView';
 import { applyTeamEvents, emptyTeam, type Team, teamLoaded } from './team';
 
 /** Everything the page shows. Changed only by `orchestratorReducer`. */
@@ -29,6 +30,8 @@ export interface OrchestratorState {
   team: Team;
   /** The agent the person clicked: the Agents column opens its view and the stream shows only its events; null for everything. */
   focusedAgentId: string | null;
+  /** The focused agent's log (stores/agentView.ts). */
+  agentView: AgentView;
   /** The newest thing to announce to screen readers; `id` changes each time. */
   announcement: (Announcement & { id: number }) | null;
   /** A short message near the input ("Nothing is running"), cleared by the next action. */
@@ -46,6 +49,7 @@ export const initialState: OrchestratorState = {
   events: emptyEventLog,
   team: emptyTeam,
   focusedAgentId: null,
+  agentView: closedAgentView,
   announcement: null,
   toast: null,
   stopping: false,
@@ -58,6 +62,8 @@ export type Action =
   | { type: 'olderLoading'; loading: boolean }
   | { type: 'teamLoaded'; response: ListAgentsResponse }
   | { type: 'agentFocused'; agentId: string | null }
+  | { type: 'agentLogsLoaded'; agentId: string; logs: AgentLog[]; done: boolean }
+  | { type: 'agentLogsFailed'; agentId: string; message: string }
   | { type: 'hostEvents'; events: HostEvent[]; now: string }
   | { type: 'framesReceived'; count: number; duplicates: number }
   | { type: 'connectionChanged'; connection: ConnectionState; note: string | null; now: string }
@@ -118,12 +124,19 @@ export function orchestratorReducer(state: OrchestratorState, action: Action): O
         events: appendHostEvents(state.events, action.events, action.now),
         team: applyTeamEvents(state.team, action.events),
         focusedAgentId: focusAfter(state.focusedAgentId, action.events),
+        agentView: focusAfter(state.focusedAgentId, action.events) === null ? closedAgentView : applyAgentViewEvents(state.agentView, action.events),
       };
     }
     case 'teamLoaded':
       return { ...state, team: teamLoaded(state.team, action.response) };
     case 'agentFocused':
-      return state.focusedAgentId === action.agentId ? state : { ...state, focusedAgentId: action.agentId };
+      return state.focusedAgentId === action.agentId
+        ? state
+        : { ...state, focusedAgentId: action.agentId, agentView: agentViewOpened(state.agentView, action.agentId) };
+    case 'agentLogsLoaded':
+      return { ...state, agentView: agentLogsMerged(state.agentView, action.agentId, action.logs, action.done) };
+    case 'agentLogsFailed':
+      return { ...state, agentView: agentLogsFailed(state.agentView, action.agentId, action.message) };
     case 'framesReceived':
       return {
         ...state,

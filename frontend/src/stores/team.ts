@@ -198,11 +198,14 @@ export function applyTeamEvents(team: Team, events: readonly HostEvent[]): Team 
         break;
       }
       case 'orchestrator_chat': {
-        // A command to an agent (from the orchestrator or a person) is its task from now on.
+        // A command to an agent (from the orchestrator or a person) is its task from now on;
+        // the agent's answer is its last result.
         const row = event.message;
-        if (row.receiver_type !== 'agent' || !row.agent_id) break;
+        if (!row.agent_id) break;
         const member = current(row.agent_id);
-        if (member) put({ ...member, task: shortTask(row), lastActivityAt: row.created_at });
+        if (!member) break;
+        if (row.receiver_type === 'agent') put({ ...member, task: shortTask(row), lastActivityAt: row.created_at });
+        else if (row.sender_type === 'agent') put({ ...member, lastResult: shortTask(row), lastActivityAt: row.created_at });
         break;
       }
       default:
@@ -281,4 +284,90 @@ export function agentHue(name: string): number {
     hash = Math.imul(hash, 16777619);
   }
   return (hash >>> 0) % 360;
+}
+
+// ---- how a card says it ----
+
+const groupLabels: Record<TeamGroup, string> = { needs_you: 'Needs you', running: 'Running', queued: 'Queued', idle: 'Idle', done: 'Done' };
+
+export function groupLabel(group: TeamGroup): string {
+  return groupLabels[group];
+}
+
+/** "budget_exceeded" → "budget exceeded". */
+export function words(code: string): string {
+  return code.replace(/_/g, ' ');
+}
+
+/** The badge: the state and, when there is one, why ("interrupted · budget exceeded", "queued · #2"). */
+export function stateLabel(member: Pick<TeamMember, 'status' | 'reason' | 'queuePosition'>): string {
+  const status = words(member.status === 'needs_input' ? 'needs you' : member.status);
+  if (member.status === 'queued' && member.queuePosition !== null) return `${status} · #${member.queuePosition}`;
+  return member.reason ? `${status} · ${words(member.reason)}` : status;
+}
+
+export type StateTone = 'info' | 'ok' | 'warn' | 'error' | 'muted';
+
+export function stateTone(status: AgentStatus): StateTone {
+  switch (status) {
+    case 'starting':
+    case 'running':
+      return 'ok';
+    case 'queued':
+    case 'needs_input':
+    case 'interrupted':
+      return 'warn';
+    case 'failed':
+      return 'error';
+    case 'idle':
+      return 'info';
+    default:
+      return 'muted';
+  }
+}
+
+/** Elapsed time of a running command: "0:07", "12:34", "1:02:03" (negative clock skew reads as 0:00). */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** The card's live line: what it does now, or what it did last. */
+export function activityLine(member: TeamMember, nowMs: number): string {
+  if (member.status === 'running') {
+    const since = member.runningSince ? Date.parse(member.runningSince) : NaN;
+    const elapsed = Number.isNaN(since) ? '' : ` · ${formatElapsed(nowMs - since)}`;
+    return `${member.lastTool ? `using ${member.lastTool}` : 'working'}${elapsed}`;
+  }
+  if (member.status === 'starting') return 'starting its process';
+  if (member.status === 'queued') return member.queuePosition !== null ? `waiting for a slot (#${member.queuePosition})` : 'waiting for a slot';
+  if (member.lastResult) return `last result: ${member.lastResult}`;
+  return member.lastTool ? `last tool: ${member.lastTool}` : 'no activity yet';
+}
+
+/** Spend against the budget: the share (0–1, capped) and whether it is past the host's 80 % warning. */
+export function budgetUse(member: Pick<TeamMember, 'totalCost' | 'budgetUsd' | 'budgetWarning'>): { share: number; warn: boolean } | null {
+  if (member.budgetUsd === null || member.budgetUsd <= 0) return null;
+  const share = Math.min(1, member.totalCost / member.budgetUsd);
+  return { share, warn: member.budgetWarning || share >= 0.8 };
+}
+
+/** "3 responses · 2 tools · 4 hooks · 1 thinking". */
+export function countersLine(counters: TeamCounters): string {
+  const part = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  return [
+    part(counters.responses, 'response', 'responses'),
+    part(counters.tools, 'tool', 'tools'),
+    part(counters.hooks, 'hook', 'hooks'),
+    `${counters.thinking} thinking`,
+  ].join(' · ');
+}
+
+/** A cost with every digit that matters, for the tooltip ("$0.0123456", "$1.50"): the card rounds. */
+export function exactDollars(value: number): string {
+  const [whole, fraction = ''] = value.toFixed(10).split('.');
+  return `$${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
 }
