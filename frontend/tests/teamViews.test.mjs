@@ -57,25 +57,34 @@ test('a card says the state with its reason, the live activity, the counters and
   assert.equal(exactDollars(0), '$0.00');
 });
 
+const result = (agent_id, text, outcome = 'success') => event({ type: 'orchestrator_chat', message: {
+  id: `r${seq}`, orchestrator_agent_id: ORCH, sender_type: 'agent', receiver_type: 'orchestrator', agent_id, message: text,
+  metadata: { type: 'agent_result', outcome }, created_at: NOW } });
+
 test('team changes: nothing on the first load; needs-you and finished commands ask for the person', () => {
   const before = loaded(summary(A, 'tester', { status: 'running' }), summary(B, 'reviewer'));
   assert.deepEqual(teamChanges(emptyTeam, before), [], 'the first load is not news');
   const after = applyTeamEvents(before, [
     status(A, 'tester', 'idle', 'running'),
+    result(A, 'all pass'),
     status(B, 'reviewer', 'needs_input', 'idle'),
   ]);
   const changes = teamChanges(before, after);
   // In card order (creation, then name).
-  assert.deepEqual(changes.map((c) => [c.kind, c.text]), [['needs_you', 'reviewer needs you.'], ['finished', 'tester finished its command.']]);
-  const failed = teamChanges(after, applyTeamEvents(after, [status(A, 'tester', 'running', 'idle'), status(A, 'tester', 'interrupted', 'running', 'interrupted_by_user')]));
-  assert.deepEqual(failed.map((c) => c.text), ['tester interrupted (interrupted by user).'], 'one batch: only where it ended counts');
+  assert.deepEqual(changes.map((c) => [c.kind, c.text]), [['needs_you', 'reviewer needs you.'], ['finished', 'tester finished a command.'], ['status', 'tester: idle.']]);
+  const quick = teamChanges(after, applyTeamEvents(after, [
+    status(A, 'tester', 'running', 'idle'), status(A, 'tester', 'interrupted', 'running', 'interrupted_by_user'), result(A, 'stopped', 'interrupted'),
+  ]));
+  assert.deepEqual(quick.map((c) => c.text), ['tester finished a command (interrupted).', 'tester: interrupted · interrupted by user.'],
+    'a command that ran and ended between two renders is still heard');
   const gone = teamChanges(after, applyTeamEvents(after, [event({ type: 'agent_deleted', agent_id: B, name: 'reviewer', timestamp: NOW })]));
   assert.deepEqual(gone.map((c) => [c.kind, c.text]), [['deleted', 'Agent reviewer was deleted.']]);
 
-  const [needsYou, finished] = changes;
+  const [needsYou, finished, idle] = changes;
   const on = { enabled: true, permission: 'granted', hidden: true };
   assert.equal(shouldNotify(finished, on), true);
   assert.equal(shouldNotify(needsYou, on), true);
+  assert.equal(shouldNotify(idle, on), false, 'a plain state change is only read out');
   assert.equal(shouldNotify(finished, { ...on, hidden: false }), false, 'not while the person is looking');
   assert.equal(shouldNotify(finished, { ...on, enabled: false }), false, 'off by default');
   assert.equal(shouldNotify(finished, { ...on, permission: 'default' }), false, 'not before the browser allowed it');
@@ -84,7 +93,7 @@ test('team changes: nothing on the first load; needs-you and finished commands a
 
 test('the title counts what happened while hidden and clears when the tab shows', () => {
   const before = loaded(summary(A, 'tester', { status: 'running' }));
-  const changes = teamChanges(before, applyTeamEvents(before, [status(A, 'tester', 'idle', 'running')]));
+  const changes = teamChanges(before, applyTeamEvents(before, [status(A, 'tester', 'idle', 'running'), result(A, 'ok')]));
   let unseen = unseenAfter(0, changes, true);
   unseen = unseenAfter(unseen, changes, true);
   assert.equal(unseen, 2);

@@ -45,6 +45,10 @@ export interface TeamMember {
   lastActivityAt: string | null;
   counters: TeamCounters;
   lastResult: string | null;
+  /** Commands that ended with a result row (counted so a command that starts and ends between two renders is still seen). */
+  finishedCommands: number;
+  /** How the last one ended: success, failed, interrupted, dropped. */
+  lastOutcome: string | null;
   /** 1-based place in the host's slot queue while queued. */
   queuePosition: number | null;
   /** The highest log `seq` seen (the stream pages older rows below it). */
@@ -104,6 +108,8 @@ export function memberFromSummary(summary: AgentSummary, previous?: TeamMember):
     lastActivityAt: previous?.lastActivityAt ?? null,
     counters: summary.counts ?? previous?.counters ?? zeroCounters,
     lastResult: summary.last_result ?? previous?.lastResult ?? null,
+    finishedCommands: summary.commands_done ?? previous?.finishedCommands ?? 0,
+    lastOutcome: previous?.lastOutcome ?? null,
     queuePosition: summary.queue_position ?? null,
     lastSeq: Math.max(summary.last_seq ?? 0, previous?.lastSeq ?? 0),
     createdAt: summary.created_at ?? previous?.createdAt ?? null,
@@ -205,7 +211,16 @@ export function applyTeamEvents(team: Team, events: readonly HostEvent[]): Team 
         const member = current(row.agent_id);
         if (!member) break;
         if (row.receiver_type === 'agent') put({ ...member, task: shortTask(row), lastActivityAt: row.created_at });
-        else if (row.sender_type === 'agent') put({ ...member, lastResult: shortTask(row), lastActivityAt: row.created_at });
+        else if (row.sender_type === 'agent') {
+          const outcome = row.metadata?.['outcome'];
+          put({
+            ...member,
+            lastResult: shortTask(row),
+            finishedCommands: member.finishedCommands + 1,
+            lastOutcome: typeof outcome === 'string' ? outcome : null,
+            lastActivityAt: row.created_at,
+          });
+        }
         break;
       }
       default:

@@ -1,4 +1,4 @@
-import { type Team, type TeamMember, stateLabel, words } from './team';
+import { stateLabel, type Team, words } from './team';
 
 /**
  * What in the team changed that a person may want to hear about: read out to
@@ -14,7 +14,12 @@ export interface TeamChange {
   text: string;
 }
 
-/** The changes from one team to the next; none on the first load (nothing is new when the page opens). */
+/**
+ * The changes from one team to the next; none on the first load (nothing is
+ * new when the page opens). A finished command is seen by its result row (the
+ * count grows), not by the state, which may pass running → idle between two
+ * renders.
+ */
 export function teamChanges(previous: Team, next: Team): TeamChange[] {
   if (!previous.loaded || previous === next) return [];
   const changes: TeamChange[] = [];
@@ -22,26 +27,24 @@ export function teamChanges(previous: Team, next: Team): TeamChange[] {
     const member = next.members.get(id);
     if (!member) continue;
     const before = previous.members.get(id);
+    const base = { agentId: id, name: member.name };
     if (!before) {
-      changes.push({ kind: 'created', agentId: id, name: member.name, text: `Agent ${member.name} was created.` });
-    } else if (before.status !== member.status) {
-      changes.push(statusChange(before, member));
+      changes.push({ ...base, kind: 'created', text: `Agent ${member.name} was created.` });
+      continue;
+    }
+    if (member.finishedCommands > before.finishedCommands) {
+      const outcome = member.lastOutcome && member.lastOutcome !== 'success' ? ` (${words(member.lastOutcome)})` : '';
+      changes.push({ ...base, kind: 'finished', text: `${member.name} finished a command${outcome}.` });
+    }
+    if (before.status !== member.status) {
+      if (member.status === 'needs_input') changes.push({ ...base, kind: 'needs_you', text: `${member.name} needs you.` });
+      else changes.push({ ...base, kind: 'status', text: `${member.name}: ${stateLabel(member)}.` });
     }
   }
   for (const [id, member] of previous.members) {
     if (!next.members.has(id)) changes.push({ kind: 'deleted', agentId: id, name: member.name, text: `Agent ${member.name} was deleted.` });
   }
   return changes;
-}
-
-function statusChange(before: TeamMember, member: TeamMember): TeamChange {
-  const base = { agentId: member.id, name: member.name };
-  if (member.status === 'needs_input') return { ...base, kind: 'needs_you', text: `${member.name} needs you.` };
-  if (before.status === 'running' && ['idle', 'failed', 'interrupted'].includes(member.status)) {
-    const how = member.status === 'idle' ? 'finished its command' : `${words(member.status)}${member.reason ? ` (${words(member.reason)})` : ''}`;
-    return { ...base, kind: 'finished', text: `${member.name} ${how}.` };
-  }
-  return { ...base, kind: 'status', text: `${member.name}: ${stateLabel(member)}.` };
 }
 
 /** The changes that ask for the person: a notification and the title's count. */
