@@ -42,6 +42,7 @@ export function createAgentCard(member: TeamMember, actions: CardActions): HTMLE
 export function updateAgentCard(card: HTMLElement, member: TeamMember, previous: TeamMember | null, nowMs: number): void {
   const field = (name: string): HTMLElement => card.querySelector(`[data-field="${name}"]`) as HTMLElement;
   card.dataset['agentId'] = member.id;
+  card.dataset['agentName'] = member.name;
   card.dataset['status'] = member.status;
   card.style.setProperty('--agent-hue', String(agentHue(member.name)));
   setAttribute(card, 'aria-label', `Agent ${member.name}, ${stateLabel(member)}`);
