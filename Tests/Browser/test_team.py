@@ -310,3 +310,34 @@ def test_notifications_are_off_until_turned_on_and_groups_collapse_by_keyboard(n
     # The choice is kept.
     page.reload()
     expect(page.get_by_test_id("notify-toggle")).to_have_text("Notifications: on")
+
+
+class TestPhone:
+    @pytest.fixture
+    def viewport(self) -> dict:
+        return {"width": 390, "height": 844}
+
+    def test_on_a_phone_the_agents_tab_shows_cards_and_the_view_by_keyboard(self, page: Page, host, loopback, shots):
+        # A person may build the team too (POST /agents): no orchestrator turn needed.
+        host.request("POST", "/agents", {"name": "pocket", "system_prompt": agent_prompt("pocket")})
+        open_console(page, host)
+        page.get_by_role("tab", name="Chat").focus()
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        expect(page.get_by_role("tab", name="Agents")).to_have_attribute("aria-selected", "true")
+        pocket = card(page, "pocket")
+        expect(pocket).to_be_visible(timeout=AGENT_TIMEOUT)
+        expect(group(page, "idle").locator('[data-agent-name="pocket"]')).to_be_visible(timeout=AGENT_TIMEOUT)
+        shots("phone-agents")
+        pocket.locator(".agent-name").focus()
+        page.keyboard.press("Enter")
+        view = page.get_by_test_id("agent-view")
+        expect(view).to_be_visible()
+        expect(view.locator(".agent-view-title")).to_be_focused()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"nothing overflows sideways ({width}px)"
+        shots("phone-agent-view")
+        view.get_by_role("button", name="← All agents").focus()
+        page.keyboard.press("Enter")
+        expect(view).to_be_hidden()
+        expect(pocket.locator(".agent-name")).to_be_focused()

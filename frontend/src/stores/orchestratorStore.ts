@@ -307,6 +307,7 @@ export class OrchestratorStore {
       this.dispatch({ type: 'toast', text: 'Type a command for the agent first.' });
       return false;
     }
+    this.dispatch({ type: 'toast', text: null }); // an earlier complaint no longer applies
     try {
       await this.deps.team.command(agentId, command, ifBusy);
       return true;
