@@ -235,6 +235,8 @@ export interface AgentSummary {
   counts?: { responses: number; tools: number; hooks: number; thinking: number };
   /** The highest `seq` of its log. */
   last_seq?: number;
+  /** Tokens in its context window at its last API call (the host is learning to send it). */
+  context_tokens?: number | null;
 }
 
 export interface ListAgentsResponse {

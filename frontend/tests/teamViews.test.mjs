@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   activityLine, agentLogsMerged, agentTimeline, agentViewOpened, applyAgentViewEvents, applyTeamEvents, budgetUse, closedAgentView,
   countersLine, emptyTeam, exactDollars, filesTouched, formatElapsed, initialState, notificationsLabel, orchestratorReducer,
-  shouldNotify, stateLabel, teamChanges, teamLoaded, titleWithBadge, unseenAfter,
+  shouldNotify, stateLabel, teamChanges, teamLoaded, titleWithBadge, unseenAfter, uuidV7Time,
 } from '../.build-tests/logic.mjs';
 import { NOW, ORCH } from './helpers.mjs';
 
@@ -147,4 +147,16 @@ test('the timeline joins commands, replies and tools (output under its call), sk
   assert.equal(read.output, 'hello notes');
   assert.equal(entries[3].output, null, 'a call without its result yet is running');
   assert.deepEqual(filesTouched(logs), ['/w/notes.md', '/w/out.txt']);
+});
+
+test('a page opened mid-command counts the elapsed time from the command id; context use comes with the summary', () => {
+  assert.equal(uuidV7Time('01a23dcd-8bf5-749a-9000-000000000000'), new Date(0x01a23dcd8bf5).toISOString());
+  assert.equal(uuidV7Time('0190a000-0000-4000-8000-00000000000a'), null, 'not a UUIDv7');
+  assert.equal(uuidV7Time('t1'), null);
+  const team = loaded(summary(A, 'tester', { status: 'running', running_command: { turn_id: '01a23dcd-8bf5-749a-9000-000000000000', command: 'go' }, context_tokens: 12345 }));
+  const member = team.members.get(A);
+  assert.equal(member.runningSince, new Date(0x01a23dcd8bf5).toISOString());
+  assert.equal(activityLine(member, 0x01a23dcd8bf5 + 65_000), 'working · 1:05');
+  assert.equal(member.contextTokens, 12345);
+  assert.equal(loaded(summary(B, 'idle')).members.get(B).contextTokens, null, 'unknown until the host says');
 });

@@ -23,6 +23,7 @@ export function createAgentCard(member: TeamMember, actions: CardActions): HTMLE
     h('p', { class: 'agent-usage' },
       h('span', { 'data-field': 'model', class: 'agent-model' }), ' · ',
       h('span', { 'data-field': 'tokens' }), ' · ',
+      h('span', { 'data-field': 'context' }),
       h('span', { 'data-field': 'cost', tabindex: '0' })),
     h('progress', { class: 'budget-bar', max: '1', 'data-field': 'budget' }),
     h('p', { class: 'agent-counters', 'data-field': 'counters' }),
@@ -56,6 +57,9 @@ export function updateAgentCard(card: HTMLElement, member: TeamMember, previous:
   setText(field('model'), member.model);
   setText(field('tokens'), `${compactNumber(member.inputTokens + member.outputTokens)} tokens`);
   field('tokens').title = `${member.inputTokens} input + ${member.outputTokens} output tokens`;
+  const context = field('context');
+  context.hidden = member.contextTokens === null;
+  setText(context, member.contextTokens === null ? '' : `${compactNumber(member.contextTokens)} in context · `);
   setText(field('cost'), dollars(member.totalCost));
   field('cost').title = `${exactDollars(member.totalCost)}${member.budgetUsd !== null ? ` of ${exactDollars(member.budgetUsd)} budget` : ''}`;
   setAttribute(field('cost'), 'aria-label', `cost ${field('cost').title}`);

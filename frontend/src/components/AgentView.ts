@@ -119,7 +119,8 @@ export class AgentView {
     setText(this.facts.task, member.task ?? 'No command yet');
     setText(this.facts.model, member.model);
     setText(this.facts.session, member.sessionId ?? 'none yet');
-    setText(this.facts.tokens, `${compactNumber(member.inputTokens)} in · ${compactNumber(member.outputTokens)} out`);
+    const context = member.contextTokens === null ? '' : ` · ${compactNumber(member.contextTokens)} in context`;
+    setText(this.facts.tokens, `${compactNumber(member.inputTokens)} in · ${compactNumber(member.outputTokens)} out${context}`);
     setText(this.facts.cost, dollars(member.totalCost));
     this.facts.cost.title = exactDollars(member.totalCost);
     const use = budgetUse(member);

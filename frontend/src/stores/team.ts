@@ -30,6 +30,8 @@ export interface TeamMember {
   sessionId: string | null;
   inputTokens: number;
   outputTokens: number;
+  /** Tokens in its context at its last API call, when the host says. */
+  contextTokens: number | null;
   totalCost: number;
   budgetUsd: number | null;
   /** The host's 80 % warning arrived for the current budget. */
@@ -98,12 +100,14 @@ export function memberFromSummary(summary: AgentSummary, previous?: TeamMember):
     sessionId: summary.session_id ?? null,
     inputTokens: summary.input_tokens,
     outputTokens: summary.output_tokens,
+    contextTokens: summary.context_tokens ?? previous?.contextTokens ?? null,
     totalCost: summary.total_cost,
     budgetUsd: summary.budget_usd ?? null,
     budgetWarning: summary.budget_usd != null && summary.budget_usd > 0 && summary.total_cost >= summary.budget_usd * 0.8,
     task: running?.command ?? summary.last_command ?? previous?.task ?? null,
     turnId: running?.turn_id ?? null,
-    runningSince: running ? (previous?.runningSince ?? null) : null,
+    // A page that opens mid-command has no start event: the command's id (a UUIDv7) says when it was given.
+    runningSince: running ? (previous?.runningSince ?? uuidV7Time(running.turn_id)) : null,
     lastTool: previous?.lastTool ?? null,
     lastActivityAt: previous?.lastActivityAt ?? null,
     counters: summary.counts ?? previous?.counters ?? zeroCounters,
@@ -250,6 +254,13 @@ const taskLength = 160;
 function shortTask(row: ChatRow): string {
   const flat = row.message.replace(/\s+/g, ' ').trim();
   return flat.length > taskLength ? `${flat.slice(0, taskLength)}…` : flat;
+}
+
+/** The time a UUIDv7 was made (its first 48 bits are Unix milliseconds), or null for another kind of id. */
+export function uuidV7Time(id: string): string | null {
+  const hex = id.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex) || hex[12] !== '7') return null;
+  return new Date(parseInt(hex.slice(0, 12), 16)).toISOString();
 }
 
 function budgetOf(metadata: Record<string, unknown> | undefined): number | null {
