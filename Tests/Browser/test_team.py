@@ -26,8 +26,8 @@ def agent_says(loopback: Loopback, name: str, **reply) -> None:
     loopback.enqueue(for_system=agent_marker(name), **reply)
 
 
-def orchestrator_creates(loopback: Loopback, name: str) -> None:
-    orchestrator_says(loopback, tool="mcp__orch__create_agent", input={"name": name, "system_prompt": agent_prompt(name)})
+def orchestrator_creates(loopback: Loopback, name: str, **extra) -> None:
+    orchestrator_says(loopback, tool="mcp__orch__create_agent", input={"name": name, "system_prompt": agent_prompt(name), **extra})
 
 
 def orchestrator_commands(loopback: Loopback, name: str, command: str) -> None:
@@ -88,7 +88,7 @@ class TestTwoAgents:
         return HostOptions(max_running=1, agent_tools=["Bash"])
 
     def test_the_orchestrator_creates_two_agents_and_their_cards_follow_them(self, page: Page, host, loopback, shots):
-        orchestrator_creates(loopback, "tester")
+        orchestrator_creates(loopback, "tester", budget_usd=1)
         orchestrator_creates(loopback, "reviewer")
         orchestrator_commands(loopback, "tester", "run the tests")
         orchestrator_commands(loopback, "reviewer", "review the diff")
@@ -113,6 +113,10 @@ class TestTwoAgents:
         expect(group(page, "queued").locator('[data-testid="agent-card"][data-agent-name="reviewer"]')).to_be_visible()
         expect(reviewer.locator('[data-field="state"]')).to_have_text("queued · #1")
         expect(tester.locator('[data-field="task"]')).to_have_text("run the tests")
+        # Only an agent with a budget has a bar; far from 80 % it is not in the warning colour.
+        expect(tester.locator(".budget-bar")).to_be_visible()
+        expect(tester.locator(".budget-bar")).not_to_have_class(re.compile(r"is-warning"))
+        expect(reviewer.locator(".budget-bar")).to_be_hidden()
         expect(group(page, "running").locator(".team-group-count")).to_have_text("1")
         expect(pill(page, "agents-running")).to_have_text("1")
         expect(pill(page, "agents-queued")).to_have_text("1")
