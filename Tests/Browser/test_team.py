@@ -380,7 +380,7 @@ class TestPhone:
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 390, f"nothing overflows sideways ({width}px)"
         shots("phone-agent-view")
-        view.get_by_role("button", name="← All agents").focus()
-        page.keyboard.press("Enter")
+        # Escape goes back to the cards too, with focus on the card it came from.
+        page.keyboard.press("Escape")
         expect(view).to_be_hidden()
         expect(pocket.locator(".agent-name")).to_be_focused()

@@ -54,7 +54,10 @@ export class AgentView {
     no.addEventListener('click', () => this.askToDelete(false));
     yes.addEventListener('click', () => void this.deleteNow());
     this.confirm.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.askToDelete(false);
+      if (event.key !== 'Escape') return;
+      event.stopPropagation(); // Escape here cancels the question, not the view
+      this.askToDelete(false);
+      this.remove.focus();
     });
 
     this.commandBox = h('textarea', { id: 'agent-command', class: 'chat-textarea', rows: 2, placeholder: 'Tell the agent what to do…', 'aria-describedby': 'agent-command-hint agent-toast' });
@@ -99,6 +102,11 @@ export class AgentView {
       this.timelineStatus,
       list);
     this.title.id = 'agent-view-title';
+    // Escape goes back to the cards, as "← All agents" does.
+    this.element.addEventListener('keydown', (event) => {
+      // Not from a command being typed: Escape there would throw the text away.
+      if (event.key === 'Escape' && !(event.target === this.commandBox && this.commandBox.value !== '')) onBack();
+    });
   }
 
   /** Shows `member` (null hides the view). */
@@ -134,8 +142,10 @@ export class AgentView {
     const view = state.agentView;
     if (changedAgent || previous === null || view !== previous.agentView || state.chat !== previous.chat) {
       const entries = agentTimeline(member.id, view.logs, itemsOf(state));
-      this.timeline.render(entries);
-      setText(this.timelineStatus, view.error ?? (view.loading ? 'Loading its log…' : entries.length === 0 ? 'Nothing yet: give it a command.' : ''));
+      // The newest rows only: a long-lived agent's thousands of rows would make the column slow to scroll.
+      this.timeline.render(entries.length > timelineLimit ? entries.slice(-timelineLimit) : entries);
+      const older = entries.length > timelineLimit ? `Showing the newest ${timelineLimit} of ${entries.length}; the event stream has the rest.` : '';
+      setText(this.timelineStatus, view.error ?? (view.loading ? 'Loading its log…' : entries.length === 0 ? 'Nothing yet: give it a command.' : older));
       const files = filesTouched(view.logs);
       this.files.hidden = files.length === 0;
       this.filesList.replaceChildren(...files.map((file) => h('li', { class: 'mono' }, file)));
@@ -177,6 +187,8 @@ export class AgentView {
     }
   }
 }
+
+const timelineLimit = 400;
 
 function itemsOf(state: OrchestratorState): Iterable<ChatItem> {
   return state.chat.items.values();
