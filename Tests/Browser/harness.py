@@ -24,7 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -131,6 +131,9 @@ class HostOptions:
     # [agents] max_running (the host's default when None). Agents run on the orchestrator's
     # backend, so on the same loopback: script them with `for_system=agent_marker(name)`.
     max_running: int | None = None
+    # Built-in CLI tools the sessions may use, run without asking (none by default): e.g. ["Bash", "Write"]
+    # for an agent whose script calls them. The orchestrator's session gets them too (one backend).
+    agent_tools: list[str] = field(default_factory=list)
 
 
 ORCHESTRATOR_MARKER = "You are the orchestrator of Orch"
@@ -175,7 +178,8 @@ class OrchHost:
         backend = {
             "model": "claude-sonnet-4-5",
             "cli_path": claude_cli(),
-            "tools": [],
+            "tools": list(self.options.agent_tools),
+            **({"allowed_tools": list(self.options.agent_tools)} if self.options.agent_tools else {}),
             "max_retries": 0,
             "config_dir": str(self.directory / "claude-config"),
             "env": {"ANTHROPIC_BASE_URL": self.loopback.base_url, "ANTHROPIC_API_KEY": "test-key", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"},

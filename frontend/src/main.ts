@@ -4,6 +4,7 @@ import { EventStream } from './components/EventStream';
 import { LiveAnnouncer } from './components/LiveAnnouncer';
 import { MobileTabs } from './components/MobileTabs';
 import { OrchestratorChat } from './components/OrchestratorChat';
+import { TeamNotifications } from './components/TeamNotifications';
 import { required } from './lib/dom';
 import { loadHighlighter } from './lib/highlighter';
 import { animationFrameScheduler } from './lib/frameScheduler';
@@ -25,11 +26,12 @@ function start(): void {
     chat: required<HTMLElement>(document, '#chat-column'),
   };
   new AppHeader(required(document, '#app-header'), store);
-  new AgentList(columns.agents, store);
+  const announcer = new LiveAnnouncer(document.body, store);
+  const notifications = new TeamNotifications(store, announcer);
+  new AgentList(columns.agents, store, [notifications.toggle]);
   new EventStream(columns.events, store);
   const chat = new OrchestratorChat(columns.chat, store);
   const tabs = new MobileTabs(required(document, '#tabs'), layout, columns);
-  new LiveAnnouncer(document.body, store);
 
   // Ctrl+K / ⌘K focuses the message box from anywhere (showing the chat tab on a phone).
   document.addEventListener('keydown', (event) => {

@@ -475,6 +475,9 @@ export interface MessageItem {
   error: string | null;
   /** Who it is between when an agent is a party ("You → tester", "Orchestrator → tester", "tester"); else the role's name. */
   author?: string;
+  /** The agent a command goes to or a result comes from. */
+  agentId?: string;
+  agentExchange?: 'command' | 'result';
 }
 
 export interface ThinkingItem {

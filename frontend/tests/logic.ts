@@ -13,3 +13,6 @@ export { ReactiveStore } from '../src/lib/reactiveStore';
 export { immediateScheduler, manualScheduler } from '../src/lib/frameScheduler';
 export { splitMarkdownBlocks } from '../src/lib/markdownBlocks';
 export { agentHue, applyTeamEvents, emptyTeam, grouped, groupOf, teamLoaded, teamTotals, withLog } from '../src/stores/team';
+export { activityLine, budgetUse, countersLine, exactDollars, formatElapsed, stateLabel, uuidV7Time } from '../src/stores/team';
+export { agentLogsMerged, agentTimeline, agentViewOpened, applyAgentViewEvents, closedAgentView, filesTouched } from '../src/stores/agentView';
+export { needsAttention, notificationsLabel, shouldNotify, teamChanges, titleWithBadge, unseenAfter } from '../src/stores/teamAttention';

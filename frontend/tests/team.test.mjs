@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { agentHue, applyTeamEvents, emptyTeam, grouped, teamLoaded, teamTotals } from '../.build-tests/logic.mjs';
+import { agentHue, applyTeamEvents, emptyTeam, grouped, initialState, orchestratorReducer, teamLoaded, teamTotals } from '../.build-tests/logic.mjs';
 import { NOW, ORCH } from './helpers.mjs';
 
 const AGENT_A = '0190a000-0000-7000-8000-00000000000a';
@@ -86,4 +86,14 @@ test('an agent keeps its colour by name', () => {
   assert.equal(agentHue('tester'), agentHue('tester'));
   assert.notEqual(agentHue('tester'), agentHue('reviewer'));
   assert.ok(agentHue('x') >= 0 && agentHue('x') < 360);
+});
+
+test('focusing an agent is state; deleting the focused agent clears it', () => {
+  let state = orchestratorReducer(initialState, { type: 'agentFocused', agentId: AGENT_A });
+  assert.equal(state.focusedAgentId, AGENT_A);
+  assert.equal(orchestratorReducer(state, { type: 'agentFocused', agentId: AGENT_A }), state, 'the same focus keeps the state');
+  state = orchestratorReducer(state, { type: 'hostEvents', now: NOW, events: [event({ type: 'agent_deleted', agent_id: AGENT_B, name: 'reviewer', timestamp: NOW })] });
+  assert.equal(state.focusedAgentId, AGENT_A, 'another agent deleted');
+  state = orchestratorReducer(state, { type: 'hostEvents', now: NOW, events: [event({ type: 'agent_deleted', agent_id: AGENT_A, name: 'tester', timestamp: NOW })] });
+  assert.equal(state.focusedAgentId, null);
 });

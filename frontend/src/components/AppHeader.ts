@@ -2,6 +2,7 @@ import { h, setAttribute, setText } from '../lib/dom';
 import { compactNumber, dollars } from '../lib/format';
 import { messageCount, type OrchestratorState, turnCount } from '../stores/orchestratorState';
 import type { OrchestratorStore } from '../stores/orchestratorStore';
+import { exactDollars, teamTotals } from '../stores/team';
 import type { ConnectionState } from '../types';
 
 interface Pill {
@@ -41,7 +42,7 @@ export class AppHeader {
   private readonly label: HTMLElement;
   private readonly detail: HTMLElement;
   private readonly reconnect: HTMLButtonElement;
-  private readonly pills: Record<'messages' | 'turns' | 'tokens' | 'cost' | 'events', Pill>;
+  private readonly pills: Record<'messages' | 'turns' | 'tokens' | 'cost' | 'running' | 'queued' | 'needsYou' | 'teamCost' | 'events', Pill>;
   private countdown: number | null = null;
   private state: OrchestratorState | null = null;
 
@@ -56,6 +57,10 @@ export class AppHeader {
       turns: pill('Turns', 'turns'),
       tokens: pill('Tokens', 'tokens'),
       cost: pill('Cost', 'cost'),
+      running: pill('Running', 'agents-running'),
+      queued: pill('Queued', 'agents-queued'),
+      needsYou: pill('Needs you', 'agents-needs-you'),
+      teamCost: pill('Team cost', 'team-cost'),
       events: pill('WS events', 'ws-events'),
     };
     root.append(
@@ -82,7 +87,21 @@ export class AppHeader {
       this.pills.tokens.element.title = o ? `${compactNumber(o.input_tokens)} input + ${compactNumber(o.output_tokens)} output` : '';
       setText(this.pills.cost.value, dollars(o?.total_cost ?? 0));
     }
+    if (previous === null || state.team !== previous.team || state.orchestrator !== previous.orchestrator) this.renderTeam(state);
     if (previous === null || state.stats !== previous.stats) setText(this.pills.events.value, compactNumber(state.stats.wsFrames));
+  }
+
+  /** The team's counts, and the whole team's spend: the orchestrator's plus every agent's. */
+  private renderTeam(state: OrchestratorState): void {
+    const totals = teamTotals(state.team);
+    const own = state.orchestrator?.total_cost ?? 0;
+    setText(this.pills.running.value, String(totals.running));
+    setText(this.pills.queued.value, String(totals.queued));
+    setText(this.pills.needsYou.value, String(totals.needsYou));
+    this.pills.needsYou.element.classList.toggle('pill--attention', totals.needsYou > 0);
+    this.pills.running.element.title = state.team.maxRunning > 0 ? `Agents running commands (at most ${state.team.maxRunning} at once)` : 'Agents running commands';
+    setText(this.pills.teamCost.value, dollars(own + totals.cost));
+    this.pills.teamCost.element.title = `${exactDollars(own + totals.cost)}: orchestrator ${exactDollars(own)} + agents ${exactDollars(totals.cost)}`;
   }
 
   private renderConnection(): void {

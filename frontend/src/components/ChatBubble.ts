@@ -69,6 +69,8 @@ function messageBadges(item: MessageItem): Array<HTMLElement | null> {
 
 function messageAttributes(item: MessageItem): { className: string; state: string } {
   const classes = ['bubble', `bubble--${item.role}`];
+  // A command to an agent and an agent's result are compact and marked as such, apart from the conversation.
+  if (item.agentExchange) classes.push('bubble--agent-exchange', `bubble--agent-${item.agentExchange}`);
   if (item.state === 'streaming') classes.push('is-streaming');
   if (item.state === 'failed') classes.push('is-failed');
   return { className: classes.join(' '), state: item.state };
@@ -96,6 +98,7 @@ function messageBubble(item: MessageItem): HTMLElement {
       'data-role': item.role,
       'data-row-id': item.id,
       'data-state': state,
+      'data-agent-exchange': item.agentExchange,
       'aria-busy': item.state === 'streaming' ? 'true' : null,
     },
     meta(item.author ?? authors[item.role], item.createdAt, ...messageBadges(item)),

@@ -90,8 +90,17 @@ function authorOf(row: ChatRow): string | undefined {
   return undefined;
 }
 
+/** Which agent a row is an exchange with (the agent view lists them; the chat draws them compact). */
+function agentExchangeOf(row: ChatRow): Pick<MessageItem, 'agentId' | 'agentExchange'> {
+  if (!row.agent_id) return {};
+  if (row.receiver_type === 'agent') return { agentId: row.agent_id, agentExchange: 'command' };
+  if (row.sender_type === 'agent') return { agentId: row.agent_id, agentExchange: 'result' };
+  return {};
+}
+
 function messageFromRow(row: ChatRow, key: string): MessageItem {
   return {
+    ...agentExchangeOf(row),
     author: authorOf(row),
     kind: 'message',
     key,

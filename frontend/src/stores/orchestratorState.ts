@@ -1,6 +1,7 @@
-import type { ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
+import type { AgentLog, ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
 import { type Announcement, emptyTimeline, type Timeline, TimelineEditor } from './chatTimeline';
 import { appendConnectionNote, appendHostEvents, emptyEventLog, type EventLog } from './eventLog';
+import { agentLogsFailed, agentLogsMerged, agentViewOpened, applyAgentViewEvents, type AgentView, closedAgentView } from './agentView';
 import { applyTeamEvents, emptyTeam, type Team, teamLoaded } from './team';
 
 /** Everything the page shows. Changed only by `orchestratorReducer`. */
@@ -27,6 +28,10 @@ export interface OrchestratorState {
   events: EventLog;
   /** The orchestrator's agents (stores/team.ts). */
   team: Team;
+  /** The agent the person clicked: the Agents column opens its view and the stream shows only its events; null for everything. */
+  focusedAgentId: string | null;
+  /** The focused agent's log (stores/agentView.ts). */
+  agentView: AgentView;
   /** The newest thing to announce to screen readers; `id` changes each time. */
   announcement: (Announcement & { id: number }) | null;
   /** A short message near the input ("Nothing is running"), cleared by the next action. */
@@ -43,6 +48,8 @@ export const initialState: OrchestratorState = {
   stats: { wsFrames: 0, reconnects: 0, duplicates: 0 },
   events: emptyEventLog,
   team: emptyTeam,
+  focusedAgentId: null,
+  agentView: closedAgentView,
   announcement: null,
   toast: null,
   stopping: false,
@@ -54,6 +61,9 @@ export type Action =
   | { type: 'historyLoaded'; response: LoadChatResponse; mode: 'replace' | 'prepend' }
   | { type: 'olderLoading'; loading: boolean }
   | { type: 'teamLoaded'; response: ListAgentsResponse }
+  | { type: 'agentFocused'; agentId: string | null }
+  | { type: 'agentLogsLoaded'; agentId: string; logs: AgentLog[]; done: boolean }
+  | { type: 'agentLogsFailed'; agentId: string; message: string }
   | { type: 'hostEvents'; events: HostEvent[]; now: string }
   | { type: 'framesReceived'; count: number; duplicates: number }
   | { type: 'connectionChanged'; connection: ConnectionState; note: string | null; now: string }
@@ -108,10 +118,25 @@ export function orchestratorReducer(state: OrchestratorState, action: Action): O
         // the orchestrator loaded (the original dropped these while it was null).
         if (event.type === 'orchestrator_updated') orchestrator = { ...(orchestrator ?? emptyOrchestrator(event.orchestrator.id)), ...event.orchestrator };
       }
-      return { ...next, orchestrator, events: appendHostEvents(state.events, action.events, action.now), team: applyTeamEvents(state.team, action.events) };
+      return {
+        ...next,
+        orchestrator,
+        events: appendHostEvents(state.events, action.events, action.now),
+        team: applyTeamEvents(state.team, action.events),
+        focusedAgentId: focusAfter(state.focusedAgentId, action.events),
+        agentView: focusAfter(state.focusedAgentId, action.events) === null ? closedAgentView : applyAgentViewEvents(state.agentView, action.events),
+      };
     }
     case 'teamLoaded':
       return { ...state, team: teamLoaded(state.team, action.response) };
+    case 'agentFocused':
+      return state.focusedAgentId === action.agentId
+        ? state
+        : { ...state, focusedAgentId: action.agentId, agentView: agentViewOpened(state.agentView, action.agentId) };
+    case 'agentLogsLoaded':
+      return { ...state, agentView: agentLogsMerged(state.agentView, action.agentId, action.logs, action.done) };
+    case 'agentLogsFailed':
+      return { ...state, agentView: agentLogsFailed(state.agentView, action.agentId, action.message) };
     case 'framesReceived':
       return {
         ...state,
@@ -149,6 +174,12 @@ export function orchestratorReducer(state: OrchestratorState, action: Action): O
     default:
       return state;
   }
+}
+
+/** A deleted agent cannot stay focused (its view and the stream's filter would show nothing). */
+function focusAfter(focused: string | null, events: readonly HostEvent[]): string | null {
+  if (focused === null) return null;
+  return events.some((event) => event.type === 'agent_deleted' && event.agent_id === focused) ? null : focused;
 }
 
 function emptyOrchestrator(id: string): Orchestrator {

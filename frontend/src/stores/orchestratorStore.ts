@@ -307,6 +307,7 @@ export class OrchestratorStore {
       this.dispatch({ type: 'toast', text: 'Type a command for the agent first.' });
       return false;
     }
+    this.dispatch({ type: 'toast', text: null }); // an earlier complaint no longer applies
     try {
       await this.deps.team.command(agentId, command, ifBusy);
       return true;
@@ -344,6 +345,34 @@ export class OrchestratorStore {
     return this.deps.team.agentLogs(agentId, sinceSeq, limit);
   }
 
+  /** Focuses an agent (its view opens, the stream filters to it), or nothing with null. */
+  focusAgent(agentId: string | null): void {
+    const changed = this.state.focusedAgentId !== agentId;
+    this.dispatch({ type: 'agentFocused', agentId });
+    if (changed && agentId !== null) void this.loadAgentLog(agentId);
+  }
+
+  /**
+   * The focused agent's whole log, a page at a time from the oldest (live rows
+   * arriving meanwhile merge by seq). Stops when the focus moves on.
+   */
+  private async loadAgentLog(agentId: string): Promise<void> {
+    let since = 0;
+    try {
+      for (let page = 0; page < agentLogPages; page += 1) {
+        if (this.state.focusedAgentId !== agentId || this.disposed) return;
+        const { logs, has_more } = await this.deps.team.agentLogs(agentId, since, agentLogPageSize);
+        const last = logs[logs.length - 1];
+        const done = !has_more || !last || page === agentLogPages - 1;
+        this.dispatch({ type: 'agentLogsLoaded', agentId, logs, done });
+        if (done || !last) return;
+        since = last.seq;
+      }
+    } catch (error) {
+      this.dispatch({ type: 'agentLogsFailed', agentId, message: `Could not load its log: ${readable(error)}` });
+    }
+  }
+
   private agentName(agentId: string): string {
     return this.state.team.members.get(agentId)?.name ?? 'The agent';
   }
@@ -367,6 +396,10 @@ export class OrchestratorStore {
     this.socket = null;
   }
 }
+
+/** The agent view loads at most this many log rows (older ones are the stream's to page through). */
+const agentLogPageSize = 1000;
+const agentLogPages = 5;
 
 /** A performance mark for the startup breakdown (bench_ui.py); absent outside browsers. */
 function mark(name: string): void {

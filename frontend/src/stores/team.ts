@@ -30,10 +30,10 @@ export interface TeamMember {
   sessionId: string | null;
   inputTokens: number;
   outputTokens: number;
-  totalCost: number;
-  budgetUsd: number | null;
   /** The input its last API call sent (how full its context is), once known. */
   contextTokens: number | null;
+  totalCost: number;
+  budgetUsd: number | null;
   /** The host's 80 % warning arrived for the current budget. */
   budgetWarning: boolean;
   /** The running command, else the last one given (shortened by the host or here). */
@@ -47,6 +47,10 @@ export interface TeamMember {
   lastActivityAt: string | null;
   counters: TeamCounters;
   lastResult: string | null;
+  /** Commands that ended with a result row (counted so a command that starts and ends between two renders is still seen). */
+  finishedCommands: number;
+  /** How the last one ended: success, failed, interrupted, dropped. */
+  lastOutcome: string | null;
   /** 1-based place in the host's slot queue while queued. */
   queuePosition: number | null;
   /** The highest log `seq` seen (the stream pages older rows below it). */
@@ -96,17 +100,20 @@ export function memberFromSummary(summary: AgentSummary, previous?: TeamMember):
     sessionId: summary.session_id ?? null,
     inputTokens: summary.input_tokens,
     outputTokens: summary.output_tokens,
+    contextTokens: summary.context_tokens ?? previous?.contextTokens ?? null,
     totalCost: summary.total_cost,
     budgetUsd: summary.budget_usd ?? null,
-    contextTokens: summary.context_tokens ?? previous?.contextTokens ?? null,
     budgetWarning: summary.budget_usd != null && summary.budget_usd > 0 && summary.total_cost >= summary.budget_usd * 0.8,
     task: running?.command ?? summary.last_command ?? previous?.task ?? null,
     turnId: running?.turn_id ?? null,
-    runningSince: running ? (previous?.runningSince ?? null) : null,
+    // A page that opens mid-command has no start event: the command's id (a UUIDv7) says when it was given.
+    runningSince: running ? (previous?.runningSince ?? uuidV7Time(running.turn_id)) : null,
     lastTool: previous?.lastTool ?? null,
     lastActivityAt: previous?.lastActivityAt ?? null,
     counters: summary.counts ?? previous?.counters ?? zeroCounters,
     lastResult: summary.last_result ?? previous?.lastResult ?? null,
+    finishedCommands: summary.commands_done ?? previous?.finishedCommands ?? 0,
+    lastOutcome: previous?.lastOutcome ?? null,
     queuePosition: summary.queue_position ?? null,
     lastSeq: Math.max(summary.last_seq ?? 0, previous?.lastSeq ?? 0),
     createdAt: summary.created_at ?? previous?.createdAt ?? null,
@@ -202,11 +209,23 @@ export function applyTeamEvents(team: Team, events: readonly HostEvent[]): Team 
         break;
       }
       case 'orchestrator_chat': {
-        // A command to an agent (from the orchestrator or a person) is its task from now on.
+        // A command to an agent (from the orchestrator or a person) is its task from now on;
+        // the agent's answer is its last result.
         const row = event.message;
-        if (row.receiver_type !== 'agent' || !row.agent_id) break;
+        if (!row.agent_id) break;
         const member = current(row.agent_id);
-        if (member) put({ ...member, task: shortTask(row), lastActivityAt: row.created_at });
+        if (!member) break;
+        if (row.receiver_type === 'agent') put({ ...member, task: shortTask(row), lastActivityAt: row.created_at });
+        else if (row.sender_type === 'agent') {
+          const outcome = row.metadata?.['outcome'];
+          put({
+            ...member,
+            lastResult: shortTask(row),
+            finishedCommands: member.finishedCommands + 1,
+            lastOutcome: typeof outcome === 'string' ? outcome : null,
+            lastActivityAt: row.created_at,
+          });
+        }
         break;
       }
       default:
@@ -236,6 +255,13 @@ const taskLength = 160;
 function shortTask(row: ChatRow): string {
   const flat = row.message.replace(/\s+/g, ' ').trim();
   return flat.length > taskLength ? `${flat.slice(0, taskLength)}…` : flat;
+}
+
+/** The time a UUIDv7 was made (its first 48 bits are Unix milliseconds), or null for another kind of id. */
+export function uuidV7Time(id: string): string | null {
+  const hex = id.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex) || hex[12] !== '7') return null;
+  return new Date(parseInt(hex.slice(0, 12), 16)).toISOString();
 }
 
 function budgetOf(metadata: Record<string, unknown> | undefined): number | null {
@@ -285,4 +311,90 @@ export function agentHue(name: string): number {
     hash = Math.imul(hash, 16777619);
   }
   return (hash >>> 0) % 360;
+}
+
+// ---- how a card says it ----
+
+const groupLabels: Record<TeamGroup, string> = { needs_you: 'Needs you', running: 'Running', queued: 'Queued', idle: 'Idle', done: 'Done' };
+
+export function groupLabel(group: TeamGroup): string {
+  return groupLabels[group];
+}
+
+/** "budget_exceeded" → "budget exceeded". */
+export function words(code: string): string {
+  return code.replace(/_/g, ' ');
+}
+
+/** The badge: the state and, when there is one, why ("interrupted · budget exceeded", "queued · #2"). */
+export function stateLabel(member: Pick<TeamMember, 'status' | 'reason' | 'queuePosition'>): string {
+  const status = words(member.status === 'needs_input' ? 'needs you' : member.status);
+  if (member.status === 'queued' && member.queuePosition !== null) return `${status} · #${member.queuePosition}`;
+  return member.reason ? `${status} · ${words(member.reason)}` : status;
+}
+
+export type StateTone = 'info' | 'ok' | 'warn' | 'error' | 'muted';
+
+export function stateTone(status: AgentStatus): StateTone {
+  switch (status) {
+    case 'starting':
+    case 'running':
+      return 'ok';
+    case 'queued':
+    case 'needs_input':
+    case 'interrupted':
+      return 'warn';
+    case 'failed':
+      return 'error';
+    case 'idle':
+      return 'info';
+    default:
+      return 'muted';
+  }
+}
+
+/** Elapsed time of a running command: "0:07", "12:34", "1:02:03" (negative clock skew reads as 0:00). */
+export function formatElapsed(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** The card's live line: what it does now, or what it did last. */
+export function activityLine(member: TeamMember, nowMs: number): string {
+  if (member.status === 'running') {
+    const since = member.runningSince ? Date.parse(member.runningSince) : NaN;
+    const elapsed = Number.isNaN(since) ? '' : ` · ${formatElapsed(nowMs - since)}`;
+    return `${member.lastTool ? `using ${member.lastTool}` : 'working'}${elapsed}`;
+  }
+  if (member.status === 'starting') return 'starting its process';
+  if (member.status === 'queued') return member.queuePosition !== null ? `waiting for a slot (#${member.queuePosition})` : 'waiting for a slot';
+  if (member.lastResult) return `last result: ${member.lastResult}`;
+  return member.lastTool ? `last tool: ${member.lastTool}` : 'no activity yet';
+}
+
+/** Spend against the budget: the share (0–1, capped) and whether it is past the host's 80 % warning. */
+export function budgetUse(member: Pick<TeamMember, 'totalCost' | 'budgetUsd' | 'budgetWarning'>): { share: number; warn: boolean } | null {
+  if (member.budgetUsd === null || member.budgetUsd <= 0) return null;
+  const share = Math.min(1, member.totalCost / member.budgetUsd);
+  return { share, warn: member.budgetWarning || share >= 0.8 };
+}
+
+/** "3 responses · 2 tools · 4 hooks · 1 thinking". */
+export function countersLine(counters: TeamCounters): string {
+  const part = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  return [
+    part(counters.responses, 'response', 'responses'),
+    part(counters.tools, 'tool', 'tools'),
+    part(counters.hooks, 'hook', 'hooks'),
+    `${counters.thinking} thinking`,
+  ].join(' · ');
+}
+
+/** A cost with every digit that matters, for the tooltip ("$0.0123456", "$1.50"): the card rounds. */
+export function exactDollars(value: number): string {
+  const [whole, fraction = ''] = value.toFixed(10).split('.');
+  return `$${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
 }
