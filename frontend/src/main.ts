@@ -4,12 +4,14 @@ import { EventStream } from './components/EventStream';
 import { LiveAnnouncer } from './components/LiveAnnouncer';
 import { MobileTabs } from './components/MobileTabs';
 import { OrchestratorChat } from './components/OrchestratorChat';
+import { PermissionInboxPanel } from './components/PermissionInboxPanel';
 import { TeamNotifications } from './components/TeamNotifications';
 import { required } from './lib/dom';
 import { loadHighlighter } from './lib/highlighter';
 import { animationFrameScheduler } from './lib/frameScheduler';
 import { createApi } from './services/api';
 import { ChatService } from './services/chatService';
+import { PermissionService } from './services/permissionService';
 import { TeamService } from './services/teamService';
 import { debugSnapshot } from './stores/debugSnapshot';
 import { OrchestratorStore } from './stores/orchestratorStore';
@@ -17,7 +19,7 @@ import { OrchestratorStore } from './stores/orchestratorStore';
 /** Wires the store, the services and the views to the page shell in index.html. */
 function start(): void {
   const api = createApi();
-  const store = new OrchestratorStore({ chat: new ChatService(api), team: new TeamService(api), scheduler: animationFrameScheduler() });
+  const store = new OrchestratorStore({ chat: new ChatService(api), team: new TeamService(api), permissions: new PermissionService(api), scheduler: animationFrameScheduler() });
 
   const layout = required<HTMLElement>(document, '#columns');
   const columns = {
@@ -25,7 +27,9 @@ function start(): void {
     events: required<HTMLElement>(document, '#events-column'),
     chat: required<HTMLElement>(document, '#chat-column'),
   };
-  new AppHeader(required(document, '#app-header'), store);
+  const header = required<HTMLElement>(document, '#app-header');
+  const inbox = new PermissionInboxPanel(header, store);
+  new AppHeader(header, store, [inbox.button]);
   const announcer = new LiveAnnouncer(document.body, store);
   const notifications = new TeamNotifications(store, announcer);
   new AgentList(columns.agents, store, [notifications.toggle]);

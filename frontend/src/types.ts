@@ -353,6 +353,31 @@ export interface PermissionRequest {
   decided_at: string | null;
 }
 
+/** `GET /inbox` and `GET /permissions/log`: a page, newest first. */
+export interface PermissionsResponse {
+  requests: PermissionRequest[];
+  has_more: boolean;
+}
+
+/** A person's answer (`POST /inbox/{id}`, and each item of `POST /inbox/batch` with its `id`). */
+export interface PermissionAnswer {
+  decision: 'allow' | 'deny';
+  scope?: 'once' | 'agent' | 'template';
+  message?: string;
+  updated_input?: Record<string, unknown>;
+}
+
+export interface AnswerPermissionResponse {
+  request: PermissionRequest;
+}
+
+export interface AnswerPermissionsResponse {
+  results: Array<
+    | { id: string; status: 'success'; request: PermissionRequest }
+    | { id: string; status: 'error'; error: { code: string; message: string } }
+  >;
+}
+
 export interface PermissionRequestEvent extends Sequenced {
   type: 'permission_request';
   orchestrator_agent_id: string;

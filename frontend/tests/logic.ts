@@ -16,3 +16,8 @@ export { agentHue, applyTeamEvents, emptyTeam, grouped, groupOf, teamLoaded, tea
 export { activityLine, budgetUse, countersLine, exactDollars, formatElapsed, stateLabel, uuidV7Time } from '../src/stores/team';
 export { agentLogsMerged, agentTimeline, agentViewOpened, applyAgentViewEvents, closedAgentView, filesTouched } from '../src/stores/agentView';
 export { needsAttention, notificationsLabel, shouldNotify, teamChanges, titleWithBadge, unseenAfter } from '../src/stores/teamAttention';
+export { permissionChanges } from '../src/stores/teamAttention';
+export {
+  allPermissionsSelected, applyPermissionEvents, askerName, describeResolution, editDiff, emptyPermissionInbox, pendingRequests,
+  permissionFailed, permissionResolved, permissionsAnswering, permissionSelected, permissionsLoaded, readableInput,
+} from '../src/stores/permissions';

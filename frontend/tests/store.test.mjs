@@ -222,7 +222,7 @@ test('the page keeps trying to reach a host that is down at open, and says so', 
   };
   const scheduler = manualScheduler();
   const team = { listAgents: async () => ({ status: 'success', agents: [], max_running: 4 }) };
-  const store = new OrchestratorStore({ chat: service, team, scheduler, timers, clock: () => NOW, random: () => 0.5 });
+  const store = new OrchestratorStore({ chat: service, team, permissions: { inbox: async () => ({ requests: [], has_more: false }), log: async () => ({ requests: [], has_more: false }) }, scheduler, timers, clock: () => NOW, random: () => 0.5 });
   const done = store.initialize();
   await flushPromises();
   assert.match(store.state.startupError, /cannot be reached.*Trying again in 1 s/);

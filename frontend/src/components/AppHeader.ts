@@ -46,7 +46,8 @@ export class AppHeader {
   private countdown: number | null = null;
   private state: OrchestratorState | null = null;
 
-  constructor(root: HTMLElement, store: OrchestratorStore) {
+  /** `tools`: buttons of other views shown beside the connection state (the inbox's). */
+  constructor(root: HTMLElement, store: OrchestratorStore, tools: HTMLElement[] = []) {
     this.dot = h('span', { class: 'status-dot', 'aria-hidden': 'true' });
     this.label = h('span', { class: 'status-label' });
     this.detail = h('span', { class: 'status-detail' });
@@ -66,6 +67,7 @@ export class AppHeader {
     root.append(
       h('h1', { class: 'app-title' }, 'Orch', h('span', { class: 'app-subtitle' }, ' · orchestrator console')),
       h('div', { class: 'connection', role: 'status', 'aria-live': 'polite', 'data-testid': 'connection' }, this.dot, this.label, this.detail, this.reconnect),
+      ...tools,
       h('ul', { class: 'pills', 'aria-label': 'Conversation totals' }, ...Object.values(this.pills).map((p) => p.element)),
     );
     store.store.subscribe((state, previous) => this.render(state, previous));

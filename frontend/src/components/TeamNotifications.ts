@@ -3,6 +3,7 @@ import type { OrchestratorStore } from '../stores/orchestratorStore';
 import {
   type NotificationPermissionState,
   notificationsLabel,
+  permissionChanges,
   shouldNotify,
   teamChanges,
   titleWithBadge,
@@ -33,8 +34,10 @@ export class TeamNotifications {
     this.toggle.addEventListener('click', () => void this.flip());
     this.renderToggle();
     store.store.subscribe((state, previous) => {
-      if (previous === null || state.team === previous.team) return;
-      this.heard(teamChanges(previous.team, state.team));
+      if (previous === null) return;
+      const changes = state.team === previous.team ? [] : teamChanges(previous.team, state.team);
+      if (state.permissions !== previous.permissions) changes.push(...permissionChanges(previous.permissions, state.permissions, state.team));
+      this.heard(changes);
     });
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden) this.setUnseen(0);

@@ -1,7 +1,18 @@
-import type { AgentLog, ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, SendChatResponse } from '../types';
+import type { AgentLog, ConnectionState, HostEvent, ListAgentsResponse, LoadChatResponse, Orchestrator, PermissionRequest, SendChatResponse } from '../types';
 import { type Announcement, emptyTimeline, type Timeline, TimelineEditor } from './chatTimeline';
 import { appendConnectionNote, appendHostEvents, emptyEventLog, type EventLog } from './eventLog';
 import { agentLogsFailed, agentLogsMerged, agentViewOpened, applyAgentViewEvents, type AgentView, closedAgentView } from './agentView';
+import {
+  allPermissionsSelected,
+  applyPermissionEvents,
+  emptyPermissionInbox,
+  type PermissionInbox,
+  permissionFailed,
+  permissionResolved,
+  permissionsAnswering,
+  permissionSelected,
+  permissionsLoaded,
+} from './permissions';
 import { applyTeamEvents, emptyTeam, type Team, teamLoaded } from './team';
 
 /** Everything the page shows. Changed only by `orchestratorReducer`. */
@@ -32,6 +43,8 @@ export interface OrchestratorState {
   focusedAgentId: string | null;
   /** The focused agent's log (stores/agentView.ts). */
   agentView: AgentView;
+  /** Tool calls waiting for the person's permission (stores/permissions.ts). */
+  permissions: PermissionInbox;
   /** The newest thing to announce to screen readers; `id` changes each time. */
   announcement: (Announcement & { id: number }) | null;
   /** A short message near the input ("Nothing is running"), cleared by the next action. */
@@ -50,6 +63,7 @@ export const initialState: OrchestratorState = {
   team: emptyTeam,
   focusedAgentId: null,
   agentView: closedAgentView,
+  permissions: emptyPermissionInbox,
   announcement: null,
   toast: null,
   stopping: false,
@@ -65,6 +79,12 @@ export type Action =
   | { type: 'agentLogsLoaded'; agentId: string; logs: AgentLog[]; done: boolean }
   | { type: 'agentLogsFailed'; agentId: string; message: string }
   | { type: 'hostEvents'; events: HostEvent[]; now: string }
+  | { type: 'permissionsLoaded'; requests: PermissionRequest[]; recent: PermissionRequest[] }
+  | { type: 'permissionSelected'; id: string; selected: boolean }
+  | { type: 'allPermissionsSelected'; selected: boolean }
+  | { type: 'permissionsAnswering'; ids: string[]; answering: boolean }
+  | { type: 'permissionAnswered'; request: PermissionRequest }
+  | { type: 'permissionFailed'; id: string; message: string }
   | { type: 'framesReceived'; count: number; duplicates: number }
   | { type: 'connectionChanged'; connection: ConnectionState; note: string | null; now: string }
   | { type: 'reconnected' }
@@ -123,10 +143,23 @@ export function orchestratorReducer(state: OrchestratorState, action: Action): O
         orchestrator,
         events: appendHostEvents(state.events, action.events, action.now),
         team: applyTeamEvents(state.team, action.events),
+        permissions: applyPermissionEvents(state.permissions, action.events),
         focusedAgentId: focusAfter(state.focusedAgentId, action.events),
         agentView: focusAfter(state.focusedAgentId, action.events) === null ? closedAgentView : applyAgentViewEvents(state.agentView, action.events),
       };
     }
+    case 'permissionsLoaded':
+      return { ...state, permissions: permissionsLoaded(state.permissions, action.requests, action.recent) };
+    case 'permissionSelected':
+      return { ...state, permissions: permissionSelected(state.permissions, action.id, action.selected) };
+    case 'allPermissionsSelected':
+      return { ...state, permissions: allPermissionsSelected(state.permissions, action.selected) };
+    case 'permissionsAnswering':
+      return { ...state, permissions: permissionsAnswering(state.permissions, action.ids, action.answering) };
+    case 'permissionAnswered':
+      return { ...state, permissions: permissionResolved(state.permissions, action.request) };
+    case 'permissionFailed':
+      return { ...state, permissions: permissionFailed(state.permissions, action.id, action.message) };
     case 'teamLoaded':
       return { ...state, team: teamLoaded(state.team, action.response) };
     case 'agentFocused':

@@ -6,13 +6,15 @@ import { Backoff } from '../services/backoff';
 import type { ChatService } from '../services/chatService';
 import type { IfBusy, TeamService } from '../services/teamService';
 import type { ChatSocket, SocketLike, Timers } from '../services/chatSocket';
+import type { PermissionService } from '../services/permissionService';
 import { browserTimers } from '../services/chatSocket';
-import type { HostEvent, Orchestrator } from '../types';
+import type { HostEvent, Orchestrator, PermissionAnswer } from '../types';
 import { type Action, initialState, type OrchestratorState, orchestratorReducer } from './orchestratorState';
 
 export interface OrchestratorStoreDeps {
   chat: ChatService;
   team: TeamService;
+  permissions: PermissionService;
   scheduler: FrameScheduler;
   timers?: Timers;
   clock?: () => string;
@@ -91,6 +93,7 @@ export class OrchestratorStore {
     mark('orch:orchestrator-loaded');
     this.dispatch({ type: 'orchestratorLoaded', orchestrator });
     await Promise.all([this.loadHistory(orchestrator.id), this.loadTeam(), this.checkHostStart()]);
+    void this.reloadPermissions();
     return orchestrator;
   }
 
@@ -167,6 +170,7 @@ export class OrchestratorStore {
           this.dispatch({ type: 'liveStateLost' });
           void this.reloadHistory();
           void this.reloadTeam();
+          void this.reloadPermissions();
         },
         requestError: (frame) => {
           if (frame.code === 'unknown_orchestrator') void this.resync('the host serves another conversation');
@@ -203,6 +207,17 @@ export class OrchestratorStore {
       await this.loadTeam();
     } catch (error) {
       this.dispatch({ type: 'toast', text: `Could not reload the agents: ${readable(error)}` });
+    }
+  }
+
+  /** The pending requests as the host has them; events keep them current from here. A failure leaves the page usable. */
+  private async reloadPermissions(): Promise<void> {
+    try {
+      const [{ requests }, log] = await Promise.all([this.deps.permissions.inbox(), this.deps.permissions.log(recentPermissions)]);
+      this.flushInbox();
+      this.dispatch({ type: 'permissionsLoaded', requests, recent: log.requests.filter((request) => request.status !== 'pending') });
+    } catch (error) {
+      this.dispatch({ type: 'toast', text: `Could not load the permission inbox: ${readable(error)}` });
     }
   }
 
@@ -340,6 +355,48 @@ export class OrchestratorStore {
     }
   }
 
+  // ---- the permission inbox (an answer's effect also arrives as permission_resolved) ----
+
+  /** Answers one request. Returns whether the host took the answer. */
+  async answerPermission(id: string, answer: PermissionAnswer): Promise<boolean> {
+    this.dispatch({ type: 'permissionsAnswering', ids: [id], answering: true });
+    try {
+      const { request } = await this.deps.permissions.answer(id, answer);
+      this.dispatch({ type: 'permissionAnswered', request });
+      return true;
+    } catch (error) {
+      this.dispatch({ type: 'permissionFailed', id, message: readable(error) });
+      return false;
+    }
+  }
+
+  /** Answers every ticked request the same way, in one request; each may fail on its own. */
+  async answerSelectedPermissions(answer: PermissionAnswer): Promise<void> {
+    const ids = [...this.state.permissions.selected];
+    if (ids.length === 0) {
+      this.dispatch({ type: 'toast', text: 'Tick the requests to answer first.' });
+      return;
+    }
+    this.dispatch({ type: 'permissionsAnswering', ids, answering: true });
+    try {
+      const { results } = await this.deps.permissions.answerAll(ids.map((id) => ({ id, ...answer })));
+      for (const result of results) {
+        if (result.status === 'success') this.dispatch({ type: 'permissionAnswered', request: result.request });
+        else this.dispatch({ type: 'permissionFailed', id: result.id, message: result.error.message });
+      }
+    } catch (error) {
+      for (const id of ids) this.dispatch({ type: 'permissionFailed', id, message: readable(error) });
+    }
+  }
+
+  selectPermission(id: string, selected: boolean): void {
+    this.dispatch({ type: 'permissionSelected', id, selected });
+  }
+
+  selectAllPermissions(selected: boolean): void {
+    this.dispatch({ type: 'allPermissionsSelected', selected });
+  }
+
   /** A page of an agent's log (for the stream's and the agent view's older rows). */
   agentLogs(agentId: string, sinceSeq: number, limit: number): ReturnType<TeamService['agentLogs']> {
     return this.deps.team.agentLogs(agentId, sinceSeq, limit);
@@ -396,6 +453,9 @@ export class OrchestratorStore {
     this.socket = null;
   }
 }
+
+/** Decided requests the inbox shows at load (what a restart expired among them), newest first. */
+const recentPermissions = 10;
 
 /** The agent view loads at most this many log rows (older ones are the stream's to page through). */
 const agentLogPageSize = 1000;

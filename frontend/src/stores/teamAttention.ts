@@ -1,3 +1,4 @@
+import { askerName, type PermissionInbox } from './permissions';
 import { stateLabel, type Team, words } from './team';
 
 /**
@@ -43,6 +44,27 @@ export function teamChanges(previous: Team, next: Team): TeamChange[] {
   }
   for (const [id, member] of previous.members) {
     if (!next.members.has(id)) changes.push({ kind: 'deleted', agentId: id, name: member.name, text: `Agent ${member.name} was deleted.` });
+  }
+  return changes;
+}
+
+/**
+ * New permission requests, read out with the tool they want. Only the
+ * orchestrator's ask for the person here: an asking agent already does so
+ * through its state (needs_input, in `teamChanges`).
+ */
+export function permissionChanges(previous: PermissionInbox, next: PermissionInbox, team: Team): TeamChange[] {
+  if (!previous.loaded || previous.pending === next.pending) return [];
+  const changes: TeamChange[] = [];
+  for (const [id, request] of next.pending) {
+    if (previous.pending.has(id)) continue;
+    const name = askerName(request, team.members);
+    changes.push({
+      kind: request.agent_id === null ? 'needs_you' : 'status',
+      agentId: request.agent_id ?? 'orchestrator',
+      name,
+      text: `${name} asks to use ${request.tool_name}: answer in the permission inbox.`,
+    });
   }
   return changes;
 }
