@@ -134,6 +134,11 @@ class HostOptions:
     # Built-in CLI tools the sessions may use, run without asking (none by default): e.g. ["Bash", "Write"]
     # for an agent whose script calls them. The orchestrator's session gets them too (one backend).
     agent_tools: list[str] = field(default_factory=list)
+    # Built-in CLI tools the sessions may use only with a person's (or a rule's) permission: any here
+    # sets `permission_policy = "ask"`, so each use waits in the console's inbox (docs/permissions.md).
+    asked_tools: list[str] = field(default_factory=list)
+    # The `[permissions]` table's lines, e.g. ['allow = ["Bash(git status*)"]', "timeout_s = 30"].
+    permissions: list[str] = field(default_factory=list)
 
 
 ORCHESTRATOR_MARKER = "You are the orchestrator of Orch"
@@ -178,8 +183,9 @@ class OrchHost:
         backend = {
             "model": "claude-sonnet-4-5",
             "cli_path": claude_cli(),
-            "tools": list(self.options.agent_tools),
+            "tools": list(self.options.agent_tools) + list(self.options.asked_tools),
             **({"allowed_tools": list(self.options.agent_tools)} if self.options.agent_tools else {}),
+            **({"permission_policy": "ask"} if self.options.asked_tools else {}),
             "max_retries": 0,
             "config_dir": str(self.directory / "claude-config"),
             "env": {"ANTHROPIC_BASE_URL": self.loopback.base_url, "ANTHROPIC_API_KEY": "test-key", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"},
@@ -206,6 +212,7 @@ class OrchHost:
             f"env = {{ {env_table} }}",
             "",
             *(["[agents]", f"max_running = {self.options.max_running}", ""] if self.options.max_running is not None else []),
+            *(["[permissions]", *self.options.permissions, ""] if self.options.permissions else []),
             "[[transports]]",
             'plugin = "WebSocketTransport"',
             "[transports.options]",

@@ -45,12 +45,12 @@ test('a reload replaces the pending list; ticks and answers in flight on vanishe
 });
 
 test('the audit log\'s newest join the recent at load (a restart\'s expired requests show), newest first, once', () => {
-  const expired = request('gone', { status: 'expired', decided_by: 'host', decided_at: '2026-12-04T09:00:00.000Z', decision: { reason: 'orch stopped' } });
+  const expired = request('gone', { status: 'expired', decided_by: 'host', decided_at: '2026-12-04T09:00:00.000Z', decision: { reason: 'host_restarted' } });
   const heard = request('heard', { status: 'allowed', decided_by: 'person', decided_at: '2026-12-04T09:30:00.000Z' });
   let inbox = applyPermissionEvents(permissionsLoaded(emptyPermissionInbox, [request('heard')]), [resolvedEvent(heard)]);
   inbox = permissionsLoaded(inbox, [], [heard, expired]);
   assert.deepEqual(inbox.recent.map((r) => r.id), ['heard', 'gone']);
-  assert.equal(describeResolution(inbox.recent[1]), 'expired by the host (orch stopped)');
+  assert.equal(describeResolution(inbox.recent[1]), 'expired by the host (host restarted)');
 });
 
 test('selection: one, all, none; an unknown id is ignored', () => {

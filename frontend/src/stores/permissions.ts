@@ -186,7 +186,7 @@ export function describeResolution(request: PermissionRequest): string {
       : request.decided_by === 'timeout'
         ? 'after waiting too long'
         : request.decided_by === 'host'
-          ? `by the host${request.decision.reason ? ` (${request.decision.reason})` : ''}`
+          ? `by the host${request.decision.reason ? ` (${request.decision.reason.replace(/_/g, ' ')})` : ''}`
           : '';
   const scope = request.decision.scope === 'agent' ? ' for this agent' : request.decision.scope === 'template' ? ' for this template' : '';
   return [verb + scope, by].filter((part) => part.length > 0).join(' ');
