@@ -196,8 +196,32 @@ import Testing
         #expect(batch.map { $0["status"] } == ["success", "success", "error"], "\(batch)")
         #expect(batch.last?["error"]?["code"] == "permission_decided", "the second answer to one request is refused")
         for id in ids { #expect(try await Self.waitIdle(host, id)) }
+
+        // Two people answer one request at the same moment: exactly one wins, the other is told who did.
+        claude.loopback.enqueue(.toolUse("Bash", input: #"{"command":"touch again.txt"}"#), forSystemContaining: Self.marker("left"))
+        claude.loopback.enqueue(.text("done"), forSystemContaining: Self.marker("left"))
+        try await Self.command(host, ids[0], "once more")
+        let again = try #require(try await Self.pending(host, ids[0])["id"])
+        async let first = Self.outcome { try await host.request("answer_permission", ["id": again, "decision": "allow"]) }
+        async let second = Self.outcome { try await host.request("answer_permission", ["id": again, "decision": "deny", "message": "no"]) }
+        let outcomes = await [first, second]
+        #expect(outcomes.filter { $0 == "success" }.count == 1, "\(outcomes)")
+        #expect(outcomes.contains { $0.hasPrefix("permission_decided: permission request \(again.stringValue ?? "") was already ") }, "\(outcomes)")
+        for id in ids { #expect(try await Self.waitIdle(host, id)) }
         await host.stop()
         await claude.stop()
+    }
+
+    /// "success", or the refusal as "code: message".
+    static func outcome(_ answer: () async throws -> JSONValue) async -> String {
+        do {
+            _ = try await answer()
+            return "success"
+        } catch let error as PluginError {
+            return "\(error.code): \(error.message)"
+        } catch {
+            return "\(error)"
+        }
     }
 
     @Test func badAnswersAreRefusedByName() async throws {

@@ -20,6 +20,9 @@ public struct PermissionRules: Sendable, Equatable {
     }
 
     public func verdict(toolName: String, input: JSONValue, workingDir: String?) -> Verdict {
+        if toolName == "Bash", let command = input["command"]?.stringValue {
+            return verdict(bash: ShellCommand(command), workingDir: workingDir)
+        }
         func first(_ rules: [PermissionRule]) -> PermissionRule? {
             rules.first { $0.matches(toolName: toolName, input: input, workingDir: workingDir) }
         }
@@ -27,5 +30,21 @@ public struct PermissionRules: Sendable, Equatable {
         if let rule = first(ask) { return .ask(rule) }
         if let rule = first(allow) { return .allow(rule) }
         return .ask(nil)
+    }
+
+    /// A chained command: denied or asked if any of its commands is; allowed by patterns only if
+    /// every one of them is (ShellCommand says why).
+    private func verdict(bash command: ShellCommand, workingDir: String?) -> Verdict {
+        func first(_ rules: [PermissionRule], for text: String) -> PermissionRule? {
+            let reading: JSONValue = ["command": .string(text)]
+            return rules.first { $0.matches(toolName: "Bash", input: reading, workingDir: workingDir) }
+        }
+        for text in command.everyReading { if let rule = first(deny, for: text) { return .deny(rule) } }
+        for text in command.everyReading { if let rule = first(ask, for: text) { return .ask(rule) } }
+        if let whole = allow.first(where: { $0.pattern == nil && Glob.matches($0.tool, "Bash", separator: nil) }) { return .allow(whole) }
+        guard !command.hidesCommands else { return .ask(nil) }
+        let rules = command.parts.map { first(allow, for: $0) }
+        guard let rule = rules.first ?? nil, !rules.contains(where: { $0 == nil }) else { return .ask(nil) }
+        return .allow(rule)
     }
 }
