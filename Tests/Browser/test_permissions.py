@@ -130,3 +130,26 @@ class TestTwoAgentsAndARestart:
         assert (get_agent(host, left) or {}).get("status") == "interrupted"
         assert not (work / "late.txt").exists()
         shots("expired-after-restart")
+
+
+def test_the_orchestrator_asks_too_and_a_allows_it(page: Page, host: OrchHost, loopback, shots):
+    orchestrator_says(loopback, tool="Bash", input={"command": "echo from-the-orchestrator > orchestrator.txt"})
+    orchestrator_says(loopback, text="The file is written.")
+
+    open_console(page, host)
+    send(page, "write the file yourself")
+    bash = inbox_card(page, "Bash")
+    expect(bash).to_be_visible(timeout=AGENT_TIMEOUT)
+    expect(bash.locator(".inbox-asker")).to_have_text("Orchestrator")
+    # Grants for an agent or a template mean nothing for the orchestrator: only once.
+    expect(bash.get_by_role("button", name="Allow for this agent")).to_have_count(0)
+    expect(page.get_by_test_id("orchestrator-status")).to_have_text("needs you")
+    expect(page.get_by_test_id("announcer-urgent")).to_contain_text("Orchestrator asks to use Bash")  # it needs the person: assertive
+    shots("orchestrator-asks")
+    bash.focus()
+    page.keyboard.press("a")
+    expect(bash).to_have_count(0, timeout=10_000)
+    wait_for("the orchestrator's command to run", lambda: (host.directory / "work" / "orchestrator.txt").exists(), timeout=AGENT_TIMEOUT / 1000)
+    expect(page.locator("#chat-column")).to_contain_text("The file is written.", timeout=AGENT_TIMEOUT)
+    expect(page.get_by_test_id("orchestrator-status")).to_have_text("idle", timeout=AGENT_TIMEOUT)
+    expect(page.get_by_test_id("inbox-resolved").first).to_have_text("Bash for Orchestrator: allowed by a person")

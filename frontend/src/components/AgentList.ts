@@ -107,7 +107,9 @@ export class AgentList {
 
   private render(state: OrchestratorState, previous: OrchestratorState | null): void {
     this.state = state;
-    if (previous === null || state.orchestrator !== previous.orchestrator || state.chat !== previous.chat) this.renderOrchestrator(state);
+    if (previous === null || state.orchestrator !== previous.orchestrator || state.chat !== previous.chat || state.permissions !== previous.permissions) {
+      this.renderOrchestrator(state);
+    }
     const teamChanged = previous === null || state.team !== previous.team;
     const focusChanged = previous === null || state.focusedAgentId !== previous.focusedAgentId;
     if (teamChanged) this.renderTeam(state);
@@ -123,8 +125,11 @@ export class AgentList {
 
   private renderOrchestrator(state: OrchestratorState): void {
     const working = isWorking(state);
-    setText(this.status, working ? 'working' : 'idle');
-    this.status.className = `badge ${working ? 'badge--warn' : 'badge--info'}`;
+    // Its turn waits for a person: the same words and colour as an agent that needs you.
+    const asking = [...state.permissions.pending.values()].some((request) => request.agent_id === null);
+    setText(this.status, asking ? 'needs you' : working ? 'working' : 'idle');
+    this.status.className = `badge ${asking ? 'badge--attention' : working ? 'badge--warn' : 'badge--info'}`;
+    this.status.title = asking ? 'It waits for your answer in the permission inbox' : '';
     const o = state.orchestrator;
     if (!o) return;
     setText(this.session, o.session_id ? o.session_id.slice(0, 8) : 'new (starts with the first message)');
