@@ -52,9 +52,13 @@ def test_an_agent_asks_and_the_person_allows_then_denies_with_a_message(page: Pa
     assert not (work / "approved.txt").exists(), "nothing runs before the person answers"
     shots("bash-asked")
 
+    # The person corrects the command before allowing it: the corrected one runs (the answer's updated_input).
+    bash.get_by_role("button", name="Edit command…").click()
+    expect(bash.locator('[data-field="editor"]')).to_be_focused()
+    bash.locator('[data-field="editor"]').fill("echo approved-and-edited > approved.txt")
     bash.get_by_role("button", name="Allow", exact=True).click()
     wait_for("the allowed command to run", lambda: (work / "approved.txt").exists(), timeout=AGENT_TIMEOUT / 1000)
-    assert (work / "approved.txt").read_text().strip() == "approved"
+    assert (work / "approved.txt").read_text().strip() == "approved-and-edited"
 
     # The Edit reads as a diff; D on the focused card denies it with the typed message.
     edit = inbox_card(page, "Edit")
@@ -83,6 +87,7 @@ def test_an_agent_asks_and_the_person_allows_then_denies_with_a_message(page: Pa
     log = host.request("GET", "/permissions/log")["requests"]
     assert [(entry["tool_name"], entry["status"], entry["decided_by"]) for entry in log[:2]] == [("Edit", "denied", "person"), ("Bash", "allowed", "person")], log
     assert log[0]["decision"]["message"] == "keep the notes lowercase", log[0]
+    assert log[1]["decision"]["updated_input"]["command"] == "echo approved-and-edited > approved.txt", log[1]
 
 
 class TestTwoAgentsAndARestart:

@@ -110,6 +110,13 @@ export class PermissionInboxPanel {
     const select = h('input', { type: 'checkbox', 'data-field': 'select', 'aria-label': `Select ${request.tool_name} for ${model.asker}` });
     select.addEventListener('change', () => this.store.selectPermission(request.id, select.checked));
     const message = h('input', { type: 'text', class: 'inbox-message', 'data-field': 'message', placeholder: 'Message for a denial (optional)', 'aria-label': 'Message to the model if you deny' });
+    // A Bash command may be corrected before it is allowed (the answer's updated_input).
+    const command = typeof request.input['command'] === 'string' && request.tool_name === 'Bash' ? request.input['command'] : null;
+    const editor = h('textarea', { class: 'inbox-editor', 'data-field': 'editor', rows: 3, hidden: true, 'aria-label': 'The command to run instead' });
+    const allowAnswer = (scope: 'once' | 'agent' | 'template'): PermissionAnswer => {
+      if (command === null || editor.hidden || editor.value === command) return { decision: 'allow', scope };
+      return { decision: 'allow', scope, updated_input: { ...request.input, command: editor.value } };
+    };
     const answer = (value: PermissionAnswer): void => void this.store.answerPermission(request.id, value);
     const button = (label: string, action: string, value: () => PermissionAnswer, danger = false): HTMLButtonElement => {
       const element = h('button', { type: 'button', class: `button button--small${danger ? ' button--danger' : ''}`, 'data-action': action }, label);
@@ -117,14 +124,24 @@ export class PermissionInboxPanel {
       return element;
     };
     const actions = h('div', { class: 'inbox-actions' },
-      button('Allow', 'allow', () => ({ decision: 'allow', scope: 'once' })),
+      button('Allow', 'allow', () => allowAnswer('once')),
       button('Deny', 'deny', () => withMessage({ decision: 'deny' }, message.value), true),
       message);
+    if (command !== null) {
+      const change = h('button', { type: 'button', class: 'button button--small', 'data-action': 'edit', 'aria-expanded': 'false' }, 'Edit command…');
+      change.addEventListener('click', () => {
+        editor.hidden = !editor.hidden;
+        if (!editor.hidden && editor.value === '') editor.value = command;
+        setAttribute(change, 'aria-expanded', String(!editor.hidden));
+        if (!editor.hidden) editor.focus();
+      });
+      actions.append(change);
+    }
     // Grants for an agent or its template only mean something for agents; the orchestrator's answers are once.
     if (request.agent_id !== null) {
       actions.append(
-        button('Allow for this agent', 'allow-agent', () => ({ decision: 'allow', scope: 'agent' })),
-        button('Allow for its template', 'allow-template', () => ({ decision: 'allow', scope: 'template' })));
+        button('Allow for this agent', 'allow-agent', () => allowAnswer('agent')),
+        button('Allow for its template', 'allow-template', () => allowAnswer('template')));
     }
     const card = h('article', { class: 'inbox-card', role: 'listitem', tabindex: '0', 'data-testid': 'permission-card', 'data-request-id': request.id },
       h('header', {},
@@ -133,16 +150,18 @@ export class PermissionInboxPanel {
         h('span', { class: 'badge', 'data-field': 'tool' }, request.tool_name),
         h('time', { class: 'inbox-time', dateTime: request.created_at, title: fullTime(request.created_at) }, clockTime(request.created_at))),
       renderInput(request),
+      editor,
       request.expires_at ? h('p', { class: 'inbox-expiry' }, `Denied automatically at ${clockTime(request.expires_at)} if unanswered.`) : null,
       actions,
       h('p', { class: 'inbox-error', role: 'alert', 'data-field': 'error', hidden: true }));
     // A and D answer the card with focus; not while the person types a message.
     card.addEventListener('keydown', (event) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || event.target instanceof HTMLInputElement && event.target.type === 'text') return;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLInputElement && event.target.type === 'text') return;
       const key = event.key.toLowerCase();
       if (key !== 'a' && key !== 'd') return;
       event.preventDefault();
-      answer(key === 'a' ? { decision: 'allow', scope: 'once' } : withMessage({ decision: 'deny' }, message.value));
+      answer(key === 'a' ? allowAnswer('once') : withMessage({ decision: 'deny' }, message.value));
     });
     this.updateCard(card, model);
     return card;
